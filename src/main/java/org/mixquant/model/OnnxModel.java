@@ -235,6 +235,26 @@ public final class OnnxModel implements QuantizableModel {
         return otherParams;
     }
 
+    /**
+     * SHA-256 (hex) of the model file's bytes plus the names and values of replaced weights; identifies exactly what
+     * runs, e.g. as a cache key.
+     */
+    public String fingerprint() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(modelBytes);
+            for (Map.Entry<String, WeightTensor> e : overrides.entrySet()) {
+                md.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ByteBuffer b = ByteBuffer.allocate(e.getValue().size() * 4).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(e.getValue().unsafeData());
+                md.update(b);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Layer name → replaced weight, for the layers this model has replaced relative to the file. */
     public Map<String, WeightTensor> overrides() {
         return overrides;

@@ -1,0 +1,73 @@
+package org.mixquant.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mixquant.model.Models;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.search.Progress;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** What every subcommand shares: its writers, JSON, model loading and progress. */
+abstract class BaseCommand implements Callable<Integer> {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RunMixin run;
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    void info(String msg) {
+        if (!run.quiet) {
+            err().println("[mixquant] " + msg);
+            err().flush();
+        }
+    }
+
+    Progress progress() {
+        if (run.quiet) {
+            return Progress.NONE;
+        }
+        return new TerminalProgress(err(), System.console() != null);
+    }
+
+    QuantizableModel loadModel(String name) throws IOException {
+        long t0 = System.nanoTime();
+        QuantizableModel m = Models.load(name);
+        info(String.format(Locale.ROOT, "loaded %s: %d quantizable layers, %,d weights (%.1f s)", name,
+                m.layers().size(), m.quantizableParams(), (System.nanoTime() - t0) / 1e9));
+        return m;
+    }
+
+    void printJson(Object tree) throws IOException {
+        out().println(JSON.writeValueAsString(tree));
+        out().flush();
+    }
+
+    static String f(String fmt, Object... args) {
+        return String.format(Locale.ROOT, fmt, args);
+    }
+
+    /** Number in 4 significant digits, scientific when small. */
+    static String sci(double v) {
+        if (v == 0) {
+            return "0";
+        }
+        double a = Math.abs(v);
+        return a >= 1e-3 && a < 1e5 ? String.format(Locale.ROOT, "%.4g", v) : String.format(Locale.ROOT, "%.3e", v);
+    }
+}

@@ -1,0 +1,125 @@
+package org.mixquant.cli;
+
+import ai.onnxruntime.OrtException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.mixquant.eval.EmbeddingComparison;
+import org.mixquant.eval.EmbeddingEvaluator;
+import org.mixquant.eval.Evaluation;
+import org.mixquant.eval.SizeReport;
+import org.mixquant.methods.NearestRounding;
+import org.mixquant.model.OnnxModel;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.TextEmbedder;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Bits;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mixquant evaluate MODEL (--plan FILE | --bits B)}. */
+@Command(name = "evaluate", description = "Quantize MODEL with a plan or uniform bits and measure size and"
+        + " embedding fidelity against FP32.")
+final class EvaluateCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm or a path to an .onnx file")
+    String model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    static final class Which {
+        @Option(names = "--plan", paramLabel = "FILE", description = "A bit plan JSON file (from 'search -o').")
+        Path plan;
+
+        @Option(names = "--bits", paramLabel = "B", description = "Uniform bits 2..8 for every layer.")
+        Integer bits;
+    }
+
+    @Mixin
+    QuantMixin quant;
+
+    @Mixin
+    CorpusMixin corpus;
+
+    @Mixin
+    FormatMixin format;
+
+    @Override
+    public Integer call() throws Exception {
+        if (which.bits != null) {
+            Bits.check(which.bits);
+        }
+        BitPlan fromFile = null;
+        if (which.plan != null) {
+            try {
+                fromFile = BitPlan.read(which.plan);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException("cannot read plan file '" + which.plan + "': no such file");
+            }
+        }
+        List<String> texts = corpus.texts();
+        QuantizableModel m = loadModel(model);
+        BitPlan plan = fromFile != null ? fromFile.validateFor(m.layerNames())
+                : BitPlan.uniform(m.source(), m.layerNames(), which.bits, quant.scheme, quant.granularity);
+        if (!(m instanceof OnnxModel onnx)) {
+            throw new IllegalArgumentException("evaluate supports ONNX embedding models");
+        }
+        Evaluation fp32;
+        Evaluation row;
+        try (TextEmbedder embedder = corpus.embedder()) {
+            EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, run.threads(), progress());
+            EmbeddingComparison cmp = new EmbeddingComparison(onnx, ev);
+            fp32 = cmp.fp32();
+            row = cmp.evaluate(plan, new NearestRounding(), 0);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+        SizeReport size = SizeReport.of(m, plan);
+        if (format.format == OutputFormat.json) {
+            ObjectNode root = JSON.createObjectNode();
+            root.put("model", m.source());
+            root.put("plan", plan.name());
+            root.put("rule", plan.rule());
+            root.put("method", row.method());
+            root.put("scheme", plan.scheme().cliName());
+            root.put("granularity", plan.granularity().cliName());
+            root.put("averageBits", size.averageBits());
+            ObjectNode s = root.putObject("size");
+            s.put("quantizedParams", size.quantizedParams());
+            s.put("otherParams", size.otherParams());
+            s.put("weightBits", size.weightBits());
+            s.put("qparamBits", size.qparamBits());
+            s.put("averageBitsWithQParams", size.averageBitsWithQParams());
+            s.put("quantizedLayersMB", size.quantizedLayersMB());
+            s.put("otherMB", size.otherMB());
+            s.put("totalMB", size.totalMB());
+            s.put("fp32MB", size.fp32MB());
+            s.put("counted", SizeReport.whatIsCounted());
+            ObjectNode fid = root.putObject("fidelity");
+            fid.put("meanCosine", row.meanCosine());
+            fid.put("minCosine", row.minCosine());
+            fid.put("top10Overlap", row.top10Overlap());
+            ObjectNode c = root.putObject("corpus");
+            c.put("source", "fortunes");
+            c.put("size", texts.size());
+            c.put("maxTokens", corpus.maxTokens);
+            ObjectNode secs = root.putObject("seconds");
+            secs.put("quantize", row.quantizeSeconds());
+            secs.put("evaluate", row.evalSeconds());
+            printJson(root);
+            return ExitCodes.OK;
+        }
+        TextTable t = Rows.evaluationTable(List.of(fp32, row));
+        out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
+        if (format.format == OutputFormat.table) {
+            out().println(f("corpus: first %d fortunes, at most %d tokens each", texts.size(), corpus.maxTokens));
+            out().println(SizeReport.whatIsCounted());
+        }
+        out().flush();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,232 @@
+package org.mixquant.cli;
+
+import ai.onnxruntime.OrtException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mixquant.eval.EmbeddingComparison;
+import org.mixquant.eval.EmbeddingEvaluator;
+import org.mixquant.eval.Evaluation;
+import org.mixquant.methods.NearestRounding;
+import org.mixquant.model.Models;
+import org.mixquant.model.OnnxModel;
+import org.mixquant.model.TextEmbedder;
+import org.mixquant.notebook.Charts;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Bits;
+import org.mixquant.search.ErrorTable;
+import org.mixquant.search.MixQuant;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mixquant report}: the main job. On MiniLM: FP32, uniform plans and MixQuant plans side by side, written as
+ * a table, CSV, JSON, plan files and charts.
+ */
+@Command(name = "report", description = "The main job: MixQuant vs uniform quantization on all-MiniLM-L6-v2,"
+        + " printed and written (CSV, JSON, plans, PNG charts) to an output folder.")
+final class ReportCommand extends BaseCommand {
+    @Option(names = {"-o", "--output"}, defaultValue = "out/main-job",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Option(names = "--qem", split = ",", defaultValue = "20,300,1000",
+            description = "qem values of the paper rule (default: ${DEFAULT-VALUE}).")
+    List<Double> qems;
+
+    @Option(names = "--max-rel-error", split = ",", defaultValue = "0.02",
+            description = "Relative-error thresholds (default: ${DEFAULT-VALUE}).")
+    List<Double> relErrors;
+
+    @Option(names = "--avg-bits", split = ",", defaultValue = "4,3.5,3",
+            description = "Size budgets in average bits per weight (default: ${DEFAULT-VALUE}).")
+    List<Double> budgets;
+
+    @Option(names = "--uniform", split = ",", defaultValue = "8,6,5,4,3,2",
+            description = "Uniform bit-widths to compare with (default: ${DEFAULT-VALUE}).")
+    List<Integer> uniform;
+
+    @Mixin
+    QuantMixin quant;
+
+    @Mixin
+    CorpusMixin corpus;
+
+    @Override
+    public Integer call() throws Exception {
+        long start = System.nanoTime();
+        for (int b : uniform) {
+            Bits.check(b);
+        }
+        List<String> texts = corpus.texts();
+        OnnxModel model = (OnnxModel) loadModel(Models.MINILM);
+        ErrorTable table = ErrorTable.compute(model, quant.scheme, quant.granularity, run.threads(), progress());
+        info(f("error sweep: %d layers × bits 2..8 in %.3f s", table.size(), table.seconds()));
+
+        List<BitPlan> mixed = new ArrayList<>();
+        Map<String, Double> searchSecs = new LinkedHashMap<>();
+        for (double q : qems) {
+            timed(mixed, searchSecs, table, () -> MixQuant.qem(table, q));
+        }
+        for (double t : relErrors) {
+            timed(mixed, searchSecs, table, () -> MixQuant.maxRelativeError(table, t));
+        }
+        for (double b : budgets) {
+            timed(mixed, searchSecs, table, () -> MixQuant.budget(table, b));
+        }
+        List<BitPlan> uniformPlans = new ArrayList<>();
+        for (int b : uniform) {
+            uniformPlans.add(BitPlan.uniform(model.source(), model.layerNames(), b, quant.scheme, quant.granularity));
+        }
+
+        List<Evaluation> rows = new ArrayList<>();
+        try (TextEmbedder embedder = corpus.embedder()) {
+            EmbeddingEvaluator ev = EmbeddingEvaluator.create(model, embedder, texts, run.threads(), progress());
+            EmbeddingComparison cmp = new EmbeddingComparison(model, ev);
+            rows.add(cmp.fp32());
+            NearestRounding nearest = new NearestRounding();
+            for (BitPlan p : uniformPlans) {
+                rows.add(cmp.evaluate(p, nearest, 0));
+            }
+            for (BitPlan p : mixed) {
+                rows.add(cmp.evaluate(p, nearest, searchSecs.get(p.name())));
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+
+        // Write everything into a temporary folder first, then move it into place, so a failure leaves nothing half
+        // written.
+        Path out = output.toAbsolutePath();
+        Path parent = out.getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, ".report-");
+        try {
+            TextTable tt = Rows.evaluationTable(rows);
+            Files.writeString(tmp.resolve("results.csv"), tt.csv());
+            Files.writeString(tmp.resolve("results.json"), JSON.writeValueAsString(resultsJson(table, rows,
+                    texts.size())) + "\n");
+            Files.writeString(tmp.resolve("error-table.csv"), errorTableCsv(table));
+            Path plans = Files.createDirectories(tmp.resolve("plans"));
+            for (BitPlan p : mixed) {
+                p.write(plans.resolve(p.name().replaceAll("[^A-Za-z0-9.=_-]", "_") + ".json"));
+            }
+            Charts.savePng(Charts.errorCurves(table), tmp.resolve("error-curves.png"));
+            Charts.savePng(Charts.ratioCurves(table), tmp.resolve("qe-ratio-curves.png"));
+            List<BitPlan> shown = new ArrayList<>();
+            for (BitPlan p : mixed) {
+                if (!p.isUniform()) {
+                    shown.add(p);
+                }
+            }
+            Charts.savePng(Charts.chosenBits(shown.isEmpty() ? mixed : shown), tmp.resolve("chosen-bits.png"));
+            deleteTree(out);
+            Files.move(tmp, out);
+        } finally {
+            deleteTree(tmp);
+        }
+
+        out().print(Rows.evaluationTable(rows).render());
+        out().println();
+        out().println(f("model: all-MiniLM-L6-v2 (%d quantized MatMul layers, %,d weights; %,d other parameters kept"
+                + " FP32); %s %s min-max scales, round to nearest even", table.size(), table.totalParams(),
+                model.otherParams(), quant.scheme.cliName(), quant.granularity.cliName()));
+        out().println(f("fidelity: cosine to FP32 embeddings and top-10 neighbour overlap over the first %d fortunes"
+                + " (max %d tokens)", texts.size(), corpus.maxTokens));
+        out().println(equalBitsComparison(rows));
+        out().println(f("wrote %s: results.csv, results.json, error-table.csv, plans/, error-curves.png,"
+                + " qe-ratio-curves.png, chosen-bits.png (total %.1f s)", output,
+                (System.nanoTime() - start) / 1e9));
+        out().flush();
+        return ExitCodes.OK;
+    }
+
+    interface PlanMaker {
+        BitPlan make();
+    }
+
+    private static void timed(List<BitPlan> plans, Map<String, Double> secs, ErrorTable table, PlanMaker maker) {
+        long t0 = System.nanoTime();
+        BitPlan p = maker.make();
+        double rule = (System.nanoTime() - t0) / 1e9;
+        plans.add(p);
+        secs.put(p.name(), table.seconds() + rule);
+    }
+
+    /** Lines comparing each mixed plan with the uniform plan of equal average bits, where one exists. */
+    static String equalBitsComparison(List<Evaluation> rows) {
+        StringBuilder sb = new StringBuilder("at equal average bits:");
+        boolean any = false;
+        for (Evaluation e : rows) {
+            if (e.rule().equals("uniform") || e.rule().equals("fp32")) {
+                continue;
+            }
+            for (Evaluation u : rows) {
+                if (u.rule().equals("uniform") && Math.abs(u.averageBits() - e.averageBits()) < 1e-9) {
+                    boolean same = e.bitsHistogram().equals(u.bitsHistogram());
+                    sb.append(f("%n  %s vs %s (%.3f bits): mean cos %.5f vs %.5f, top-10 overlap %.4f vs %.4f%s",
+                            e.plan(), u.plan(), e.averageBits(), e.meanCosine(), u.meanCosine(), e.top10Overlap(),
+                            u.top10Overlap(), same ? " (the search chose uniform bits: same plan)" : ""));
+                    any = true;
+                }
+            }
+        }
+        if (!any) {
+            sb.append(" no MixQuant plan has exactly the average bits of a uniform plan");
+        }
+        return sb.toString();
+    }
+
+    private static ObjectNode resultsJson(ErrorTable table, List<Evaluation> rows, int corpusSize) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model", table.model());
+        root.put("scheme", table.scheme().cliName());
+        root.put("granularity", table.granularity().cliName());
+        root.put("corpusSize", corpusSize);
+        root.put("sweepSeconds", table.seconds());
+        ArrayNode arr = root.putArray("rows");
+        for (Evaluation e : rows) {
+            arr.add(JSON.valueToTree(e));
+        }
+        return root;
+    }
+
+    private static String errorTableCsv(ErrorTable t) {
+        List<String> header = new ArrayList<>(List.of("layer", "params"));
+        for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+            header.add("mse_" + b);
+        }
+        for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+            header.add("relative_" + b);
+        }
+        TextTable tt = new TextTable(header);
+        for (int i = 0; i < t.size(); i++) {
+            List<Object> row = new ArrayList<>(List.of(t.layers().get(i), t.params(i)));
+            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                row.add(Double.toString(t.mse(i, b)));
+            }
+            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                row.add(Double.toString(t.relative(i, b)));
+            }
+            tt.add(row);
+        }
+        return tt.csv();
+    }
+
+    private static void deleteTree(Path p) throws java.io.IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        }
+    }
+}

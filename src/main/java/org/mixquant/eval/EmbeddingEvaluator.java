@@ -1,0 +1,169 @@
+package org.mixquant.eval;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import org.mixquant.model.OnnxModel;
+import org.mixquant.model.OnnxRunner;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.TextEmbedder;
+import org.mixquant.search.Progress;
+
+/**
+ * Embedding fidelity of quantized versions of one sentence-embedding ONNX model over a fixed corpus. The FP32
+ * embeddings are computed once and cached on disk under {@link #cacheDir()} keyed by the SHA-256 of the model file,
+ * the texts and the tokenizer settings, so repeated runs skip them.
+ */
+public final class EmbeddingEvaluator {
+    private final OnnxModel reference;
+    private final TextEmbedder embedder;
+    private final List<String> texts;
+    private final int threads;
+    private final Progress progress;
+    private float[][] referenceEmbeddings;
+
+    private EmbeddingEvaluator(OnnxModel reference, TextEmbedder embedder, List<String> texts, int threads,
+            Progress progress) {
+        this.reference = reference;
+        this.embedder = embedder;
+        this.texts = List.copyOf(texts);
+        this.threads = threads;
+        this.progress = progress;
+    }
+
+    /**
+     * An evaluator for {@code reference} (the FP32 model) over {@code texts}.
+     *
+     * @param threads  ONNX Runtime intra-op threads
+     * @param progress told about embedding progress
+     */
+    public static EmbeddingEvaluator create(OnnxModel reference, TextEmbedder embedder, List<String> texts,
+            int threads, Progress progress) {
+        if (texts.size() <= Fidelity.K) {
+            throw new IllegalArgumentException("the corpus needs more than " + Fidelity.K + " texts, got "
+                    + texts.size());
+        }
+        if (!reference.overrides().isEmpty()) {
+            throw new IllegalArgumentException("the reference model must be the unmodified FP32 model");
+        }
+        return new EmbeddingEvaluator(reference, embedder, texts, threads, progress);
+    }
+
+    /** Texts of the corpus. */
+    public List<String> texts() {
+        return texts;
+    }
+
+    /** Where FP32 embeddings are cached: {@code $MIXQUANT_CACHE_DIR} or {@code ~/.cache/mixquant}. */
+    public static Path cacheDir() {
+        String env = System.getenv("MIXQUANT_CACHE_DIR");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "mixquant");
+    }
+
+    /** FP32 embeddings of the corpus (computed once, then from memory or the disk cache). */
+    public synchronized float[][] referenceEmbeddings() throws OrtException, IOException {
+        if (referenceEmbeddings != null) {
+            return referenceEmbeddings;
+        }
+        Path file = cacheDir().resolve("embeddings").resolve(cacheKey() + ".bin");
+        if (Files.isRegularFile(file)) {
+            try {
+                referenceEmbeddings = readMatrix(file, texts.size());
+                return referenceEmbeddings;
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(file);
+            }
+        }
+        referenceEmbeddings = embed(reference, "FP32 embeddings");
+        writeMatrix(file, referenceEmbeddings);
+        return referenceEmbeddings;
+    }
+
+    /** Embeddings of the corpus under {@code model} (must be this evaluator's model with replaced weights). */
+    public float[][] embed(QuantizableModel model, String task) throws OrtException {
+        if (!(model instanceof OnnxModel onnx)) {
+            throw new IllegalArgumentException("embedding fidelity needs an ONNX model, got " + model.source());
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OnnxRunner runner = onnx.open(env, threads)) {
+            int n = texts.size();
+            return embedder.embed(runner.session(), texts, TextEmbedder.DEFAULT_BATCH,
+                    done -> progress.update(task, done, n));
+        }
+    }
+
+    /** Fidelity of {@code quantized} against the FP32 embeddings. */
+    public Fidelity fidelity(QuantizableModel quantized, String task) throws OrtException, IOException {
+        float[][] ref = referenceEmbeddings();
+        return Fidelity.compare(ref, embed(quantized, task));
+    }
+
+    private String cacheKey() {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(reference.fingerprint().getBytes(StandardCharsets.UTF_8));
+            md.update(("maxTokens=" + embedder.maxTokens() + ";n=" + texts.size() + ";v1").getBytes(
+                    StandardCharsets.UTF_8));
+            for (String t : texts) {
+                md.update(t.getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static float[][] readMatrix(Path file, int expectedRows) throws IOException {
+        try (InputStream raw = Files.newInputStream(file);
+             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
+            int rows = in.readInt();
+            int cols = in.readInt();
+            if (rows != expectedRows || cols < 1 || cols > 1 << 16) {
+                throw new IOException("cache file " + file + " has an unexpected shape " + rows + "x" + cols);
+            }
+            float[][] m = new float[rows][cols];
+            for (float[] row : m) {
+                for (int j = 0; j < cols; j++) {
+                    row[j] = in.readFloat();
+                }
+            }
+            return m;
+        }
+    }
+
+    static void writeMatrix(Path file, float[][] m) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path tmp = Files.createTempFile(file.getParent(), ".emb", ".tmp");
+        try {
+            try (OutputStream raw = Files.newOutputStream(tmp);
+                 DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(raw))) {
+                out.writeInt(m.length);
+                out.writeInt(m[0].length);
+                for (float[] row : m) {
+                    for (float v : row) {
+                        out.writeFloat(v);
+                    }
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.mixquant.eval;
+
+import org.mixquant.model.Layer;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Granularity;
+import org.mixquant.quant.Scheme;
+
+/**
+ * Storage of a model under a bit plan, in bits and MB (1 MB = 10^6 bytes).
+ *
+ * <p>Counted: each quantized weight at its bits; for every scale group (one per output channel, or one per tensor)
+ * a float32 scale (32 bits) and, for the asymmetric scheme, an 8-bit zero-point. Everything that is not a
+ * quantizable layer weight — embeddings, biases, LayerNorm/BatchNorm parameters — stays FP32 (32 bits each) and is
+ * reported separately. FP32 size is every parameter at 32 bits.
+ *
+ * @param quantizedParams     weights in quantizable layers
+ * @param otherParams         parameters that stay FP32
+ * @param weightBits          Σ bitsᵢ·paramsᵢ
+ * @param qparamBits          scale and zero-point storage
+ * @param averageBits         Σ bitsᵢ·paramsᵢ / Σ paramsᵢ over quantizable layers (the plan's average)
+ * @param averageBitsWithQParams (weightBits + qparamBits) / quantizedParams
+ */
+public record SizeReport(long quantizedParams, long otherParams, long weightBits, long qparamBits, double averageBits,
+        double averageBitsWithQParams) {
+
+    /** Bits of a float32 scale. */
+    public static final int SCALE_BITS = 32;
+    /** Bits of an asymmetric zero-point (stored as one byte). */
+    public static final int ZERO_POINT_BITS = 8;
+
+    /** Accounts {@code model} quantized with {@code plan}. */
+    public static SizeReport of(QuantizableModel model, BitPlan plan) {
+        plan.validateFor(model.layerNames());
+        long params = 0;
+        long wbits = 0;
+        long qbits = 0;
+        int perGroup = SCALE_BITS + (plan.scheme() == Scheme.ASYMMETRIC ? ZERO_POINT_BITS : 0);
+        for (Layer l : model.layers()) {
+            int b = plan.bitsOf(l.name());
+            params += l.params();
+            wbits += b * l.params();
+            long groups = plan.granularity() == Granularity.PER_CHANNEL ? l.weight().channels() : 1;
+            qbits += groups * perGroup;
+        }
+        return new SizeReport(params, model.otherParams(), wbits, qbits, (double) wbits / params,
+                (double) (wbits + qbits) / params);
+    }
+
+    /** The model in FP32. */
+    public static SizeReport fp32(QuantizableModel model) {
+        long params = model.quantizableParams();
+        return new SizeReport(params, model.otherParams(), 32L * params, 0, 32, 32);
+    }
+
+    /** Quantized layers (weights + scales/zero-points) in MB. */
+    public double quantizedLayersMB() {
+        return (weightBits + qparamBits) / 8e6;
+    }
+
+    /** FP32 rest of the model in MB. */
+    public double otherMB() {
+        return otherParams * 32 / 8e6;
+    }
+
+    /** Whole model in MB: quantized layers plus the FP32 rest. */
+    public double totalMB() {
+        return quantizedLayersMB() + otherMB();
+    }
+
+    /** Whole model in FP32, in MB. */
+    public double fp32MB() {
+        return (quantizedParams + otherParams) * 32 / 8e6;
+    }
+
+    /** One-line description of what is counted. */
+    public static String whatIsCounted() {
+        return "size counts each quantized weight at its bits plus a float32 scale (and an 8-bit zero-point for"
+                + " asymmetric) per output channel or tensor; embeddings, biases and norm parameters stay FP32;"
+                + " 1 MB = 10^6 bytes";
+    }
+}

@@ -1,0 +1,17 @@
+package org.mixquant.methods;
+
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.quant.BitPlan;
+
+/** A weight quantization method: model + per-layer bits → a new model with fake-quantized weights. */
+public interface Quantizer {
+    /** Short name for tables, e.g. {@code asym}. */
+    String name();
+
+    /**
+     * Quantizes every layer of {@code model} to the bits {@code plan} gives it. The model is not modified.
+     *
+     * @throws IllegalArgumentException if the plan does not cover exactly the model's layers
+     */
+    QuantizedModel quantize(QuantizableModel model, BitPlan plan);
+}

@@ -1,0 +1,146 @@
+package org.mixquant.search;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Bits;
+
+/**
+ * MixQuant rules: each turns an {@link ErrorTable} into a {@link BitPlan}.
+ *
+ * <ul>
+ *   <li>{@link #qem}: the paper's rule as we read it — for each layer the smallest b with
+ *       {@code QE(b) ≤ qem · QE(8)} ({@code qem ≥ 1}; larger → fewer bits). With min-max scales QE(b)/QE(8) is
+ *       close to ((2^8−1)/(2^b−1))² for almost every layer, so this rule gives nearly uniform bits; see
+ *       {@link ErrorTable#ratioTo8} and DESIGN.md.</li>
+ *   <li>{@link #maxRelativeError}: the smallest b with {@code Σ(w−ŵ)²/Σw² ≤ t}.</li>
+ *   <li>{@link #budget}: for a target average bits per weight, minimise the summed (optionally weighted) layer
+ *       distortion Σ sᵢ·SSEᵢ(bᵢ) subject to Σ paramsᵢ·bᵢ ≤ target·Σ paramsᵢ, a multiple-choice knapsack solved
+ *       by {@link Knapsack}.</li>
+ * </ul>
+ */
+public final class MixQuant {
+    private MixQuant() {
+    }
+
+    /**
+     * The paper rule: smallest b in 2..8 with QE(b) ≤ qem·QE(8). A layer whose QE(8) is 0 is exact at every width
+     * and gets 2 bits.
+     *
+     * @param qem multiplier ≥ 1
+     */
+    public static BitPlan qem(ErrorTable table, double qem) {
+        if (!(qem >= 1) || !Double.isFinite(qem)) {
+            throw new IllegalArgumentException("qem must be a finite number ≥ 1, got " + qem);
+        }
+        Map<String, Integer> bits = new LinkedHashMap<>();
+        for (int i = 0; i < table.size(); i++) {
+            double limit = qem * table.sse(i, Bits.MAX);
+            int chosen = Bits.MAX;
+            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                if (table.sse(i, b) <= limit) {
+                    chosen = b;
+                    break;
+                }
+            }
+            bits.put(table.layers().get(i), chosen);
+        }
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("qem", qem);
+        return plan(table, "qem=" + fmt(qem), "qem", params, bits);
+    }
+
+    /**
+     * Smallest b in 2..8 whose relative error Σ(w−ŵ)²/Σw² is at most {@code t}; 8 if even 8 bits exceed it.
+     *
+     * @param t threshold in (0, 1]
+     */
+    public static BitPlan maxRelativeError(ErrorTable table, double t) {
+        if (!(t > 0) || !(t <= 1)) {
+            throw new IllegalArgumentException("the relative-error threshold must be in (0, 1], got " + t);
+        }
+        Map<String, Integer> bits = new LinkedHashMap<>();
+        int over = 0;
+        for (int i = 0; i < table.size(); i++) {
+            int chosen = -1;
+            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                if (table.relative(i, b) <= t) {
+                    chosen = b;
+                    break;
+                }
+            }
+            if (chosen < 0) {
+                chosen = Bits.MAX;
+                over++;
+            }
+            bits.put(table.layers().get(i), chosen);
+        }
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("maxRelativeError", t);
+        params.put("layersAboveThresholdAt8Bits", over);
+        return plan(table, "rel<=" + fmt(t), "max-rel-error", params, bits);
+    }
+
+    /** {@link #budget(ErrorTable, double, Map)} with every layer's sensitivity 1. */
+    public static BitPlan budget(ErrorTable table, double avgBits) {
+        return budget(table, avgBits, Map.of());
+    }
+
+    /**
+     * Size-budgeted allocation: minimise Σ sᵢ·SSEᵢ(bᵢ) subject to Σ paramsᵢ·bᵢ ≤ avgBits·Σ paramsᵢ.
+     *
+     * @param avgBits     target average bits per weight, in [2, 8]
+     * @param sensitivity optional per-layer weights sᵢ ≥ 0 (missing layers: 1)
+     */
+    public static BitPlan budget(ErrorTable table, double avgBits, Map<String, Double> sensitivity) {
+        if (!(avgBits >= Bits.MIN) || !(avgBits <= Bits.MAX)) {
+            throw new IllegalArgumentException("the average-bits budget must be between " + Bits.MIN + " and "
+                    + Bits.MAX + ", got " + avgBits);
+        }
+        int n = table.size();
+        long[] params = new long[n];
+        double[][] cost = new double[n][Bits.COUNT];
+        for (int i = 0; i < n; i++) {
+            params[i] = table.params(i);
+            double s = sensitivity.getOrDefault(table.layers().get(i), 1.0);
+            if (!(s >= 0) || !Double.isFinite(s)) {
+                throw new IllegalArgumentException("sensitivity of layer '" + table.layers().get(i)
+                        + "' must be finite and ≥ 0, got " + s);
+            }
+            for (int k = 0; k < Bits.COUNT; k++) {
+                cost[i][k] = s * table.sse(i, Bits.MIN + k);
+            }
+        }
+        Knapsack.Solution sol = Knapsack.solve(params, cost, avgBits);
+        Map<String, Integer> bits = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            bits.put(table.layers().get(i), sol.bits()[i]);
+        }
+        Map<String, Object> params2 = new LinkedHashMap<>();
+        params2.put("avgBits", avgBits);
+        params2.put("solver", sol.solver());
+        params2.put("distortion", sol.distortion());
+        params2.put("weighted", !sensitivity.isEmpty());
+        return plan(table, "budget=" + fmt(avgBits), "avg-bits", params2, bits);
+    }
+
+    private static BitPlan plan(ErrorTable table, String name, String rule, Map<String, Object> params,
+            Map<String, Integer> bits) {
+        Map<String, Object> prov = BitPlan.defaultProvenance(0);
+        prov.put("errorTable", table.scheme().cliName() + " " + table.granularity().cliName() + " min-max");
+        return new BitPlan(name, table.model(), table.scheme(), table.granularity(), rule, params, prov, bits);
+    }
+
+    /** Compact number for plan names: 1.5, 2, 0.001. */
+    static String fmt(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e9) {
+            return Long.toString((long) v);
+        }
+        String s = String.format(java.util.Locale.ROOT, "%.6g", v);
+        if (s.contains("e")) {
+            return s;
+        }
+        s = s.replaceAll("0+$", "");
+        return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
+    }
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Executes Jupyter notebooks headless with the 'mixquant-java' kernel and fails if any of them errs.
+#
+#   tools/notebooks/run-notebooks.sh [--inplace] [--timeout SECONDS] [--out DIR] [NOTEBOOK.ipynb ...]
+#
+# Without arguments, runs every notebooks/*.ipynb in name order. Each notebook is executed by Debian's
+# '/usr/bin/jupyter nbconvert --execute' in its own directory (so '%jars ../target/mixquant.jar' finds the toolkit
+# that 'mvn package' built) into DIR (default target/notebooks/), leaving the committed notebooks untouched.
+# With --inplace, a notebook that ran cleanly is then copied over its source: that is how the committed outputs
+# are refreshed (a notebook that failed is never written back).
+#
+# A notebook fails when nbconvert fails (kernel did not start or died, a cell ran past the per-cell timeout), when a
+# cell has an output of type "error" (the kernel reports compile errors, exceptions and bad magics that way), or when
+# a cell wrote a Java stack trace to stderr (an exception printed by printStackTrace() or thrown in another thread,
+# which the kernel does not report as an error). A cell tagged "raises-exception" is exempt from both checks.
+#
+# Environment: MIXQUANT_NB_TIMEOUT (per-cell timeout in seconds, default 600; --timeout wins).
+# Exit status: 0 if every notebook passed, 1 if any failed, 2 on a usage or setup error.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+JUPYTER=/usr/bin/jupyter
+PYTHON=/usr/bin/python3           # Debian's Python, the one that has nbformat (not the python3 first on PATH)
+KERNEL=mixquant-java
+
+inplace=0
+timeout="${MIXQUANT_NB_TIMEOUT:-600}"
+out_dir="$root/target/notebooks"
+notebooks=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --inplace) inplace=1 ;;
+    --timeout) timeout="${2:?--timeout needs seconds}"; shift ;;
+    --timeout=*) timeout="${1#*=}" ;;
+    --out) out_dir="${2:?--out needs a directory}"; shift ;;
+    --out=*) out_dir="${1#*=}" ;;
+    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "unknown option: $1" >&2; exit 2 ;;
+    *) notebooks+=("$1") ;;
+  esac
+  shift
+done
+[[ "$timeout" =~ ^[0-9]+$ ]] || { echo "--timeout must be a whole number of seconds" >&2; exit 2; }
+if [ ${#notebooks[@]} -eq 0 ]; then
+  shopt -s nullglob
+  notebooks=("$root"/notebooks/*.ipynb)
+  shopt -u nullglob
+  [ ${#notebooks[@]} -gt 0 ] || { echo "no notebooks in $root/notebooks" >&2; exit 2; }
+fi
+
+# --- setup checks ---------------------------------------------------------------------------------------------------
+[ -x "$JUPYTER" ] || { echo "$JUPYTER not found: run environment/install.sh (Debian's jupyter-nbconvert)" >&2; exit 2; }
+if [ ! -f "$root/target/mixquant.jar" ] || [ ! -d "$root/target/lib" ]; then
+  echo "target/mixquant.jar or target/lib missing: run 'mvn -DskipTests package' first" >&2
+  exit 2
+fi
+data_dir="$("$JUPYTER" --data-dir 2>/dev/null | tail -n1)"
+if [ ! -f "$data_dir/kernels/$KERNEL/kernel.json" ]; then
+  echo "[notebooks] kernelspec $KERNEL missing: installing it" >&2
+  bash "$root/environment/install.d/20-jupyter-kernel.sh" || { echo "kernel install failed" >&2; exit 2; }
+fi
+mkdir -p "$out_dir"
+out_dir="$(cd "$out_dir" && pwd)"
+
+# Checks an executed notebook; prints one line per problem and exits 1 if there is any.
+check_outputs() {
+  "$PYTHON" - "$1" <<'PY'
+import re, sys
+import nbformat
+
+ansi = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# A stack frame line, or an exception line as Java prints it ("Exception in thread ...", "java.lang.Foo: msg",
+# "Caused by: ...").
+trace = re.compile(r"^\s+at [\w$.<>/]+\(.*\)\s*$|^Exception in thread |^Caused by: |"
+                   r"^(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)(?::|\s*$)", re.M)
+
+def text(x):
+    return ansi.sub("", "".join(x) if isinstance(x, list) else (x or ""))
+
+nb = nbformat.read(sys.argv[1], as_version=4)
+problems = []
+for i, cell in enumerate(nb.cells, 1):
+    if cell.cell_type != "code" or "raises-exception" in cell.get("metadata", {}).get("tags", []):
+        continue
+    head = text(cell.source).strip().splitlines()
+    where = f"cell {i} ({head[0][:60] if head else 'empty'})"
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            tb = "\n      ".join(text(out.get("traceback", [])).splitlines()[:25])
+            problems.append(f"{where}: {out.get('ename')}: {text(out.get('evalue'))}\n      {tb}")
+        elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+            s = text(out.get("text"))
+            if trace.search(s):
+                problems.append(f"{where}: Java stack trace on stderr:\n      "
+                                + "\n      ".join(s.strip().splitlines()[:25]))
+for p in problems:
+    print("  " + p)
+sys.exit(1 if problems else 0)
+PY
+}
+
+passed=0
+failed=0
+failed_names=()
+for nb in "${notebooks[@]}"; do
+  if [ ! -f "$nb" ]; then
+    echo "FAIL $nb: no such file"
+    failed=$((failed + 1)); failed_names+=("$nb"); continue
+  fi
+  nb="$(cd "$(dirname "$nb")" && pwd)/$(basename "$nb")"
+  name="$(basename "$nb" .ipynb)"
+  out="$out_dir/$name.ipynb"
+  log="$out_dir/$name.log"
+  rm -f "$out"
+  start=$(date +%s%N)
+  # --allow-errors: run every cell and keep the output notebook, then judge it with check_outputs.
+  # record_timing=False: no per-cell timestamps in the outputs (they would change on every refresh).
+  "$JUPYTER" nbconvert --to notebook --execute --allow-errors \
+      --ExecutePreprocessor.kernel_name="$KERNEL" \
+      --ExecutePreprocessor.timeout="$timeout" \
+      --ExecutePreprocessor.record_timing=False \
+      --output-dir "$out_dir" --output "$name.ipynb" "$nb" >"$log" 2>&1
+  rc=$?
+  secs="$(awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN { printf "%.1f", ns / 1e9 }')"
+  if [ $rc -ne 0 ] || [ ! -f "$out" ]; then
+    # The kernel logs its connection setup at INFO level on stderr; show the rest (nbconvert's error).
+    problems="  nbconvert exited with status $rc:
+$(grep -v -E '^\[[0-9-]+ [0-9:]+\] \[INFO|^  "[a-z_]+": |^\}? ?$|^0\.00s - ' "$log" | tail -n 40 | sed 's/^/    /')"
+    ok=0
+  else
+    problems="$(check_outputs "$out" 2>&1)" && ok=1 || ok=0
+  fi
+  if [ $ok -eq 1 ]; then
+    passed=$((passed + 1))
+    echo "ok   $name (${secs}s) -> $out"
+    if [ $inplace -eq 1 ]; then
+      cp "$out" "$nb"
+      echo "     outputs written back to $nb"
+    fi
+  else
+    failed=$((failed + 1)); failed_names+=("$name")
+    echo "FAIL $name (${secs}s); executed notebook: $out, log: $log"
+    printf '%s\n' "$problems"
+  fi
+done
+
+if [ $failed -gt 0 ]; then
+  echo "failed notebooks: ${failed_names[*]}"
+fi
+echo "notebooks: $passed passed, $failed failed"
+[ $failed -eq 0 ]
