@@ -19,7 +19,7 @@ import org.mixquant.tensor.WeightTensor;
 
 /** Unit tests of {@link FakeQuant} (and the {@link QuantSpec} validation it relies on) that need no golden file. */
 class FakeQuantTest {
-    /** Values above come out of a fixed-seed generator, so every run sees the same data. */
+    /** Seed of all random data here, so every run sees the same values. */
     private static final long SEED = 42L;
 
     // --- rounding ------------------------------------------------------------------------------------------------

@@ -1,0 +1,99 @@
+package org.mixquant.search;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.mixquant.model.OnnxModel;
+import org.mixquant.model.TinyOnnx;
+import org.mixquant.quant.Bits;
+import org.mixquant.quant.ErrorSweep;
+import org.mixquant.quant.FakeQuant;
+import org.mixquant.quant.Granularity;
+import org.mixquant.quant.QuantSpec;
+import org.mixquant.quant.Scheme;
+import org.mixquant.tensor.WeightTensor;
+
+class ErrorTableTest {
+    /**
+     * The sweep sums a row-major [in, out] tensor row by row while FakeQuant sums channel by channel: the same
+     * 180,000 double terms in another order, so up to about n·2⁻⁵³ ≈ 2e-11 relative apart.
+     */
+    static final double SUM_TOL = 1e-10;
+
+    static OnnxModel model() {
+        // A larger MatMul so the sweep is split into several tasks.
+        float[] big = TinyOnnx.values(600 * 300, 11);
+        return OnnxModel.fromBytes("mlp", new TinyOnnx().input("x", 1, 600).output("y", 1, 2)
+                .init("W1", big, 600, 300).init("W2", TinyOnnx.values(600, 12), 2, 300)
+                .node("MatMul", "fc1", java.util.List.of("x", "W1"), java.util.List.of("h"))
+                .node("Gemm", "fc2", java.util.List.of("h", "W2"), java.util.List.of("y"), "transB", 1).bytes());
+    }
+
+    @Test
+    void resultDoesNotDependOnThreads() {
+        OnnxModel m = model();
+        ErrorTable one = ErrorTable.compute(m, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, 1, Progress.NONE);
+        ErrorTable two = ErrorTable.compute(m, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, 2, Progress.NONE);
+        for (int i = 0; i < one.size(); i++) {
+            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                assertEquals(one.sse(i, b), two.sse(i, b), 0.0, "bit-identical across thread counts");
+            }
+        }
+    }
+
+    @Test
+    void agreesWithFakeQuantPerLayer() {
+        OnnxModel m = model();
+        for (Scheme s : Scheme.values()) {
+            for (Granularity g : Granularity.values()) {
+                ErrorTable t = ErrorTable.compute(m, s, g, 2, Progress.NONE);
+                for (int i = 0; i < t.size(); i++) {
+                    WeightTensor w = m.layers().get(i).weight();
+                    for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                        double direct = FakeQuant.apply(w, QParamsHolder.choose(w, new QuantSpec(b, s, g)),
+                                new float[w.size()]);
+                        assertEquals(direct, t.sse(i, b), SUM_TOL * direct, s + " " + g + " bits " + b);
+                        assertEquals(direct / w.size(), t.mse(i, b), SUM_TOL * direct);
+                    }
+                    assertEquals(ErrorSweep.sweep(w, s, g).sumSquares(), t.sumSquares(i), 1e-9);
+                }
+            }
+        }
+    }
+
+    @Test
+    void reportsProgressToTheEnd() {
+        AtomicLong last = new AtomicLong();
+        AtomicLong total = new AtomicLong();
+        ErrorTable.compute(model(), Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, 2, (task, d, t) -> {
+            last.accumulateAndGet(d, Math::max);
+            total.set(t);
+        });
+        assertTrue(total.get() > 1, "the big layer is split into several tasks");
+        assertEquals(total.get(), last.get());
+    }
+
+    @Test
+    void ratiosAndModel() {
+        ErrorTable t = ErrorTable.compute(model(), Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
+        assertEquals(1.0, t.ratioTo8(0, 8), 0.0);
+        // Uniform random weights follow the step²/12 model closely: within 10% at 4..7 bits.
+        for (int b = 4; b < 8; b++) {
+            double r = t.ratioTo8(0, b) / ErrorTable.modelRatioTo8(b);
+            assertTrue(Math.abs(r - 1) < 0.1, "bits " + b + ": ratio/model = " + r);
+        }
+        assertEquals(Map.of("fc1", 180000L, "fc2", 600L), t.paramCounts());
+        assertArrayEquals(new Object[] {"fc1", "fc2"}, t.layers().toArray());
+    }
+
+    /** Indirection so the test reads like the STYLE example. */
+    static final class QParamsHolder {
+        static org.mixquant.quant.QParams choose(WeightTensor w, QuantSpec spec) {
+            return org.mixquant.quant.QParams.choose(w, spec);
+        }
+    }
+}
