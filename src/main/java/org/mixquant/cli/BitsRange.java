@@ -9,6 +9,15 @@ final class BitsRange {
     private BitsRange() {
     }
 
+    /** Parses {@code s}; a bad value is a usage error of {@code cl} (exit code 2). */
+    static int[] parse(picocli.CommandLine cl, String s) {
+        try {
+            return parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(cl, e.getMessage());
+        }
+    }
+
     static int[] parse(String s) {
         List<Integer> out = new ArrayList<>();
         for (String part : s.split(",")) {

@@ -50,8 +50,9 @@ final class EvaluateCommand extends BaseCommand {
 
     @Override
     public Integer call() throws Exception {
-        if (which.bits != null) {
-            Bits.check(which.bits);
+        if (which.bits != null && (which.bits < Bits.MIN || which.bits > Bits.MAX)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bits must be between "
+                    + Bits.MIN + " and " + Bits.MAX + ", got " + which.bits);
         }
         BitPlan fromFile = null;
         if (which.plan != null) {

@@ -36,7 +36,7 @@ final class QeCommand extends BaseCommand {
 
     @Override
     public Integer call() throws Exception {
-        int[] bs = BitsRange.parse(bits);
+        int[] bs = BitsRange.parse(spec.commandLine(), bits);
         QuantizableModel m = loadModel(model);
         ErrorTable t = ErrorTable.compute(m, quant.scheme, quant.granularity, run.threads(), progress());
         info(f("error sweep over %d layers and bits 2..8: %.3f s", t.size(), t.seconds()));

@@ -1,0 +1,164 @@
+package org.mixquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mixquant.model.TinyOnnx;
+import org.mixquant.quant.BitPlan;
+
+/** Runs the command line in-process with captured writers. */
+class MixQuantCliTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+        List<String> errLines() {
+            return err.isEmpty() ? List.of() : Arrays.asList(err.split("\n"));
+        }
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = MixQuantCli.create(new PrintWriter(out), new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    Path tiny() throws Exception {
+        return TinyOnnx.mlp(TinyOnnx.values(12, 1), TinyOnnx.values(6, 2)).write(dir, "tiny.onnx");
+    }
+
+    @Test
+    void layersAsJson() throws Exception {
+        Run r = run("layers", tiny().toString(), "--format", "json", "-q");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        assertEquals(18, root.get("quantizableParams").asLong());
+        assertEquals(2, root.get("otherParams").asLong());
+        JsonNode l0 = root.get("layers").get(0);
+        assertEquals("fc1/MatMul", l0.get("name").asText());
+        assertEquals("W1", l0.get("tensor").asText());
+        assertEquals("matmul", l0.get("kind").asText());
+        assertEquals("[4,3]", l0.get("shape").toString());
+        assertEquals(1, l0.get("channelAxis").asInt());
+        assertEquals(3, l0.get("channels").asInt());
+        assertEquals("", r.err(), "--quiet keeps stderr empty");
+    }
+
+    @Test
+    void qeAsCsvAndJson() throws Exception {
+        Run csv = run("qe", tiny().toString(), "--format", "csv", "--bits", "3,8", "-q");
+        assertEquals(ExitCodes.OK, csv.code(), csv.err());
+        String[] lines = csv.out().split("\n");
+        assertEquals("layer,params,mse@3,mse@8", lines[0]);
+        assertEquals(3, lines.length);
+        Run json = run("qe", tiny().toString(), "--format", "json", "--scheme", "symmetric", "--granularity",
+                "per-tensor", "-q");
+        JsonNode root = JSON.readTree(json.out());
+        assertEquals("symmetric", root.get("scheme").asText());
+        assertEquals("per-tensor", root.get("granularity").asText());
+        assertEquals(7, root.get("bits").size());
+        JsonNode layer = root.get("layers").get(1);
+        assertEquals(1.0, layer.get("ratioTo8").get("8").asDouble(), 0.0);
+        assertTrue(layer.get("mse").get("2").asDouble() > layer.get("mse").get("8").asDouble());
+    }
+
+    @Test
+    void searchWritesAPlanThatLoads() throws Exception {
+        Path plan = dir.resolve("plan.json");
+        Run r = run("search", tiny().toString(), "--avg-bits", "3", "-o", plan.toString(), "--format", "json", "-q");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        assertEquals("avg-bits", root.get("plan").get("rule").asText());
+        assertTrue(root.get("summary").get("averageBits").asDouble() <= 3 + 1e-12);
+        assertEquals(2, root.get("layers").size());
+        assertTrue(root.get("layers").get(0).has("ratioTo8"));
+        BitPlan p = BitPlan.read(plan);
+        assertEquals(List.of("fc1/MatMul", "fc2/Gemm"), List.copyOf(p.layers()));
+        Run table = run("search", tiny().toString(), "--qem", "4.5", "-q");
+        assertTrue(table.out().contains("step²/12 model"), table.out());
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() throws Exception {
+        String t = tiny().toString();
+        for (String[] args : new String[][] {
+            {},
+            {"nope"},
+            {"layers"},
+            {"layers", t, "--bogus"},
+            {"search", t},
+            {"search", t, "--qem", "2", "--avg-bits", "3"},
+            {"qe", t, "--bits", "9"},
+            {"qe", t, "--bits", "1"},
+            {"qe", t, "--scheme", "log"},
+            {"evaluate", t, "--bits", "9"},
+            {"layers", t, "--format", "xml"},
+        }) {
+            Run r = run(args);
+            assertEquals(ExitCodes.USAGE, r.code(), String.join(" ", args) + " → " + r.err());
+            assertTrue(r.err().startsWith("mixquant: "), r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        }
+    }
+
+    @Test
+    void failuresExitWithOneAndOneLine() throws Exception {
+        Path corrupt = Files.write(dir.resolve("corrupt.onnx"), Arrays.copyOf(TinyOnnx.mlp(TinyOnnx.values(12, 1),
+                TinyOnnx.values(6, 2)).bytes(), 40));
+        Path noWeights = new TinyOnnx().input("x", 1, 2).output("y", 1, 2)
+                .node("Relu", "r", List.of("x"), List.of("y")).write(dir, "relu.onnx");
+        float[] nan = TinyOnnx.values(12, 1);
+        nan[3] = Float.NaN;
+        Path nanModel = TinyOnnx.mlp(nan, TinyOnnx.values(6, 2)).write(dir, "nan.onnx");
+        Path otherPlan = dir.resolve("other.json");
+        BitPlan.uniform("x", List.of("fc1/MatMul", "missing/MatMul"), 4, org.mixquant.quant.Scheme.ASYMMETRIC,
+                org.mixquant.quant.Granularity.PER_CHANNEL).write(otherPlan);
+        Path out = dir.resolve("should-not-exist.json");
+        Object[][] cases = {
+            {new String[] {"layers", corrupt.toString(), "-q"}, "not a valid ONNX model"},
+            {new String[] {"layers", dir.resolve("absent.onnx").toString(), "-q"}, "unknown model"},
+            {new String[] {"layers", dir.toString(), "-q"}, "is a directory"},
+            {new String[] {"qe", noWeights.toString(), "-q"}, "no quantizable weights"},
+            {new String[] {"qe", nanModel.toString(), "-q"}, "fc1/MatMul"},
+            {new String[] {"search", corrupt.toString(), "--qem", "2", "-o", out.toString(), "-q"}, "corrupt"},
+            {new String[] {"evaluate", tiny().toString(), "--plan", otherPlan.toString(), "-q"}, "missing/MatMul"},
+            {new String[] {"evaluate", tiny().toString(), "--plan", dir.resolve("nope.json").toString(), "-q"},
+                "nope.json"},
+            {new String[] {"search", tiny().toString(), "--qem", "0.5", "-q"}, "qem must be"},
+            {new String[] {"evaluate", tiny().toString(), "--bits", "4", "--corpus-size", "16", "-q"}, "input_ids"},
+        };
+        for (Object[] c : cases) {
+            String[] args = (String[]) c[0];
+            Run r = run(args);
+            assertEquals(ExitCodes.FAILURE, r.code(), String.join(" ", args) + " → " + r.err());
+            assertEquals(1, r.errLines().size(), "one line: " + r.err());
+            assertTrue(r.err().startsWith("mixquant: error: ") && r.err().contains((String) c[1]),
+                    String.join(" ", args) + " → " + r.err());
+            assertEquals("", r.out());
+        }
+        assertFalse(Files.exists(out), "a failed search leaves no plan file");
+    }
+
+    @Test
+    void failedCommandsDoNotTouchTheModelFile() throws Exception {
+        Path t = tiny();
+        byte[] before = Files.readAllBytes(t);
+        run("search", t.toString(), "--avg-bits", "2.5", "-q");
+        run("evaluate", t.toString(), "--bits", "4", "-q");
+        assertTrue(Arrays.equals(before, Files.readAllBytes(t)));
+    }
+}

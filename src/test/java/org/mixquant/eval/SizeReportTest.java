@@ -1,0 +1,51 @@
+package org.mixquant.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.mixquant.model.OnnxModel;
+import org.mixquant.model.TinyOnnx;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Granularity;
+import org.mixquant.quant.Scheme;
+
+class SizeReportTest {
+    static final OnnxModel MLP = OnnxModel.fromBytes("mlp", TinyOnnx.mlp(TinyOnnx.values(12, 1),
+            TinyOnnx.values(6, 2)).bytes());
+
+    static BitPlan plan(Scheme s, Granularity g) {
+        Map<String, Integer> bits = new LinkedHashMap<>();
+        bits.put("fc1/MatMul", 4);
+        bits.put("fc2/Gemm", 2);
+        return new BitPlan("p", "mlp", s, g, "test", Map.of(), Map.of(), bits);
+    }
+
+    @Test
+    void countsWeightsScalesAndZeroPoints() {
+        SizeReport r = SizeReport.of(MLP, plan(Scheme.ASYMMETRIC, Granularity.PER_CHANNEL));
+        assertEquals(18, r.quantizedParams());
+        assertEquals(2, r.otherParams());
+        assertEquals(12 * 4 + 6 * 2, r.weightBits());
+        // fc1 [4, 3] axis 1 → 3 channels; fc2 [2, 3] axis 0 → 2 channels; 32-bit scale + 8-bit zero-point each.
+        assertEquals((3 + 2) * 40, r.qparamBits());
+        assertEquals(60 / 18.0, r.averageBits(), 1e-15);
+        assertEquals((60 + 200) / 18.0, r.averageBitsWithQParams(), 1e-15);
+        assertEquals((60 + 200) / 8e6 + 2 * 32 / 8e6, r.totalMB(), 1e-18);
+        assertEquals(20 * 32 / 8e6, r.fp32MB(), 1e-18);
+    }
+
+    @Test
+    void symmetricPerTensorStoresOneScalePerLayer() {
+        SizeReport r = SizeReport.of(MLP, plan(Scheme.SYMMETRIC, Granularity.PER_TENSOR));
+        assertEquals(2 * 32, r.qparamBits());
+    }
+
+    @Test
+    void fp32() {
+        SizeReport r = SizeReport.fp32(MLP);
+        assertEquals(32, r.averageBits());
+        assertEquals(r.fp32MB(), r.totalMB(), 1e-18);
+    }
+}
