@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.mixquant.model.Models;
 import org.mixquant.model.QuantizableModel;
+import org.mixquant.notebook.ConsoleProgress;
 import org.mixquant.search.Progress;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,7 +43,7 @@ abstract class BaseCommand implements Callable<Integer> {
         if (run.quiet) {
             return Progress.NONE;
         }
-        return new TerminalProgress(err(), System.console() != null);
+        return ConsoleProgress.to(err(), System.console() != null);
     }
 
     QuantizableModel loadModel(String name) throws IOException {

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.mixquant.eval.Evaluation;
+import org.mixquant.model.Layer;
+import org.mixquant.model.QuantizableModel;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
 import org.mixquant.quant.Granularity;
@@ -91,6 +93,30 @@ public final class Tables {
     }
 
     // ---------------------------------------------------------------------------------------------- error tables
+
+    /**
+     * The quantizable layers of a model: layer, tensor, kind, shape, params, channel axis and channel count, in
+     * forward order.
+     */
+    public static Table layers(QuantizableModel model) {
+        StringColumn name = StringColumn.create(LAYER);
+        StringColumn tensor = StringColumn.create("tensor");
+        StringColumn kind = StringColumn.create("kind");
+        StringColumn shape = StringColumn.create("shape");
+        LongColumn params = LongColumn.create(PARAMS);
+        IntColumn axis = IntColumn.create("axis");
+        IntColumn channels = IntColumn.create("channels");
+        for (Layer l : model.layers()) {
+            name.append(l.name());
+            tensor.append(l.tensorName());
+            kind.append(l.kind().name().toLowerCase(Locale.ROOT));
+            shape.append(l.weight().shapeString().replace(" ", ""));
+            params.append(l.params());
+            axis.append(l.channelAxis());
+            channels.append(l.weight().channels());
+        }
+        return Table.create("layers of " + model.source(), name, tensor, kind, shape, params, axis, channels);
+    }
 
     /**
      * {@link #errorTable(String, ErrorTable, Metric...)} named {@code QE per layer: <model> (<scheme> <granularity>)}.

@@ -332,4 +332,17 @@ class TablesTest {
         t.doubleColumn("mse_8").set(0, 42.0);
         assertEquals(1e-7, e.mse(0, 8), 1e-20, "editing the table does not touch the error table");
     }
+
+    @Test
+    void layersTableListsEveryQuantizableLayer() {
+        org.mixquant.model.OnnxModel m = org.mixquant.model.OnnxModel.fromBytes("mlp", org.mixquant.model.TinyOnnx
+                .mlp(org.mixquant.model.TinyOnnx.values(12, 1), org.mixquant.model.TinyOnnx.values(6, 2)).bytes());
+        Table t = Tables.layers(m);
+        org.junit.jupiter.api.Assertions.assertEquals(2, t.rowCount());
+        org.junit.jupiter.api.Assertions.assertEquals("fc1/MatMul", t.stringColumn("layer").get(0));
+        org.junit.jupiter.api.Assertions.assertEquals("[4,3]", t.stringColumn("shape").get(0));
+        org.junit.jupiter.api.Assertions.assertEquals(1, t.intColumn("axis").get(0));
+        org.junit.jupiter.api.Assertions.assertEquals(0, t.intColumn("axis").get(1));
+        org.junit.jupiter.api.Assertions.assertEquals(6L, t.longColumn("params").get(1));
+    }
 }

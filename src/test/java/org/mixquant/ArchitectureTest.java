@@ -1,0 +1,68 @@
+package org.mixquant;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps DESIGN.md's package table true: each package imports only the toolkit packages it is allowed to (data flows
+ * one way), and only the rapaio adapter imports the kernel.
+ */
+class ArchitectureTest {
+    static final Path MAIN = Path.of("src/main/java/org/mixquant");
+
+    /** Toolkit packages each package may import (besides itself), from DESIGN.md. */
+    static final Map<String, Set<String>> ALLOWED = Map.of(
+            "tensor", Set.of(),
+            "data", Set.of(),
+            "quant", Set.of("tensor"),
+            "model", Set.of("tensor"),
+            "search", Set.of("tensor", "quant", "model"),
+            "methods", Set.of("tensor", "data", "quant", "model", "search"),
+            "eval", Set.of("tensor", "data", "quant", "model", "search", "methods"),
+            "notebook", Set.of("tensor", "data", "quant", "model", "search", "methods", "eval"),
+            "cli", Set.of("tensor", "data", "quant", "model", "search", "methods", "eval", "notebook"));
+
+    static final Pattern IMPORT = Pattern.compile("^import (?:static )?org\\.mixquant\\.(\\w+)", Pattern.MULTILINE);
+    static final Pattern QUALIFIED = Pattern.compile("\\borg\\.mixquant\\.(\\w+)\\.[A-Z]");
+
+    @Test
+    void packagesDependOnlyOnTheRowsAboveThem() throws IOException {
+        List<String> violations = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String pkg = MAIN.relativize(f).getName(0).toString();
+                if (pkg.endsWith(".java")) {
+                    continue;
+                }
+                String src = Files.readString(f);
+                Set<String> allowed = ALLOWED.get(pkg);
+                assertTrue(allowed != null, "package " + pkg + " is not in DESIGN.md's table: " + f);
+                for (Pattern pat : List.of(IMPORT, QUALIFIED)) {
+                    Matcher m = pat.matcher(src);
+                    while (m.find()) {
+                        String used = m.group(1);
+                        if (!used.equals(pkg) && !allowed.contains(used)) {
+                            violations.add(f + " uses org.mixquant." + used);
+                        }
+                    }
+                }
+                boolean adapter = f.toString().contains("/notebook/rapaio/");
+                if (!adapter && src.contains("org.rapaio")) {
+                    violations.add(f + " refers to the rapaio kernel outside notebook.rapaio");
+                }
+            }
+        }
+        assertTrue(violations.isEmpty(), String.join("\n", violations));
+    }
+}
