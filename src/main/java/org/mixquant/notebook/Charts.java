@@ -61,10 +61,24 @@ public final class Charts {
      * group with one legend entry per group.
      */
     public static XYChart errorCurves(ErrorTable table) {
-        XYChart chart = new XYChartBuilder().width(900).height(560)
-                .title("Quantization error per layer (" + table.model() + ", " + table.scheme().cliName() + " "
-                        + table.granularity().cliName() + ")")
-                .xAxisTitle("bit-width (bits)").yAxisTitle("QE = mean squared error (log scale)").build();
+        return perLayerCurves("Quantization error per layer (" + table.model() + ", " + table.scheme().cliName()
+                + " " + table.granularity().cliName() + ")", "QE = mean squared error (log scale)", table,
+                table::mse);
+    }
+
+    /** A value of one layer at one bit-width. */
+    @FunctionalInterface
+    private interface LayerValue {
+        double at(int layer, int bits);
+    }
+
+    /**
+     * One line per layer over bits 2..8 on a log axis, coloured by layer group with one legend entry per group;
+     * layers with a non-positive value (exact layers) are left out, as a log axis cannot show them.
+     */
+    private static XYChart perLayerCurves(String title, String yTitle, ErrorTable table, LayerValue value) {
+        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("bit-width (bits)")
+                .yAxisTitle(yTitle).build();
         commonStyle(chart.getStyler());
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
@@ -78,7 +92,7 @@ public final class Charts {
             double[] y = new double[Bits.COUNT];
             boolean positive = true;
             for (int k = 0; k < Bits.COUNT; k++) {
-                y[k] = table.mse(i, Bits.MIN + k);
+                y[k] = value.at(i, Bits.MIN + k);
                 positive &= y[k] > 0;
             }
             if (!positive) {
@@ -101,30 +115,9 @@ public final class Charts {
      * on the line get the same bits from the paper's qem rule; layers below it (outlier-heavy) get fewer.
      */
     public static XYChart ratioCurves(ErrorTable table) {
-        XYChart chart = new XYChartBuilder().width(900).height(560)
-                .title("QE(b) / QE(8) per layer vs the step²/12 model (" + table.model() + ")")
-                .xAxisTitle("bit-width (bits)").yAxisTitle("QE(b) / QE(8) (log scale)").build();
-        commonStyle(chart.getStyler());
-        chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(v -> Integer.toString((int) Math.round(v)));
+        XYChart chart = perLayerCurves("QE(b) / QE(8) per layer vs the step²/12 model (" + table.model() + ")",
+                "QE(b) / QE(8) (log scale)", table, table::ratioTo8);
         double[] x = bitsAxis();
-        Map<String, Color> colours = groupColours(table.layers());
-        Map<String, Boolean> shown = new LinkedHashMap<>();
-        for (int i = 0; i < table.size(); i++) {
-            String name = table.layers().get(i);
-            double[] y = new double[Bits.COUNT];
-            for (int k = 0; k < Bits.COUNT; k++) {
-                y[k] = table.ratioTo8(i, Bits.MIN + k);
-            }
-            String group = groupOf(name);
-            boolean first = shown.putIfAbsent(group, true) == null;
-            XYSeries s = chart.addSeries(first ? group : name, x, y);
-            s.setLineColor(colours.get(group));
-            s.setMarker(SeriesMarkers.NONE);
-            s.setLineStyle(SeriesLines.SOLID);
-            s.setShowInLegend(first);
-        }
         double[] model = new double[Bits.COUNT];
         for (int k = 0; k < Bits.COUNT; k++) {
             model[k] = ErrorTable.modelRatioTo8(Bits.MIN + k);
