@@ -13,6 +13,7 @@ import org.mixquant.methods.NearestRounding;
 import org.mixquant.model.OnnxModel;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.TextEmbedder;
+import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
 import picocli.CommandLine.ArgGroup;
@@ -23,9 +24,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code mixquant evaluate MODEL (--plan FILE | --bits B)}. */
 @Command(name = "evaluate", description = "Quantize MODEL with a plan or uniform bits and measure size and"
-        + " embedding fidelity against FP32.")
+        + " quality against FP32: embedding fidelity (MiniLM) or top-1 accuracy on Fashion-MNIST (CNNs).")
 final class EvaluateCommand extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm or a path to an .onnx file")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm, resnet20-fashion, mobilenetv2-fashion or a path to an .onnx file")
     String model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -45,6 +46,10 @@ final class EvaluateCommand extends BaseCommand {
     @Mixin
     CorpusMixin corpus;
 
+    @Option(names = "--images", defaultValue = "0",
+            description = "CNNs only: test images to use, 0 = all 10,000 (default: ${DEFAULT-VALUE}).")
+    int images;
+
     @Mixin
     FormatMixin format;
 
@@ -62,13 +67,20 @@ final class EvaluateCommand extends BaseCommand {
                 throw new IOException("cannot read plan file '" + which.plan + "': no such file");
             }
         }
-        List<String> texts = corpus.texts();
+        if (images < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--images must be ≥ 0 (0 = all),"
+                    + " got " + images);
+        }
         QuantizableModel m = loadModel(model);
         BitPlan plan = fromFile != null ? fromFile.validateFor(m.layerNames())
                 : BitPlan.uniform(m.source(), m.layerNames(), which.bits, quant.scheme, quant.granularity);
-        if (!(m instanceof OnnxModel onnx)) {
-            throw new IllegalArgumentException("evaluate supports ONNX embedding models");
+        if (m instanceof CnnModel cnn) {
+            return CnnEvaluation.run(this, cnn, plan, new NearestRounding(), format.format, images);
         }
+        if (!(m instanceof OnnxModel onnx)) {
+            throw new IllegalArgumentException("evaluate supports ONNX embedding models and the Fashion-MNIST CNNs");
+        }
+        List<String> texts = corpus.texts();
         Evaluation fp32;
         Evaluation row;
         try (TextEmbedder embedder = corpus.embedder()) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 /** {@code mixquant layers MODEL}: the quantizable layers of a model. */
 @Command(name = "layers", description = "List the quantizable layers of MODEL (minilm or a path to an .onnx file).")
 final class LayersCommand extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm or a path to an .onnx file")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm, resnet20-fashion, mobilenetv2-fashion or a path to an .onnx file")
     String model;
 
     @Mixin

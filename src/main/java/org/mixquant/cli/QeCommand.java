@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 final class QeCommand extends BaseCommand {
     enum Metric { mse, relative, ratio }
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm or a path to an .onnx file")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm, resnet20-fashion, mobilenetv2-fashion or a path to an .onnx file")
     String model;
 
     @Mixin

@@ -9,12 +9,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.mixquant.eval.AccuracyComparison;
+import org.mixquant.eval.AccuracyEvaluation;
+import org.mixquant.eval.AccuracyEvaluator;
 import org.mixquant.eval.EmbeddingComparison;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.Evaluation;
 import org.mixquant.methods.NearestRounding;
 import org.mixquant.model.Models;
 import org.mixquant.model.OnnxModel;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.model.TextEmbedder;
 import org.mixquant.notebook.Charts;
 import org.mixquant.quant.BitPlan;
@@ -29,8 +34,9 @@ import picocli.CommandLine.Option;
  * {@code mixquant report}: the main job. On MiniLM: FP32, uniform plans and MixQuant plans side by side, written as
  * a table, CSV, JSON, plan files and charts.
  */
-@Command(name = "report", description = "The main job: MixQuant vs uniform quantization on all-MiniLM-L6-v2,"
-        + " printed and written (CSV, JSON, plans, PNG charts) to an output folder.")
+@Command(name = "report", description = "The main job: MixQuant vs uniform quantization on all-MiniLM-L6-v2"
+        + " (embedding fidelity) and the Fashion-MNIST CNNs (top-1 accuracy), printed and written (CSV, JSON, plans,"
+        + " PNG charts) to an output folder.")
 final class ReportCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, defaultValue = "out/main-job",
             description = "Output folder (default: ${DEFAULT-VALUE}).")
@@ -51,6 +57,18 @@ final class ReportCommand extends BaseCommand {
     @Option(names = "--uniform", split = ",", defaultValue = "8,6,5,4,3,2",
             description = "Uniform bit-widths to compare with (default: ${DEFAULT-VALUE}).")
     List<Integer> uniform;
+
+    @Option(names = "--cnn", split = ",", defaultValue = "resnet20-fashion,mobilenetv2-fashion",
+            description = "Fashion-MNIST CNNs to add (empty: none; default: ${DEFAULT-VALUE}).")
+    List<String> cnns;
+
+    @Option(names = "--cnn-uniform", split = ",", defaultValue = "8,4,3,2",
+            description = "Uniform bit-widths for the CNNs (default: ${DEFAULT-VALUE}).")
+    List<Integer> cnnUniform;
+
+    @Option(names = "--images", defaultValue = "0",
+            description = "CNN test images, 0 = all 10,000 (default: ${DEFAULT-VALUE}).")
+    int images;
 
     @Mixin
     QuantMixin quant;
@@ -101,6 +119,13 @@ final class ReportCommand extends BaseCommand {
             throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
         }
 
+        List<CnnSection> cnnSections = new ArrayList<>();
+        for (String name : cnns) {
+            if (!name.isBlank()) {
+                cnnSections.add(cnnSection(name.strip()));
+            }
+        }
+
         // Write everything into a temporary folder first, then move it into place, so a failure leaves nothing half
         // written.
         Path out = output.toAbsolutePath();
@@ -126,6 +151,9 @@ final class ReportCommand extends BaseCommand {
                 }
             }
             Charts.savePng(Charts.chosenBits(shown.isEmpty() ? mixed : shown), tmp.resolve("chosen-bits.png"));
+            for (CnnSection c : cnnSections) {
+                c.write(Files.createDirectories(tmp.resolve(c.model)));
+            }
             deleteTree(out);
             Files.move(tmp, out);
         } finally {
@@ -140,12 +168,30 @@ final class ReportCommand extends BaseCommand {
         out().println(f("fidelity: cosine to FP32 embeddings and top-10 neighbour overlap over the first %d fortunes"
                 + " (max %d tokens)", texts.size(), corpus.maxTokens));
         out().println(equalBitsComparison(rows));
+        for (CnnSection c : cnnSections) {
+            out().println();
+            out().print(CnnEvaluation.table(c.rows).render());
+            out().println();
+            out().println(f("model: %s (%d conv/linear layers, %,d weights, BN folded; %,d biases kept FP32);"
+                    + " top-1 on %s Fashion-MNIST test images", c.model, c.table.size(), c.table.totalParams(),
+                    c.otherParams, c.rows.get(0).images() == 10_000 ? "all 10,000" : "the first "
+                    + c.rows.get(0).images()));
+            out().println(cnnEqualBits(c.rows));
+        }
         out().println(f("wrote %s: results.csv, results.json, error-table.csv, plans/, error-curves.png,"
-                + " qe-ratio-curves.png, chosen-bits.png (total %.1f s)", output,
+                + " qe-ratio-curves.png, chosen-bits.png%s (total %.1f s)", output,
+                cnnSections.isEmpty() ? "" : ", and the same per CNN in "
+                        + String.join("/, ", cnnSections.stream().map(c -> c.model).toList()) + "/",
                 (System.nanoTime() - start) / 1e9));
         out().flush();
         return ExitCodes.OK;
     }
+
+    /**
+     * A MixQuant plan counts as "at the same average bits" as a uniform plan when it uses at most as many bits and
+     * less than 0.01 bit per weight fewer (the budget rule cannot always fill a budget exactly).
+     */
+    static final double EQUAL_BITS = 0.01;
 
     interface PlanMaker {
         BitPlan make();
@@ -168,17 +214,120 @@ final class ReportCommand extends BaseCommand {
                 continue;
             }
             for (Evaluation u : rows) {
-                if (u.rule().equals("uniform") && Math.abs(u.averageBits() - e.averageBits()) < 1e-9) {
+                if (u.rule().equals("uniform") && e.averageBits() <= u.averageBits() + 1e-9
+                        && u.averageBits() - e.averageBits() < EQUAL_BITS) {
                     boolean same = e.bitsHistogram().equals(u.bitsHistogram());
-                    sb.append(f("%n  %s vs %s (%.3f bits): mean cos %.5f vs %.5f, top-10 overlap %.4f vs %.4f%s",
-                            e.plan(), u.plan(), e.averageBits(), e.meanCosine(), u.meanCosine(), e.top10Overlap(),
+                    sb.append(f("%n  %s (%.4f bits) vs %s: mean cos %.5f vs %.5f, top-10 overlap %.4f vs %.4f%s",
+                            e.plan(), e.averageBits(), u.plan(), e.meanCosine(), u.meanCosine(), e.top10Overlap(),
                             u.top10Overlap(), same ? " (the search chose uniform bits: same plan)" : ""));
                     any = true;
                 }
             }
         }
         if (!any) {
-            sb.append(" no MixQuant plan has exactly the average bits of a uniform plan");
+            sb.append(" no MixQuant plan has the average bits of a uniform plan");
+        }
+        return sb.toString();
+    }
+
+    /** One CNN's plans and accuracy rows. */
+    private static final class CnnSection {
+        final String model;
+        final ErrorTable table;
+        final long otherParams;
+        final List<BitPlan> plans;
+        final List<AccuracyEvaluation> rows;
+
+        CnnSection(String model, ErrorTable table, long otherParams, List<BitPlan> plans,
+                List<AccuracyEvaluation> rows) {
+            this.model = model;
+            this.table = table;
+            this.otherParams = otherParams;
+            this.plans = plans;
+            this.rows = rows;
+        }
+
+        void write(Path dir) throws java.io.IOException {
+            Files.writeString(dir.resolve("results.csv"), CnnEvaluation.table(rows).csv());
+            ObjectNode root = JSON.createObjectNode();
+            root.put("model", model);
+            root.put("scheme", table.scheme().cliName());
+            root.put("granularity", table.granularity().cliName());
+            root.put("sweepSeconds", table.seconds());
+            ArrayNode arr = root.putArray("rows");
+            for (AccuracyEvaluation e : rows) {
+                arr.add(JSON.valueToTree(e));
+            }
+            Files.writeString(dir.resolve("results.json"), JSON.writeValueAsString(root) + "\n");
+            Files.writeString(dir.resolve("error-table.csv"), errorTableCsv(table));
+            Path plansDir = Files.createDirectories(dir.resolve("plans"));
+            List<BitPlan> shown = new ArrayList<>();
+            for (BitPlan p : plans) {
+                p.write(plansDir.resolve(p.name().replaceAll("[^A-Za-z0-9.=_-]", "_") + ".json"));
+                if (!p.isUniform()) {
+                    shown.add(p);
+                }
+            }
+            Charts.savePng(Charts.errorCurves(table), dir.resolve("error-curves.png"));
+            Charts.savePng(Charts.chosenBits(shown.isEmpty() ? plans : shown), dir.resolve("chosen-bits.png"));
+        }
+    }
+
+    private CnnSection cnnSection(String name) throws Exception {
+        for (int b : cnnUniform) {
+            Bits.check(b);
+        }
+        QuantizableModel loaded = loadModel(name);
+        if (!(loaded instanceof CnnModel model)) {
+            throw new IllegalArgumentException("--cnn expects a Fashion-MNIST CNN (resnet20-fashion,"
+                    + " mobilenetv2-fashion), got '" + name + "'");
+        }
+        ErrorTable table = ErrorTable.compute(model, quant.scheme, quant.granularity, run.threads(), progress());
+        List<BitPlan> mixed = new ArrayList<>();
+        Map<String, Double> secs = new LinkedHashMap<>();
+        for (double q : qems) {
+            timed(mixed, secs, table, () -> MixQuant.qem(table, q));
+        }
+        for (double t : relErrors) {
+            timed(mixed, secs, table, () -> MixQuant.maxRelativeError(table, t));
+        }
+        for (double b : budgets) {
+            timed(mixed, secs, table, () -> MixQuant.budget(table, b));
+        }
+        AccuracyComparison cmp = new AccuracyComparison(model, AccuracyEvaluator.testSet(images, progress()));
+        NearestRounding nearest = new NearestRounding();
+        List<AccuracyEvaluation> rows = new ArrayList<>();
+        rows.add(cmp.fp32());
+        for (int b : cnnUniform) {
+            rows.add(cmp.evaluate(BitPlan.uniform(model.source(), model.layerNames(), b, quant.scheme,
+                    quant.granularity), nearest, 0));
+        }
+        for (BitPlan p : mixed) {
+            rows.add(cmp.evaluate(p, nearest, secs.get(p.name())));
+        }
+        return new CnnSection(name, table, model.otherParams(), mixed, rows);
+    }
+
+    /** Lines comparing each mixed CNN plan with the uniform plan of equal average bits, where one exists. */
+    static String cnnEqualBits(List<AccuracyEvaluation> rows) {
+        StringBuilder sb = new StringBuilder("at equal average bits:");
+        boolean any = false;
+        for (AccuracyEvaluation e : rows) {
+            if (e.rule().equals("uniform") || e.rule().equals("fp32")) {
+                continue;
+            }
+            for (AccuracyEvaluation u : rows) {
+                if (u.rule().equals("uniform") && e.averageBits() <= u.averageBits() + 1e-9
+                        && u.averageBits() - e.averageBits() < EQUAL_BITS) {
+                    sb.append(f("%n  %s (%.4f bits) vs %s: top-1 %.2f%% vs %.2f%%%s", e.plan(), e.averageBits(),
+                            u.plan(), 100 * e.top1(), 100 * u.top1(),
+                            e.bitsHistogram().equals(u.bitsHistogram()) ? " (same plan)" : ""));
+                    any = true;
+                }
+            }
+        }
+        if (!any) {
+            sb.append(" no MixQuant plan has the average bits of a uniform plan");
         }
         return sb.toString();
     }

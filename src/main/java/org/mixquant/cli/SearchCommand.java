@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 /** {@code mixquant search MODEL (--qem X | --max-rel-error T | --avg-bits B)}. */
 @Command(name = "search", description = "Choose bits per layer with a MixQuant rule and show why.")
 final class SearchCommand extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm or a path to an .onnx file")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm, resnet20-fashion, mobilenetv2-fashion or a path to an .onnx file")
     String model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")

@@ -1,5 +1,6 @@
 /**
  * Data sources: the text corpus used for embedding fidelity ({@link org.mixquant.data.FortuneCorpus}, from Debian's
- * {@code fortunes} packages). Depends on nothing else in the toolkit.
+ * {@code fortunes} packages) and Fashion-MNIST ({@link org.mixquant.data.FashionMnist}, from Debian's
+ * {@code dataset-fashion-mnist}) with its seeded calibration subset. Depends on nothing else in the toolkit.
  */
 package org.mixquant.data;

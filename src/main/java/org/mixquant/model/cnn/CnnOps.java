@@ -1,0 +1,31 @@
+package org.mixquant.model.cnn;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Map;
+
+/**
+ * How a {@link CnnNetwork} computes its weighted operations; the network supplies only the wiring (activations,
+ * residual additions, pooling). Implementations: BatchNorm in training mode, BatchNorm with running statistics, and
+ * BN-folded convolutions with a bias.
+ */
+public interface CnnOps {
+    /** Convolution {@code c} followed by its normalization (no activation). */
+    NDArray conv(ConvSpec c, NDArray x);
+
+    /** The classifier {@code head.fc}: {@code x [n, in] → [n, classes]}. */
+    NDArray fc(NDArray x);
+
+    /**
+     * Convolution then BatchNorm over named parameters in the BatchNorm form ({@link CnnWeights} names). With
+     * {@code training}, BatchNorm uses the batch statistics and updates {@code running_mean}/{@code running_var} in
+     * place with PyTorch's momentum 0.1; otherwise it uses the running statistics.
+     */
+    static CnnOps batchNorm(Map<String, NDArray> params, boolean training) {
+        return new CnnRunner.BnOps(params, training);
+    }
+
+    /** BN-folded convolutions with bias over named parameters ({@code name.weight}, {@code name.bias}). */
+    static CnnOps folded(Map<String, NDArray> params) {
+        return new CnnRunner.FoldedOps(params);
+    }
+}

@@ -1,0 +1,230 @@
+#!/usr/bin/python3
+"""Independent PyTorch oracle for the Fashion-MNIST CNNs of org.mixquant.model.cnn.
+
+Re-implements ResNet-20 and the small MobileNetV2 with torch.nn modules (written from the architecture
+description, not generated from the Java code), loads weights exported from Java in the MQW1 format, reads the
+first N Fashion-MNIST test images from the gzip IDX files itself, and writes the logits.
+
+Weight files come in two forms, detected from their tensor names:
+  * BatchNorm form (as trained): conv weights + BatchNorm weight/bias/running_mean/running_var; run in eval mode.
+  * folded form: every conv has a bias and there are no BatchNorms (Identity instead).
+
+MQW1 format (little-endian): b"MQW1", int32 count, then per tensor: int32 name length, UTF-8 name, int32 rank,
+rank x int32 dims, float32 values (row-major).
+
+Usage (from the repository root; run by Debian's /usr/bin/python3 with python3-torch 1.13):
+  /usr/bin/python3 tools/cnn/torch_cnn.py --arch resnet20 --weights datasets/resnet20-fashion.mqw \
+      --images 256 --out /tmp/logits.f32
+Writes N x 10 float32 little-endian logits to --out and one JSON line (arch, form, images, top-1) to stdout.
+"""
+import argparse
+import gzip
+import json
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MEAN = np.float32(0.2860)
+STD = np.float32(0.3530)
+BN_EPS = 1e-5
+
+
+def read_mqw(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"MQW1":
+        raise SystemExit(f"{path}: not an MQW1 weight file")
+    (count,) = struct.unpack_from("<i", data, 4)
+    pos = 8
+    out = {}
+    for _ in range(count):
+        (n,) = struct.unpack_from("<i", data, pos)
+        pos += 4
+        name = data[pos:pos + n].decode("utf-8")
+        pos += n
+        (rank,) = struct.unpack_from("<i", data, pos)
+        pos += 4
+        shape = struct.unpack_from("<" + "i" * rank, data, pos)
+        pos += 4 * rank
+        size = int(np.prod(shape))
+        arr = np.frombuffer(data, dtype="<f4", count=size, offset=pos).reshape(shape)
+        pos += 4 * size
+        out[name] = torch.from_numpy(arr.copy())
+    if pos != len(data):
+        raise SystemExit(f"{path}: {len(data) - pos} trailing bytes")
+    return out
+
+
+def read_idx_images(path, n):
+    with gzip.open(path, "rb") as f:
+        magic, count, rows, cols = struct.unpack(">iiii", f.read(16))
+        assert magic == 0x803 and rows == 28 and cols == 28, (magic, rows, cols)
+        n = min(n, count)
+        px = np.frombuffer(f.read(n * 784), dtype=np.uint8).reshape(n, 1, 28, 28)
+    x = px.astype(np.float32) / np.float32(255)
+    x = (x - MEAN) / STD  # float32 throughout, same operation order as FashionMnist.normalize
+    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+
+def read_idx_labels(path, n):
+    with gzip.open(path, "rb") as f:
+        magic, count = struct.unpack(">ii", f.read(8))
+        assert magic == 0x801, magic
+        return np.frombuffer(f.read(min(n, count)), dtype=np.uint8).astype(np.int64)
+
+
+def conv(cin, cout, k, stride, groups=1, folded=False):
+    return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, groups=groups, bias=folded)
+
+
+def bn(c, folded):
+    return nn.Identity() if folded else nn.BatchNorm2d(c, eps=BN_EPS)
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride, folded):
+        super().__init__()
+        self.conv1 = conv(cin, cout, 3, stride, folded=folded)
+        self.bn1 = bn(cout, folded)
+        self.conv2 = conv(cout, cout, 3, 1, folded=folded)
+        self.bn2 = bn(cout, folded)
+        self.has_shortcut = stride != 1 or cin != cout
+        if self.has_shortcut:
+            self.shortcut = conv(cin, cout, 1, stride, folded=folded)
+            self.shortcut_bn = bn(cout, folded)
+
+    def forward(self, x):
+        o = F.relu(self.bn1(self.conv1(x)))
+        o = self.bn2(self.conv2(o))
+        s = self.shortcut_bn(self.shortcut(x)) if self.has_shortcut else x
+        return F.relu(o + s)
+
+
+class Stem(nn.Module):
+    def __init__(self, cout, stride, folded):
+        super().__init__()
+        self.conv = conv(1, cout, 3, stride, folded=folded)
+        self.bn = bn(cout, folded)
+
+
+class ResNet20(nn.Module):
+    """CIFAR ResNet-20 (He et al. 2016): 16/32/64 channels, 3 basic blocks per stage, projection shortcuts."""
+
+    def __init__(self, folded):
+        super().__init__()
+        self.stem = Stem(16, 1, folded)
+        cin = 16
+        for s, width in enumerate([16, 32, 64]):
+            stage = nn.Module()
+            for b in range(3):
+                stride = 2 if s > 0 and b == 0 else 1
+                setattr(stage, f"block{b}", BasicBlock(cin, width, stride, folded))
+                cin = width
+            setattr(self, f"stage{s + 1}", stage)
+        self.head = nn.Module()
+        self.head.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = F.relu(self.stem.bn(self.stem.conv(x)))
+        for s in range(1, 4):
+            stage = getattr(self, f"stage{s}")
+            for b in range(3):
+                x = getattr(stage, f"block{b}")(x)
+        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
+        return self.head.fc(x)
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin, cout, stride, t, folded):
+        super().__init__()
+        hidden = cin * t
+        self.has_expand = t != 1
+        if self.has_expand:
+            self.expand = conv(cin, hidden, 1, 1, folded=folded)
+            self.expand_bn = bn(hidden, folded)
+        self.dw = conv(hidden, hidden, 3, stride, groups=hidden, folded=folded)
+        self.dw_bn = bn(hidden, folded)
+        self.project = conv(hidden, cout, 1, 1, folded=folded)
+        self.project_bn = bn(cout, folded)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        h = F.relu6(self.expand_bn(self.expand(x))) if self.has_expand else x
+        h = F.relu6(self.dw_bn(self.dw(h)))
+        h = self.project_bn(self.project(h))
+        return h + x if self.residual else h
+
+
+class MobileNetV2(nn.Module):
+    """Small MobileNetV2 (Sandler et al. 2018) for 28x28: stem 16 ch stride 2, (t, c, n, s) settings, head 256."""
+
+    SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 1), (6, 32, 3, 2), (6, 64, 2, 1)]
+    HEAD = 256
+
+    def __init__(self, folded):
+        super().__init__()
+        self.stem = Stem(16, 2, folded)
+        cin = 16
+        i = 0
+        for t, c, n, s in self.SETTINGS:
+            for r in range(n):
+                setattr(self, f"block{i}", InvertedResidual(cin, c, s if r == 0 else 1, t, folded))
+                cin = c
+                i += 1
+        self.blocks = i
+        self.head = nn.Module()
+        self.head.conv = conv(cin, self.HEAD, 1, 1, folded=folded)
+        self.head.bn = bn(self.HEAD, folded)
+        self.head.fc = nn.Linear(self.HEAD, 10)
+
+    def forward(self, x):
+        x = F.relu6(self.stem.bn(self.stem.conv(x)))
+        for i in range(self.blocks):
+            x = getattr(self, f"block{i}")(x)
+        x = F.relu6(self.head.bn(self.head.conv(x)))
+        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
+        return self.head.fc(x)
+
+
+def build(arch, weights):
+    folded = "stem.conv.bias" in weights
+    net = {"resnet20": ResNet20, "mobilenetv2": MobileNetV2}[arch](folded)
+    state = net.state_dict()
+    # BatchNorm's num_batches_tracked is not stored (unused in eval mode)
+    for k, v in state.items():
+        if k.endswith("num_batches_tracked") and k not in weights:
+            weights[k] = v
+    net.load_state_dict(weights, strict=True)
+    net.eval()
+    return net, folded
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--arch", required=True, choices=["resnet20", "mobilenetv2"])
+    ap.add_argument("--weights", required=True)
+    ap.add_argument("--images", type=int, default=256)
+    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    weights = read_mqw(args.weights)
+    net, folded = build(args.arch, weights)
+    x = read_idx_images(f"{args.data}/t10k-images-idx3-ubyte.gz", args.images)
+    y = read_idx_labels(f"{args.data}/t10k-labels-idx1-ubyte.gz", args.images)
+    with torch.no_grad():
+        logits = net(x).numpy().astype("<f4")
+    with open(args.out, "wb") as f:
+        f.write(logits.tobytes())
+    top1 = float((logits.argmax(1) == y).mean())
+    print(json.dumps({"arch": args.arch, "form": "folded" if folded else "batchnorm", "images": len(y),
+                      "top1": top1, "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
