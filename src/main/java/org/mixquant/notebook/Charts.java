@@ -25,6 +25,7 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.mixquant.eval.AccuracyEvaluation;
 import org.mixquant.eval.Evaluation;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
@@ -318,26 +319,75 @@ public final class Charts {
     public static XYChart qualityVsBits(List<Evaluation> rows, Quality quality) {
         List<Evaluation> fp32 = new ArrayList<>();
         Map<String, List<Evaluation>> groups = groupByRule(rows, quality, fp32);
-        XYChart chart = xyChart(900, 560, "Fidelity vs average bits per weight: " + quality.label(),
-                "average bits per weight (bits)", quality.axisTitle());
+        Map<String, List<BitsPoint>> points = new LinkedHashMap<>();
+        groups.forEach((k, es) -> points.put(k, es.stream().map(e -> new BitsPoint(e.rule(), e.method(),
+                e.averageBits(), quality.of(e))).toList()));
+        Double reference = null;
+        for (Evaluation e : fp32) {
+            if (reference == null && quality.plottable(quality.of(e))) {
+                reference = quality.of(e);
+            }
+        }
+        return bitsChart("Fidelity vs average bits per weight: " + quality.label(), quality.axisTitle(),
+                quality.logarithmic(), points, reference);
+    }
+
+    /**
+     * Top-1 accuracy (%) of the Fashion-MNIST CNNs against average bits per weight, drawn like
+     * {@link #qualityVsBits}: one line per rule (and method when there are several), FP32 as a dashed reference line.
+     *
+     * @throws IllegalArgumentException if there is no quantized row
+     */
+    public static XYChart accuracyVsBits(String model, List<AccuracyEvaluation> rows) {
+        Map<String, List<BitsPoint>> points = new LinkedHashMap<>();
+        java.util.Set<String> methods = new java.util.LinkedHashSet<>();
+        Double reference = null;
+        for (AccuracyEvaluation e : rows) {
+            if (!e.rule().equals("fp32") && !e.method().equals("none")) {
+                methods.add(e.method());
+            }
+        }
+        for (AccuracyEvaluation e : rows) {
+            if (e.rule().equals("fp32") || e.method().equals("none")) {
+                reference = reference == null ? 100 * e.top1() : reference;
+                continue;
+            }
+            String key = methods.size() > 1 ? e.rule() + " · " + e.method() : e.rule();
+            points.computeIfAbsent(key, k -> new ArrayList<>()).add(new BitsPoint(e.rule(), e.method(),
+                    e.averageBits(), 100 * e.top1()));
+        }
+        if (points.isEmpty()) {
+            throw new IllegalArgumentException("no quantized rows among " + rows.size() + " rows");
+        }
+        return bitsChart("Top-1 accuracy vs average bits per weight (" + model + ")", "top-1 accuracy (%)", false,
+                points, reference);
+    }
+
+    /** One plotted plan: its rule and method (for styling), average bits and measured value. */
+    private record BitsPoint(String rule, String method, double bits, double y) {
+    }
+
+    private static XYChart bitsChart(String title, String yTitle, boolean logY, Map<String, List<BitsPoint>> groups,
+            Double reference) {
+        XYChart chart = xyChart(900, 560, title, "average bits per weight (bits)", yTitle);
         AxesChartStyler st = chart.getStyler();
-        st.setYAxisLogarithmic(quality.logarithmic());
+        st.setYAxisLogarithmic(logY);
         st.setLegendPosition(Styler.LegendPosition.OutsideE);
         double minX = Double.POSITIVE_INFINITY;
         double maxX = Double.NEGATIVE_INFINITY;
         RuleStyles styles = new RuleStyles();
-        for (Map.Entry<String, List<Evaluation>> g : groups.entrySet()) {
-            List<Evaluation> es = new ArrayList<>(g.getValue());
-            es.sort(java.util.Comparator.comparingDouble(Evaluation::averageBits));
+        for (Map.Entry<String, List<BitsPoint>> g : groups.entrySet()) {
+            List<BitsPoint> es = new ArrayList<>(g.getValue());
+            es.sort(java.util.Comparator.comparingDouble(BitsPoint::bits));
             double[] x = new double[es.size()];
             double[] y = new double[es.size()];
             for (int i = 0; i < es.size(); i++) {
-                x[i] = es.get(i).averageBits();
-                y[i] = quality.of(es.get(i));
+                x[i] = es.get(i).bits();
+                y[i] = es.get(i).y();
                 minX = Math.min(minX, x[i]);
                 maxX = Math.max(maxX, x[i]);
             }
-            Evaluation first = es.get(0);
+            BitsPoint first = es.get(0);
             XYSeries s = chart.addSeries(g.getKey(), x, y);
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
             s.setLineColor(styles.colour(first.rule()));
@@ -345,7 +395,10 @@ public final class Charts {
             s.setMarker(styles.marker(first.rule()));
             s.setLineStyle(styles.line(first.method()));
         }
-        addFp32Line(chart, fp32, quality, minX, maxX);
+        if (reference != null) {
+            addReferenceLine(chart, "FP32 (" + String.format(java.util.Locale.ROOT, "%.4g", reference) + ")",
+                    reference, minX, maxX);
+        }
         st.setxAxisTickLabelsFormattingFunction(v -> v == Math.rint(v) ? Integer.toString((int) Math.rint(v))
                 : String.format(java.util.Locale.ROOT, "%.1f", v));
         return chart;
@@ -459,18 +512,6 @@ public final class Charts {
             }
         }
         return m;
-    }
-
-    private static void addFp32Line(XYChart chart, List<Evaluation> fp32, Quality quality, double minX,
-            double maxX) {
-        for (Evaluation e : fp32) {
-            double y = quality.of(e);
-            if (quality.plottable(y)) {
-                addReferenceLine(chart, "FP32 (" + String.format(java.util.Locale.ROOT, "%.4g", y) + ")", y, minX,
-                        maxX);
-                return;
-            }
-        }
     }
 
     /** A dashed black horizontal line at {@code y} over {@code [minX, maxX]} (widened when they are equal). */

@@ -286,6 +286,25 @@ class ChartsTest {
     }
 
     @Test
+    void accuracyVsBitsPlotsTop1PercentPerRule() throws IOException {
+        List<org.mixquant.eval.AccuracyEvaluation> rows = List.of(
+                new org.mixquant.eval.AccuracyEvaluation("fp32", "fp32", "none", 32, 1.0, 0.92, 0, 100, 0, 0, 1,
+                        "fp32"),
+                new org.mixquant.eval.AccuracyEvaluation("uniform-4", "uniform", "nearest", 4, 0.2, 0.91, 1, 100, 0,
+                        0, 1, "4:3"),
+                new org.mixquant.eval.AccuracyEvaluation("uniform-3", "uniform", "nearest", 3, 0.1, 0.88, 4, 100, 0,
+                        0, 1, "3:3"),
+                new org.mixquant.eval.AccuracyEvaluation("budget=3.5", "avg-bits", "nearest", 3.5, 0.15, 0.90, 2, 100,
+                        0.1, 0, 1, "3:1 4:2"));
+        XYChart c = Charts.accuracyVsBits("cnn", rows);
+        assertEquals(List.of("uniform", "avg-bits", "FP32 (92.00)"), new ArrayList<>(c.getSeriesMap().keySet()));
+        assertArrayEquals(new double[] {3, 4}, c.getSeriesMap().get("uniform").getXData(), 0.0);
+        assertArrayEquals(new double[] {88, 91}, c.getSeriesMap().get("uniform").getYData(), 1e-12);
+        png(c, "accuracy-vs-bits");
+        assertThrows(IllegalArgumentException.class, () -> Charts.accuracyVsBits("cnn", rows.subList(0, 1)));
+    }
+
+    @Test
     void qualityVsBitsSplitsRulesByMethodWhenThereAreSeveral() throws IOException {
         XYChart c = Charts.qualityVsBits(sweep(true), Charts.Quality.COSINE_DISTANCE);
         assertEquals(8, c.getSeriesMap().size());
