@@ -290,6 +290,23 @@ public final class OnnxModel implements QuantizableModel {
      * @param threads intra-op threads (≥ 1)
      */
     public OnnxRunner open(OrtEnvironment env, int threads) throws OrtException {
+        return open(env, threads, modelBytes);
+    }
+
+    /**
+     * The serialized model this was loaded from (not copied: callers in this package must not change it). Used by
+     * {@link OnnxCapture} to build a copy of the graph with extra outputs.
+     */
+    byte[] bytes() {
+        return modelBytes;
+    }
+
+    /**
+     * Like {@link #open(OrtEnvironment, int)} but runs {@code graph} instead of the loaded bytes: a re-serialised
+     * copy of this model's graph with the same initializers (e.g. with intermediate tensors added as outputs by
+     * {@link OnnxCapture}), so this model's replaced weights apply to it by initializer name.
+     */
+    OnnxRunner open(OrtEnvironment env, int threads, byte[] graph) throws OrtException {
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
         List<OnnxTensor> tensors = new ArrayList<>();
         try {
@@ -305,7 +322,7 @@ public final class OnnxModel implements QuantizableModel {
                 tensors.add(t);
                 opts.addInitializer(e.getKey(), t);
             }
-            OrtSession session = env.createSession(modelBytes, opts);
+            OrtSession session = env.createSession(graph, opts);
             return new OnnxRunner(session, opts, tensors);
         } catch (OrtException | RuntimeException ex) {
             tensors.forEach(OnnxTensor::close);

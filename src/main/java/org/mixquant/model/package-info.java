@@ -2,6 +2,8 @@
  * Quantizable models: a {@link org.mixquant.model.QuantizableModel} exposes its quantizable weights as named
  * {@link org.mixquant.model.Layer}s and can be re-made with some weights replaced, never mutating the original.
  * {@link org.mixquant.model.OnnxModel} reads any {@code .onnx} file; {@link org.mixquant.model.Models} resolves
- * built-in names such as {@code minilm}. Depends only on {@code org.mixquant.tensor}.
+ * built-in names ({@code minilm}, and the Fashion-MNIST CNNs of {@code org.mixquant.model.cnn});
+ * {@link org.mixquant.model.OnnxCapture} exposes the inputs of MatMul/Gemm layers ({@link org.mixquant.model.LayerSite})
+ * as extra graph outputs for calibration. Depends only on {@code org.mixquant.tensor}.
  */
 package org.mixquant.model;

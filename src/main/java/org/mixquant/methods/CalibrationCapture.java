@@ -1,0 +1,37 @@
+package org.mixquant.methods;
+
+import java.util.Collection;
+import java.util.Map;
+import org.mixquant.model.LayerSite;
+import org.mixquant.model.QuantizableModel;
+
+/**
+ * Calibration data for reconstruction methods: runs a version of the model on a fixed calibration set and hands back
+ * what feeds its layers, one row per sample position (a token for text models; for convolutions, BRECQ's capture
+ * will hand back whole feature maps). The same rows, in the same order, come back for every version of the model,
+ * so inputs captured from the quantized model line up with targets computed from the FP32 one.
+ */
+public interface CalibrationCapture {
+    /** Calibration samples used (sentences, images). */
+    int samples();
+
+    /** Rows per captured input (≤ the positions the samples give, when subsampled). */
+    int rows();
+
+    /**
+     * Where layer {@code layer} sits: its input tensor, bias and activation.
+     *
+     * @throws IllegalArgumentException for a layer the capture does not cover
+     */
+    LayerSite site(String layer);
+
+    /**
+     * Runs {@code state} on the calibration set and returns the named input tensors (see {@link LayerSite#input()}).
+     *
+     * @param state  the FP32 model or a version of it with replaced weights
+     * @param inputs tensor names
+     * @return tensor name → {@code rows() × width} floats, row-major
+     * @throws IllegalArgumentException if {@code state} is not a version of the calibrated model
+     */
+    Map<String, float[]> inputs(QuantizableModel state, Collection<String> inputs) throws Exception;
+}

@@ -1,0 +1,158 @@
+package org.mixquant.methods;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.mixquant.model.Layer;
+import org.mixquant.model.OnnxModel;
+import org.mixquant.model.TinyBert;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.FakeQuant;
+import org.mixquant.quant.Granularity;
+import org.mixquant.quant.QuantSpec;
+import org.mixquant.quant.Scheme;
+import org.mixquant.tensor.WeightTensor;
+
+/** AdaRound end to end on a tiny BERT-shaped ONNX model (three MatMul layers, one followed by GELU). */
+class AdaRoundTest {
+    static final long[][] IDS = TinyBert.ids(40, 10, 17);
+
+    static OnnxModel model() {
+        return OnnxModel.fromBytes("tinybert", TinyBert.bytes(3));
+    }
+
+    static ReconstructionOptions options(int iterations) {
+        return ReconstructionOptions.builder().optIterations(iterations).optCalibrationSamples(40).optThreads(1)
+                .optLearningRate(1e-2).optSeed(5).build();
+    }
+
+    /** A MixQuant-style plan: a different bit-width per layer. */
+    static BitPlan mixed(OnnxModel m) {
+        Map<String, Integer> bits = new LinkedHashMap<>();
+        bits.put("q/MatMul", 2);
+        bits.put("i/MatMul", 3);
+        bits.put("o/MatMul", 8);
+        return new BitPlan("mixed", m.source(), Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, "test", Map.of(),
+                BitPlan.defaultProvenance(0), bits);
+    }
+
+    @Test
+    void quantizesEveryLayerOnItsOwnGridAndReconstructsBetterThanNearest() {
+        OnnxModel m = model();
+        Map<String, float[]> original = new LinkedHashMap<>();
+        for (Layer l : m.layers()) {
+            original.put(l.name(), l.weight().toArray());
+        }
+        ReconstructionOptions opts = options(300);
+        List<String> log = new ArrayList<>();
+        AdaRound.Report rep = AdaRound.create(OnnxTextCalibration.create(m, IDS, opts), opts).withLog(log::add)
+                .run(m, mixed(m));
+        QuantizedModelCheck.onGrid(rep.quantized().model(), mixed(m));
+        assertEquals("adaround-asymmetric", rep.quantized().method());
+        assertEquals(3, rep.layers().size());
+        assertEquals(List.of(2, 3, 8), rep.layers().stream().map(AdaRound.LayerReport::bits).toList());
+        assertEquals("GELU", rep.layers().get(1).activation().name(), "the intermediate layer's loss is after GELU");
+        double nearest = 0;
+        double learned = 0;
+        for (AdaRound.LayerReport r : rep.layers()) {
+            nearest += r.nearestLoss();
+            learned += r.adaroundLoss();
+        }
+        assertTrue(learned < nearest, "summed reconstruction loss: learned " + learned + " vs nearest " + nearest);
+        assertTrue(log.get(0).startsWith("adaround: 3 layers, 300 iterations per layer (papers: 20000; fewer for"
+                + " speed)"), log.get(0));
+        assertTrue(log.get(2).startsWith("adaround 2/3 i/MatMul int3 [8, 12] +GELU: 300 it in"), log.get(2));
+        // the input model is untouched
+        assertTrue(m.overrides().isEmpty());
+        for (Layer l : m.layers()) {
+            assertArrayEquals(original.get(l.name()), l.weight().toArray(), 0f, l.name());
+        }
+    }
+
+    @Test
+    void sameSeedSameWeights() {
+        OnnxModel m = model();
+        ReconstructionOptions opts = options(100).toBuilder().optMaxRows(120).build();
+        BitPlan plan = BitPlan.uniform(m.source(), m.layerNames(), 3, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
+        AdaRound.Report a = AdaRound.create(OnnxTextCalibration.create(m, IDS, opts), opts).run(m, plan);
+        AdaRound.Report b = AdaRound.create(OnnxTextCalibration.create(m, IDS, opts), opts).run(m, plan);
+        assertEquals(((OnnxModel) a.quantized().model()).fingerprint(),
+                ((OnnxModel) b.quantized().model()).fingerprint(), "bit-identical weights");
+        assertEquals(a.layers().get(2).adaroundLoss(), b.layers().get(2).adaroundLoss());
+        ReconstructionOptions other = opts.toBuilder().optSeed(6).build();
+        AdaRound.Report c = AdaRound.create(OnnxTextCalibration.create(m, IDS, other), other).run(m, plan);
+        assertFalse(a.layers().get(2).nearestLoss() == c.layers().get(2).nearestLoss(),
+                "another seed, other calibration rows");
+    }
+
+    @Test
+    void zeroIterationsIsNearestRoundingWithLpScales() {
+        OnnxModel m = model();
+        ReconstructionOptions opts = options(0);
+        BitPlan plan = BitPlan.uniform(m.source(), m.layerNames(), 4, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
+        AdaRound.Report rep = AdaRound.create(OnnxTextCalibration.create(m, IDS, opts), opts).run(m, plan);
+        assertTrue(rep.layers().isEmpty());
+        for (Layer l : m.layers()) {
+            float[] fq = new float[l.weight().size()];
+            FakeQuant.apply(l.weight(), LpScaleSearch.choose(l.weight(), QuantSpec.asymmetric(4)), fq);
+            assertArrayEquals(fq, rep.quantized().model().layer(l.name()).weight().toArray(), 0f, l.name());
+        }
+    }
+
+    @Test
+    void clearErrors() {
+        OnnxModel m = model();
+        ReconstructionOptions opts = options(10);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxTextCalibration.create(m, new long[0][], opts));
+        assertEquals("no calibration texts", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxTextCalibration.create(m, TinyBert.ids(3, 5, 1), opts));
+        assertTrue(e.getMessage().contains("ask for 40 calibration samples but only 3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BitPlan.uniform(m.source(), m.layerNames(), 9,
+                Scheme.ASYMMETRIC, Granularity.PER_CHANNEL));
+        assertTrue(e.getMessage().contains("between 2 and 8"), e.getMessage());
+        Map<String, Integer> bad = new LinkedHashMap<>();
+        m.layerNames().forEach(l -> bad.put(l, 1));
+        assertThrows(IllegalArgumentException.class, () -> new BitPlan("x", "tinybert", Scheme.ASYMMETRIC,
+                Granularity.PER_CHANNEL, "t", Map.of(), Map.of(), bad), "bits below 2");
+        AdaRound ada = AdaRound.create(OnnxTextCalibration.create(m, IDS, opts), opts);
+        BitPlan partial = BitPlan.uniform(m.source(), List.of("q/MatMul"), 4, Scheme.ASYMMETRIC,
+                Granularity.PER_CHANNEL);
+        assertThrows(IllegalArgumentException.class, () -> ada.quantize(m, partial), "plan misses layers");
+        OnnxModel other = model();
+        BitPlan plan = BitPlan.uniform(m.source(), m.layerNames(), 4, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
+        e = assertThrows(IllegalArgumentException.class, () -> ada.quantize(other, plan));
+        assertTrue(e.getMessage().contains("not a version of the captured model"), e.getMessage());
+    }
+
+    /** Checks that every layer's weights lie on its bit-width's grid: at most 2^b distinct values per channel. */
+    static final class QuantizedModelCheck {
+        static void onGrid(org.mixquant.model.QuantizableModel q, BitPlan plan) {
+            for (Layer l : q.layers()) {
+                WeightTensor w = l.weight();
+                int b = plan.bitsOf(l.name());
+                for (int c = 0; c < w.channels(); c++) {
+                    Set<Float> values = new HashSet<>();
+                    for (int i = 0; i < w.size(); i++) {
+                        if (w.channelOf(i) == c) {
+                            values.add(w.get(i));
+                        }
+                    }
+                    assertTrue(values.size() <= (1 << b), l.name() + " channel " + c + ": " + values.size()
+                            + " values for int" + b);
+                }
+            }
+        }
+    }
+}
