@@ -75,25 +75,7 @@ final class CnnEvaluation {
     /** The JSON document of one evaluation. */
     static ObjectNode json(CnnModel m, BitPlan plan, AccuracyEvaluation fp32, AccuracyEvaluation row,
             SizeReport size) {
-        ObjectNode root = BaseCommand.JSON.createObjectNode();
-        root.put("model", m.source());
-        root.put("plan", plan.name());
-        root.put("rule", plan.rule());
-        root.put("method", row.method());
-        root.put("scheme", plan.scheme().cliName());
-        root.put("granularity", plan.granularity().cliName());
-        root.put("averageBits", size.averageBits());
-        ObjectNode s = root.putObject("size");
-        s.put("quantizedParams", size.quantizedParams());
-        s.put("otherParams", size.otherParams());
-        s.put("weightBits", size.weightBits());
-        s.put("qparamBits", size.qparamBits());
-        s.put("averageBitsWithQParams", size.averageBitsWithQParams());
-        s.put("quantizedLayersMB", size.quantizedLayersMB());
-        s.put("otherMB", size.otherMB());
-        s.put("totalMB", size.totalMB());
-        s.put("fp32MB", size.fp32MB());
-        s.put("counted", SizeReport.whatIsCounted());
+        ObjectNode root = Rows.evaluationHeader(m.source(), plan, row.method(), size);
         ObjectNode a = root.putObject("accuracy");
         a.put("top1", row.top1());
         a.put("fp32Top1", fp32.top1());

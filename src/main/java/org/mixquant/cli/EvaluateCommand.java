@@ -93,25 +93,7 @@ final class EvaluateCommand extends BaseCommand {
         }
         SizeReport size = SizeReport.of(m, plan);
         if (format.format == OutputFormat.json) {
-            ObjectNode root = JSON.createObjectNode();
-            root.put("model", m.source());
-            root.put("plan", plan.name());
-            root.put("rule", plan.rule());
-            root.put("method", row.method());
-            root.put("scheme", plan.scheme().cliName());
-            root.put("granularity", plan.granularity().cliName());
-            root.put("averageBits", size.averageBits());
-            ObjectNode s = root.putObject("size");
-            s.put("quantizedParams", size.quantizedParams());
-            s.put("otherParams", size.otherParams());
-            s.put("weightBits", size.weightBits());
-            s.put("qparamBits", size.qparamBits());
-            s.put("averageBitsWithQParams", size.averageBitsWithQParams());
-            s.put("quantizedLayersMB", size.quantizedLayersMB());
-            s.put("otherMB", size.otherMB());
-            s.put("totalMB", size.totalMB());
-            s.put("fp32MB", size.fp32MB());
-            s.put("counted", SizeReport.whatIsCounted());
+            ObjectNode root = Rows.evaluationHeader(m.source(), plan, row.method(), size);
             ObjectNode fid = root.putObject("fidelity");
             fid.put("meanCosine", row.meanCosine());
             fid.put("minCosine", row.minCosine());

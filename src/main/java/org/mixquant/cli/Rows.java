@@ -1,10 +1,13 @@
 package org.mixquant.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Locale;
 import org.mixquant.eval.Evaluation;
+import org.mixquant.eval.SizeReport;
+import org.mixquant.quant.BitPlan;
 
-/** Turns evaluation rows into a {@link TextTable}. */
+/** Turns evaluation rows into a {@link TextTable}, and the JSON header shared by every evaluate document. */
 final class Rows {
     private Rows() {
     }
@@ -21,6 +24,33 @@ final class Rows {
                     e.bitsHistogram()));
         }
         return t;
+    }
+
+    /**
+     * The fields every {@code evaluate --format json} document starts with: model, plan, rule, method, scheme,
+     * granularity, averageBits and the size object.
+     */
+    static ObjectNode evaluationHeader(String model, BitPlan plan, String method, SizeReport size) {
+        ObjectNode root = BaseCommand.JSON.createObjectNode();
+        root.put("model", model);
+        root.put("plan", plan.name());
+        root.put("rule", plan.rule());
+        root.put("method", method);
+        root.put("scheme", plan.scheme().cliName());
+        root.put("granularity", plan.granularity().cliName());
+        root.put("averageBits", size.averageBits());
+        ObjectNode s = root.putObject("size");
+        s.put("quantizedParams", size.quantizedParams());
+        s.put("otherParams", size.otherParams());
+        s.put("weightBits", size.weightBits());
+        s.put("qparamBits", size.qparamBits());
+        s.put("averageBitsWithQParams", size.averageBitsWithQParams());
+        s.put("quantizedLayersMB", size.quantizedLayersMB());
+        s.put("otherMB", size.otherMB());
+        s.put("totalMB", size.totalMB());
+        s.put("fp32MB", size.fp32MB());
+        s.put("counted", SizeReport.whatIsCounted());
+        return root;
     }
 
     static String fmt(String f, double v) {
