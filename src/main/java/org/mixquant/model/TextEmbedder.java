@@ -1,12 +1,10 @@
 package org.mixquant.model;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -46,15 +44,7 @@ public final class TextEmbedder implements AutoCloseable {
 
     /** A tokenizer from the bytes of a Hugging Face {@code tokenizer.json}. */
     public static TextEmbedder fromTokenizerJson(byte[] json, int maxTokens) throws IOException {
-        if (maxTokens < 2) {
-            throw new IllegalArgumentException("maxTokens must be ≥ 2, got " + maxTokens);
-        }
-        Map<String, String> opts = new HashMap<>();
-        opts.put("padding", "false");
-        opts.put("truncation", "true");
-        opts.put("maxLength", Integer.toString(maxTokens));
-        HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), opts);
-        return new TextEmbedder(tok, maxTokens);
+        return new TextEmbedder(TokenIds.tokenizer(json, maxTokens), maxTokens);
     }
 
     /** Longest input in tokens. */
@@ -76,11 +66,7 @@ public final class TextEmbedder implements AutoCloseable {
             throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
         }
         int n = texts.size();
-        long[][] ids = new long[n][];
-        for (int i = 0; i < n; i++) {
-            Encoding e = tokenizer.encode(texts.get(i));
-            ids[i] = e.getIds();
-        }
+        long[][] ids = TokenIds.encode(tokenizer, texts);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             order.add(i);

@@ -32,6 +32,18 @@ public final class TokenIds {
      * @throws IllegalArgumentException if {@code maxTokens < 2}
      */
     public static long[][] encode(byte[] tokenizerJson, List<String> texts, int maxTokens) throws IOException {
+        try (HuggingFaceTokenizer tok = tokenizer(tokenizerJson, maxTokens)) {
+            return encode(tok, texts);
+        }
+    }
+
+    /**
+     * The toolkit's one tokenizer configuration: special tokens added, no padding, truncation at {@code maxTokens}.
+     * The caller closes it.
+     *
+     * @throws IllegalArgumentException if {@code maxTokens < 2}
+     */
+    static HuggingFaceTokenizer tokenizer(byte[] tokenizerJson, int maxTokens) throws IOException {
         if (maxTokens < 2) {
             throw new IllegalArgumentException("maxTokens must be ≥ 2, got " + maxTokens);
         }
@@ -39,14 +51,16 @@ public final class TokenIds {
         opts.put("padding", "false");
         opts.put("truncation", "true");
         opts.put("maxLength", Integer.toString(maxTokens));
-        try (HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson),
-                opts)) {
-            long[][] ids = new long[texts.size()][];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = tok.encode(texts.get(i)).getIds();
-            }
-            return ids;
+        return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson), opts);
+    }
+
+    /** The ids of every text with an open tokenizer, one row per text in input order. */
+    static long[][] encode(HuggingFaceTokenizer tok, List<String> texts) {
+        long[][] ids = new long[texts.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = tok.encode(texts.get(i)).getIds();
         }
+        return ids;
     }
 
     /** Σ of the row lengths: the number of token rows the texts give. */
