@@ -135,24 +135,4 @@ class AdaRoundTest {
         e = assertThrows(IllegalArgumentException.class, () -> ada.quantize(other, plan));
         assertTrue(e.getMessage().contains("not a version of the captured model"), e.getMessage());
     }
-
-    /** Checks that every layer's weights lie on its bit-width's grid: at most 2^b distinct values per channel. */
-    static final class QuantizedModelCheck {
-        static void onGrid(org.mixquant.model.QuantizableModel q, BitPlan plan) {
-            for (Layer l : q.layers()) {
-                WeightTensor w = l.weight();
-                int b = plan.bitsOf(l.name());
-                for (int c = 0; c < w.channels(); c++) {
-                    Set<Float> values = new HashSet<>();
-                    for (int i = 0; i < w.size(); i++) {
-                        if (w.channelOf(i) == c) {
-                            values.add(w.get(i));
-                        }
-                    }
-                    assertTrue(values.size() <= (1 << b), l.name() + " channel " + c + ": " + values.size()
-                            + " values for int" + b);
-                }
-            }
-        }
-    }
 }

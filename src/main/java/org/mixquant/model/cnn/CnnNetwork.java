@@ -4,11 +4,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 import ai.djl.nn.pooling.Pool;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * The wiring of a CNN for 1×28×28 inputs: its convolutions in forward order, the classifier, and a forward pass that
  * delegates every weighted operation to a {@link CnnOps}. Immutable.
+ *
+ * <p>The forward pass is a chain of {@link Unit}s (BRECQ's blocks): the stem, each residual or inverted-residual
+ * block, MobileNetV2's head convolution, and the classifier (after global average pooling). Each unit maps the previous
+ * unit's output to its own, so a unit's input can be captured once and the unit re-run alone, as block reconstruction
+ * needs. {@link #activationAfter} says which activation directly follows each layer, for layer-wise reconstruction.
+ *
+ * <p>Safe under autograd: every constant is an array in the input's manager (ReLU6 is {@code min(relu(x), six)} with
+ * {@code six} an array, not DJL's {@code Activation.relu6}, whose number operand libtorch would read after it is freed).
  */
 public abstract class CnnNetwork {
     /** Name of the classifier layer. */
@@ -20,10 +31,96 @@ public abstract class CnnNetwork {
 
     private final List<ConvSpec> convs;
     private final int fcIn;
+    private final List<Unit> units;
+    private final Map<String, Act> activations;
 
-    CnnNetwork(List<ConvSpec> convs, int fcIn) {
+    CnnNetwork(List<ConvSpec> convs, int fcIn, List<Unit> units, Map<String, Act> activations) {
         this.convs = List.copyOf(convs);
         this.fcIn = fcIn;
+        this.units = List.copyOf(units);
+        this.activations = Map.copyOf(activations);
+    }
+
+    /** The activation that directly follows a layer's (folded) output, or {@link #NONE}. */
+    public enum Act {
+        /** Nothing, e.g. before a residual addition or for the classifier. */
+        NONE,
+        /** {@code max(x, 0)}. */
+        RELU,
+        /** {@code min(max(x, 0), 6)}. */
+        RELU6;
+
+        /** Applies the activation (constants in {@code x}'s manager). */
+        public NDArray apply(NDArray x) {
+            return switch (this) {
+                case NONE -> x;
+                case RELU -> relu(x);
+                case RELU6 -> relu6(x);
+            };
+        }
+    }
+
+    /** How a unit computes its output from its input. */
+    @FunctionalInterface
+    public interface UnitForward {
+        /** The unit's output for input {@code x}, with the weights {@code ops} supplies. */
+        NDArray apply(CnnOps ops, NDArray x);
+    }
+
+    /**
+     * One link of the forward chain: a stem, a block, a head convolution or the classifier.
+     *
+     * @param name    e.g. {@code stem}, {@code stage2.block0}, {@code block3}, {@code head.conv}, {@code head.fc}
+     * @param layers  the quantizable layers it contains, in forward order (layer names as in
+     *                {@link CnnModel#layers()})
+     * @param pooled  true when the unit's input is the global average pool of the previous unit's output (the
+     *                classifier)
+     * @param forward its computation, activation included
+     */
+    public record Unit(String name, List<String> layers, boolean pooled, UnitForward forward) {
+        /** Copies the layer list. */
+        public Unit {
+            Objects.requireNonNull(name, "name");
+            layers = List.copyOf(layers);
+            Objects.requireNonNull(forward, "forward");
+        }
+
+        /** The unit's input from the previous unit's output (pooled for the classifier). */
+        public NDArray input(NDArray previousOutput) {
+            return pooled ? pool(previousOutput) : previousOutput;
+        }
+    }
+
+    /** The forward chain; {@link #forward} is exactly their composition. */
+    public List<Unit> units() {
+        return units;
+    }
+
+    /** The activation directly after {@code layer}'s output. */
+    public Act activationAfter(String layer) {
+        Act a = activations.get(layer);
+        if (a == null) {
+            throw new IllegalArgumentException("no layer '" + layer + "'");
+        }
+        return a;
+    }
+
+    /** Logits {@code [n, 10]} for normalized images {@code x [n, 1, 28, 28]}: all units in order. */
+    public NDArray forward(CnnOps ops, NDArray x) {
+        return forwardFrom(ops, x, 0);
+    }
+
+    /**
+     * Runs units {@code from ..} end on {@code x}, the output of unit {@code from - 1} (the images when {@code from}
+     * is 0), and returns the logits.
+     */
+    public NDArray forwardFrom(CnnOps ops, NDArray x, int from) {
+        NDArray h = x;
+        for (int i = from; i < units.size(); i++) {
+            Unit u = units.get(i);
+            h = u.forward().apply(ops, u.input(h));
+        }
+        return h;
     }
 
     /** The convolutions in forward order. */
@@ -45,9 +142,6 @@ public abstract class CnnNetwork {
     public int fcIn() {
         return fcIn;
     }
-
-    /** Logits {@code [n, 10]} for normalized images {@code x [n, 1, 28, 28]}. */
-    public abstract NDArray forward(CnnOps ops, NDArray x);
 
     /**
      * A stored tensor's name and shape.
@@ -82,7 +176,13 @@ public abstract class CnnNetwork {
     }
 
     static NDArray relu6(NDArray x) {
-        return Activation.relu6(x);
+        NDArray six = x.getManager().create(6f);
+        return Activation.relu(x).minimum(six);
+    }
+
+    /** The classifier unit (input: pooled features). */
+    static Unit fcUnit() {
+        return new Unit(FC, List.of(FC), true, (ops, x) -> ops.fc(x));
     }
 
     /**
@@ -108,16 +208,46 @@ public abstract class CnnNetwork {
 
     /** ResNet for small images with basic blocks. */
     static final class ResNet extends CnnNetwork {
-        private final List<Block> blocks;
-        private final ConvSpec stem;
-
         record Block(ConvSpec conv1, ConvSpec conv2, ConvSpec shortcut) {
         }
 
         private ResNet(Build b) {
-            super(b.convs, b.lastChannels);
-            this.blocks = b.blocks;
-            this.stem = b.convs.get(0);
+            super(b.convs, b.lastChannels, units(b), activations(b));
+        }
+
+        private static List<Unit> units(Build b) {
+            List<Unit> u = new ArrayList<>();
+            ConvSpec stem = b.convs.get(0);
+            u.add(new Unit("stem", List.of(stem.name()), false, (ops, x) -> relu(ops.conv(stem, x))));
+            for (Block blk : b.blocks) {
+                List<String> names = new ArrayList<>(List.of(blk.conv1().name(), blk.conv2().name()));
+                if (blk.shortcut() != null) {
+                    names.add(blk.shortcut().name());
+                }
+                String name = blk.conv1().name().substring(0, blk.conv1().name().lastIndexOf('.'));
+                u.add(new Unit(name, names, false, (ops, h) -> {
+                    NDArray o = relu(ops.conv(blk.conv1(), h));
+                    o = ops.conv(blk.conv2(), o);
+                    NDArray sc = blk.shortcut() == null ? h : ops.conv(blk.shortcut(), h);
+                    return relu(o.add(sc));
+                }));
+            }
+            u.add(fcUnit());
+            return u;
+        }
+
+        private static Map<String, Act> activations(Build b) {
+            Map<String, Act> a = new HashMap<>();
+            a.put(b.convs.get(0).name(), Act.RELU);
+            for (Block blk : b.blocks) {
+                a.put(blk.conv1().name(), Act.RELU);
+                a.put(blk.conv2().name(), Act.NONE); // added to the shortcut before the ReLU
+                if (blk.shortcut() != null) {
+                    a.put(blk.shortcut().name(), Act.NONE);
+                }
+            }
+            a.put(FC, Act.NONE);
+            return a;
         }
 
         ResNet(int blocksPerStage, int[] widths) {
@@ -156,17 +286,6 @@ public abstract class CnnNetwork {
             return b;
         }
 
-        @Override
-        public NDArray forward(CnnOps ops, NDArray x) {
-            NDArray h = relu(ops.conv(stem, x));
-            for (Block b : blocks) {
-                NDArray o = relu(ops.conv(b.conv1(), h));
-                o = ops.conv(b.conv2(), o);
-                NDArray sc = b.shortcut() == null ? h : ops.conv(b.shortcut(), h);
-                h = relu(o.add(sc));
-            }
-            return ops.fc(pool(h));
-        }
     }
 
     /** MobileNetV2 with inverted residual blocks. */
@@ -174,15 +293,48 @@ public abstract class CnnNetwork {
         record Block(ConvSpec expand, ConvSpec dw, ConvSpec project, boolean residual) {
         }
 
-        private final List<Block> blocks;
-        private final ConvSpec stem;
-        private final ConvSpec head;
-
         private MobileNetV2(List<ConvSpec> convs, List<Block> blocks, int headChannels) {
-            super(convs, headChannels);
-            this.blocks = blocks;
-            this.stem = convs.get(0);
-            this.head = convs.get(convs.size() - 1);
+            super(convs, headChannels, units(convs, blocks), activations(convs, blocks));
+        }
+
+        private static List<Unit> units(List<ConvSpec> convs, List<Block> blocks) {
+            List<Unit> u = new ArrayList<>();
+            ConvSpec stem = convs.get(0);
+            ConvSpec head = convs.get(convs.size() - 1);
+            u.add(new Unit("stem", List.of(stem.name()), false, (ops, x) -> relu6(ops.conv(stem, x))));
+            for (Block b : blocks) {
+                List<String> names = new ArrayList<>();
+                if (b.expand() != null) {
+                    names.add(b.expand().name());
+                }
+                names.add(b.dw().name());
+                names.add(b.project().name());
+                String name = b.dw().name().substring(0, b.dw().name().lastIndexOf('.'));
+                u.add(new Unit(name, names, false, (ops, h) -> {
+                    NDArray o = b.expand() == null ? h : relu6(ops.conv(b.expand(), h));
+                    o = relu6(ops.conv(b.dw(), o));
+                    o = ops.conv(b.project(), o);
+                    return b.residual() ? o.add(h) : o;
+                }));
+            }
+            u.add(new Unit(head.name(), List.of(head.name()), false, (ops, h) -> relu6(ops.conv(head, h))));
+            u.add(fcUnit());
+            return u;
+        }
+
+        private static Map<String, Act> activations(List<ConvSpec> convs, List<Block> blocks) {
+            Map<String, Act> a = new HashMap<>();
+            a.put(convs.get(0).name(), Act.RELU6);
+            for (Block b : blocks) {
+                if (b.expand() != null) {
+                    a.put(b.expand().name(), Act.RELU6);
+                }
+                a.put(b.dw().name(), Act.RELU6);
+                a.put(b.project().name(), Act.NONE); // linear bottleneck
+            }
+            a.put(convs.get(convs.size() - 1).name(), Act.RELU6);
+            a.put(FC, Act.NONE);
+            return a;
         }
 
         MobileNetV2(int stemChannels, int[][] settings, int headChannels) {
@@ -223,17 +375,5 @@ public abstract class CnnNetwork {
             return convs;
         }
 
-        @Override
-        public NDArray forward(CnnOps ops, NDArray x) {
-            NDArray h = relu6(ops.conv(stem, x));
-            for (Block b : blocks) {
-                NDArray o = b.expand() == null ? h : relu6(ops.conv(b.expand(), h));
-                o = relu6(ops.conv(b.dw(), o));
-                o = ops.conv(b.project(), o);
-                h = b.residual() ? o.add(h) : o;
-            }
-            h = relu6(ops.conv(head, h));
-            return ops.fc(pool(h));
-        }
     }
 }

@@ -2,6 +2,8 @@ package org.mixquant.model.cnn;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * How a {@link CnnNetwork} computes its weighted operations; the network supplies only the wiring (activations,
@@ -27,5 +29,29 @@ public interface CnnOps {
     /** BN-folded convolutions with bias over named parameters ({@code name.weight}, {@code name.bias}). */
     static CnnOps folded(Map<String, NDArray> params) {
         return new CnnRunner.FoldedOps(params);
+    }
+
+    /**
+     * {@code inner}, telling {@code sink} the input of every convolution (or the classifier) named in {@code layers}
+     * before computing it; the input array is passed as is (it belongs to the caller's manager).
+     */
+    static CnnOps recording(CnnOps inner, Set<String> layers, BiConsumer<String, NDArray> sink) {
+        return new CnnOps() {
+            @Override
+            public NDArray conv(ConvSpec c, NDArray x) {
+                if (layers.contains(c.name())) {
+                    sink.accept(c.name(), x);
+                }
+                return inner.conv(c, x);
+            }
+
+            @Override
+            public NDArray fc(NDArray x) {
+                if (layers.contains(CnnNetwork.FC)) {
+                    sink.accept(CnnNetwork.FC, x);
+                }
+                return inner.fc(x);
+            }
+        };
     }
 }

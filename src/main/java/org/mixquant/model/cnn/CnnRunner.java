@@ -54,6 +54,24 @@ public final class CnnRunner implements AutoCloseable {
         return manager;
     }
 
+    /** The network wiring. */
+    public CnnNetwork network() {
+        return net;
+    }
+
+    /** How this runner computes its layers (folded or BatchNorm form), for running single units. */
+    public CnnOps ops() {
+        return ops;
+    }
+
+    /**
+     * The weights as arrays of {@link #manager()}, by tensor name ({@code name.weight}, {@code name.bias}, ...);
+     * unmodifiable, and the arrays must not be changed.
+     */
+    public Map<String, NDArray> params() {
+        return java.util.Collections.unmodifiableMap(params);
+    }
+
     /** Logits {@code [n, 10]} for normalized images {@code [n, 1, 28, 28]} (no gradient is recorded). */
     public NDArray logits(NDArray images) {
         return net.forward(ops, images);

@@ -1,0 +1,147 @@
+package org.mixquant.methods;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.mixquant.data.FashionMnist;
+import org.mixquant.model.Layer;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnModels;
+import org.mixquant.model.cnn.CnnNetwork;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Granularity;
+import org.mixquant.quant.Scheme;
+
+/** BRECQ (block) and AdaRound (layer) reconstruction on the trained Fashion-MNIST CNNs, with few steps. */
+class BrecqTest {
+    static CnnModel resnet;
+    static CnnModel mobilenet;
+    static FashionMnist calib;
+
+    @BeforeAll
+    static void load() throws IOException {
+        resnet = CnnModels.load("resnet20-fashion");
+        mobilenet = CnnModels.load("mobilenetv2-fashion");
+        calib = FashionMnist.calibration(64, 3);
+    }
+
+    static ReconstructionOptions options(int iterations) {
+        return ReconstructionOptions.builder().optIterations(iterations).optCalibrationSamples(64).optBatchSize(16)
+                .optThreads(1).optSeed(11).optLearningRate(1e-2).build();
+    }
+
+    static BitPlan uniform(CnnModel m, int bits) {
+        return BitPlan.uniform(m.source(), m.layerNames(), bits, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
+    }
+
+    static Map<String, float[]> snapshot(CnnModel m) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (Layer l : m.layers()) {
+            out.put(l.name(), l.weight().toArray());
+        }
+        return out;
+    }
+
+    @Test
+    void unitsComposeToTheNetworkAndCoverEveryLayerOnce() {
+        for (CnnModel m : List.of(resnet, mobilenet)) {
+            List<String> all = new ArrayList<>();
+            for (CnnNetwork.Unit u : m.network().units()) {
+                all.addAll(u.layers());
+            }
+            assertEquals(m.layerNames(), all, m.source());
+        }
+        assertEquals(11, resnet.network().units().size(), "stem, 9 basic blocks, classifier");
+        assertEquals(CnnNetwork.Act.NONE, resnet.network().activationAfter("stage1.block0.conv2"));
+        assertEquals(CnnNetwork.Act.RELU, resnet.network().activationAfter("stage1.block0.conv1"));
+        assertEquals(CnnNetwork.Act.RELU6, mobilenet.network().activationAfter("block1.dw"));
+        assertEquals(CnnNetwork.Act.NONE, mobilenet.network().activationAfter("block1.project"));
+    }
+
+    @Test
+    void blockReconstructionBeatsNearestOnEveryBlockAndLeavesTheModelAlone() {
+        Map<String, float[]> before = snapshot(resnet);
+        List<String> log = new ArrayList<>();
+        Brecq.Report rep = Brecq.blocks(calib, options(60)).withLog(log::add).run(resnet, uniform(resnet, 3));
+        assertEquals(11, rep.units().size());
+        assertEquals("brecq-asymmetric", rep.quantized().method());
+        BitPlan applied = rep.quantized().plan();
+        assertEquals(8, applied.bitsOf("stem.conv"), "first layer kept at 8 bits by default");
+        assertEquals(8, applied.bitsOf(CnnNetwork.FC), "last layer kept at 8 bits by default");
+        assertEquals(3, applied.bitsOf("stage2.block0.conv1"));
+        QuantizedModelCheck.onGrid(rep.quantized().model(), applied);
+        for (Brecq.UnitReport u : rep.units()) {
+            assertTrue(u.learnedLoss() <= u.nearestLoss() * 1.0001, u.toString());
+        }
+        double nearest = rep.units().stream().mapToDouble(Brecq.UnitReport::nearestLoss).sum();
+        double learned = rep.units().stream().mapToDouble(Brecq.UnitReport::learnedLoss).sum();
+        assertTrue(learned < 0.95 * nearest, "summed block loss " + learned + " vs nearest " + nearest);
+        assertTrue(log.get(0).contains("60 iterations per layer (papers: 20000; fewer for speed)"), log.get(0));
+        assertTrue(log.get(2).startsWith("brecq 2/11 stage1.block0 int3: 60 it in"), log.get(2));
+        Map<String, float[]> after = snapshot(resnet);
+        for (String l : before.keySet()) {
+            assertArrayEquals(before.get(l), after.get(l), 0f, l);
+        }
+    }
+
+    @Test
+    void sameSeedSameWeightsBitForBit() {
+        BitPlan plan = uniform(mobilenet, 4);
+        Brecq q = Brecq.blocks(calib, options(15)).withFisher(true);
+        CnnModel a = (CnnModel) q.quantize(mobilenet, plan).model();
+        CnnModel b = (CnnModel) q.quantize(mobilenet, plan).model();
+        for (int i = 0; i < a.layers().size(); i++) {
+            assertArrayEquals(a.layers().get(i).weight().toArray(), b.layers().get(i).weight().toArray(), 0f,
+                    a.layers().get(i).name());
+        }
+    }
+
+    @Test
+    void layerModeIsAdaRoundWithThePlanBitsEverywhere() {
+        Map<String, Integer> bits = new LinkedHashMap<>();
+        int i = 0;
+        for (String l : mobilenet.layerNames()) {
+            bits.put(l, 2 + (i++ % 3));
+        }
+        BitPlan plan = new BitPlan("mixed", mobilenet.source(), Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, "test",
+                Map.of(), BitPlan.defaultProvenance(0), bits);
+        Brecq.Report rep = Brecq.layers(calib, options(30)).run(mobilenet, plan);
+        assertEquals("adaround-asymmetric", rep.quantized().method());
+        assertEquals(mobilenet.layers().size(), rep.units().size());
+        assertEquals(plan.bits(), rep.quantized().plan().bits(), "AdaRound follows the plan for every layer");
+        QuantizedModelCheck.onGrid(rep.quantized().model(), plan);
+        double nearest = rep.units().stream().mapToDouble(Brecq.UnitReport::nearestLoss).sum();
+        double learned = rep.units().stream().mapToDouble(Brecq.UnitReport::learnedLoss).sum();
+        assertTrue(learned < nearest, "summed layer loss " + learned + " vs nearest " + nearest);
+    }
+
+    @Test
+    void fisherWeightsAreAtLeastOneAndOnlyForBlocks() {
+        assertThrows(IllegalArgumentException.class, () -> Brecq.layers(calib, options(5)).withFisher(true));
+        List<String> log = new ArrayList<>();
+        Brecq.blocks(calib, options(5)).withFisher(true).withFirstLastBits(0).withLog(log::add)
+                .run(resnet, uniform(resnet, 4));
+        assertTrue(log.get(1).contains("recon loss (Fisher-weighted)"), log.get(1));
+    }
+
+    @Test
+    void rejectsBadInput() {
+        assertThrows(IllegalArgumentException.class, () -> Brecq.blocks(calib.head(0), options(5)));
+        assertThrows(IllegalArgumentException.class, () -> Brecq.blocks(calib, options(5)).withFirstLastBits(9));
+        BitPlan wrong = uniform(mobilenet, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Brecq.blocks(calib, options(5)).run(resnet, wrong));
+        assertTrue(e.getMessage().contains("layer"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> Brecq.blocks(calib, options(5)).quantize(AdaRoundTest.model(), uniform(resnet, 4)));
+    }
+}
