@@ -47,10 +47,11 @@ public final class AccuracyComparison {
      */
     public AccuracyEvaluation evaluate(BitPlan plan, Quantizer quantizer, double searchSeconds) {
         QuantizedModel q = quantizer.quantize(fp32, plan);
+        BitPlan applied = q.plan(); // a method may change some layers' bits (e.g. BRECQ's 8-bit first/last layers)
         Accuracy a = evaluator.evaluate(q.model());
-        SizeReport s = SizeReport.of(fp32, plan);
-        return new AccuracyEvaluation(plan.name(), plan.rule(), q.method(), s.averageBits(), s.totalMB(), a.top1(),
-                100 * (fp32Accuracy().top1() - a.top1()), a.total(), searchSeconds, q.seconds(), a.seconds(),
-                EmbeddingComparison.histogram(plan));
+        SizeReport s = SizeReport.of(fp32, applied);
+        return new AccuracyEvaluation(applied.name(), applied.rule(), q.method(), s.averageBits(), s.totalMB(),
+                a.top1(), 100 * (fp32Accuracy().top1() - a.top1()), a.total(), searchSeconds, q.seconds(),
+                a.seconds(), EmbeddingComparison.histogram(applied));
     }
 }

@@ -40,12 +40,14 @@ public final class EmbeddingComparison {
     public Evaluation evaluate(BitPlan plan, Quantizer quantizer, double searchSeconds)
             throws OrtException, IOException {
         QuantizedModel q = quantizer.quantize(fp32, plan);
+        BitPlan applied = q.plan(); // a method may change some layers' bits (e.g. BRECQ's 8-bit first/last layers)
         long t0 = System.nanoTime();
-        Fidelity f = evaluator.fidelity(q.model(), "embedding corpus (" + plan.name() + ")");
+        Fidelity f = evaluator.fidelity(q.model(), "embedding corpus (" + applied.name() + ")");
         double secs = (System.nanoTime() - t0) / 1e9;
-        SizeReport s = SizeReport.of(fp32, plan);
-        return new Evaluation(plan.name(), plan.rule(), q.method(), s.averageBits(), s.totalMB(), f.meanCosine(),
-                f.minCosine(), f.top10Overlap(), searchSeconds, q.seconds(), secs, histogram(plan));
+        SizeReport s = SizeReport.of(fp32, applied);
+        return new Evaluation(applied.name(), applied.rule(), q.method(), s.averageBits(), s.totalMB(),
+                f.meanCosine(), f.minCosine(), f.top10Overlap(), searchSeconds, q.seconds(), secs,
+                histogram(applied));
     }
 
     /** Layers per bit-width as text, e.g. {@code 3:12 4:24}. */

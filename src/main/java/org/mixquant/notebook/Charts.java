@@ -26,6 +26,7 @@ import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.mixquant.eval.AccuracyEvaluation;
+import org.mixquant.eval.ComparisonRow;
 import org.mixquant.eval.Evaluation;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
@@ -462,6 +463,65 @@ public final class Charts {
                         quality.label(), y), y, minX, maxX);
                 break;
             }
+        }
+        return chart;
+    }
+
+    /** Colours of the method families in {@link #methodComparison}. */
+    private static final Map<String, Color> METHOD_COLOURS = Map.of("asym", new Color(0x1f77b4), "adaround",
+            new Color(0xff7f0e), "brecq", new Color(0x2ca02c));
+
+    /**
+     * A method comparison (see {@code MethodComparison}): model size (MB) against the quality metric, one series per
+     * method and plan kind — colour = method (asym, adaround, brecq), filled circles joined by a line = uniform plans,
+     * diamonds = MixQuant plans — and FP32 as a dashed reference line. Upper left is best.
+     *
+     * @throws IllegalArgumentException if there is no quantized row
+     */
+    public static XYChart methodComparison(String model, List<ComparisonRow> rows) {
+        Map<String, List<ComparisonRow>> groups = new LinkedHashMap<>();
+        ComparisonRow fp32 = null;
+        for (ComparisonRow r : rows) {
+            if (r.rule().equals("fp32")) {
+                fp32 = r;
+                continue;
+            }
+            String key = r.methodFamily() + (r.isMixQuant() ? " + MixQuant" : " uniform");
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+        }
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException("no quantized rows to plot");
+        }
+        String metric = rows.get(rows.size() - 1).metric();
+        String yTitle = metric.equals("top1_%") ? "top-1 accuracy (%)" : "mean cosine to FP32 embeddings";
+        XYChart chart = xyChart(900, 560, model + ": model size vs " + (metric.equals("top1_%") ? "accuracy"
+                : "fidelity") + ", by method", "model size (MB, 1 MB = 10^6 bytes)", yTitle);
+        AxesChartStyler st = chart.getStyler();
+        st.setLegendPosition(Styler.LegendPosition.OutsideE);
+        st.setMarkerSize(9);
+        double minX = Double.POSITIVE_INFINITY;
+        double maxX = Double.NEGATIVE_INFINITY;
+        for (Map.Entry<String, List<ComparisonRow>> g : groups.entrySet()) {
+            List<ComparisonRow> rs = new ArrayList<>(g.getValue());
+            rs.sort(java.util.Comparator.comparingDouble(ComparisonRow::sizeMB));
+            double[] x = rs.stream().mapToDouble(ComparisonRow::sizeMB).toArray();
+            double[] y = rs.stream().mapToDouble(ComparisonRow::quality).toArray();
+            for (double v : x) {
+                minX = Math.min(minX, v);
+                maxX = Math.max(maxX, v);
+            }
+            ComparisonRow first = rs.get(0);
+            XYSeries s = chart.addSeries(g.getKey(), x, y);
+            boolean mixed = first.isMixQuant();
+            s.setXYSeriesRenderStyle(mixed ? XYSeries.XYSeriesRenderStyle.Scatter : XYSeries.XYSeriesRenderStyle.Line);
+            Color c = METHOD_COLOURS.getOrDefault(first.methodFamily(), Color.DARK_GRAY);
+            s.setMarkerColor(c);
+            s.setLineColor(c);
+            s.setMarker(mixed ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+        }
+        if (fp32 != null) {
+            addReferenceLine(chart, String.format(java.util.Locale.ROOT, "FP32: %.2f MB, %.4g", fp32.sizeMB(),
+                    fp32.quality()), fp32.quality(), minX, maxX);
         }
         return chart;
     }

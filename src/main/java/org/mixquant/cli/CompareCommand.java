@@ -1,0 +1,334 @@
+package org.mixquant.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.mixquant.data.FashionMnist;
+import org.mixquant.eval.AccuracyEvaluator;
+import org.mixquant.eval.ComparisonRow;
+import org.mixquant.eval.EmbeddingEvaluator;
+import org.mixquant.eval.MethodComparison;
+import org.mixquant.eval.SizeReport;
+import org.mixquant.methods.Methods;
+import org.mixquant.methods.Quantizer;
+import org.mixquant.methods.ReconstructionOptions;
+import org.mixquant.model.OnnxModel;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.TextEmbedder;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.notebook.Charts;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Bits;
+import org.mixquant.search.ErrorTable;
+import org.mixquant.search.MixQuant;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+/** {@code mixquant compare MODEL --methods asym,adaround,brecq --bits 4,3,2 [--qem X ...]}. */
+@Command(name = "compare", description = "Quantization methods × plans side by side: vanilla asymmetric rounding,"
+        + " AdaRound and BRECQ, each at uniform bits and with MixQuant plans (by default at the same average bits as"
+        + " the uniform ones), with average bits, size, accuracy or fidelity and time.")
+final class CompareCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "resnet20-fashion, mobilenetv2-fashion, minilm or a path to an .onnx file")
+    String model;
+
+    @Option(names = "--methods", split = ",", paramLabel = "M",
+            description = "Methods: asym, adaround, brecq (default: all the model supports; brecq is CNN-only).")
+    List<String> methods;
+
+    @Option(names = "--bits", split = ",", defaultValue = "4,3,2", paramLabel = "B",
+            description = "Uniform bit-widths (default: ${DEFAULT-VALUE}).")
+    List<Integer> bits;
+
+    @Option(names = "--avg-bits", split = ",", paramLabel = "B",
+            description = "MixQuant plans at these average bits (budget rule). Default: the --bits values, so every"
+                    + " uniform plan has a MixQuant plan of equal size next to it.")
+    List<Double> avgBits;
+
+    @Option(names = "--no-avg-bits", description = "No budget-rule MixQuant plans.")
+    boolean noAvgBits;
+
+    @Option(names = "--qem", split = ",", paramLabel = "X", description = "MixQuant plans with the paper's qem rule.")
+    List<Double> qems = new ArrayList<>();
+
+    @Option(names = "--max-rel-error", split = ",", paramLabel = "T",
+            description = "MixQuant plans with the relative-error rule.")
+    List<Double> relErrors = new ArrayList<>();
+
+    @Option(names = "--iterations", defaultValue = "500",
+            description = "Learned-rounding steps per layer/block (papers: 20000; default: ${DEFAULT-VALUE}, for"
+                    + " speed).")
+    int iterations;
+
+    @Option(names = "--calibration", paramLabel = "N",
+            description = "Calibration samples: images for CNNs (default 1024, as the papers), sentences for text"
+                    + " models (default 256).")
+    Integer calibration;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lambda", defaultValue = "0.01", description = "Rounding regulariser weight (default:"
+            + " ${DEFAULT-VALUE}).")
+    double lambda;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of calibration sampling and mini-batches"
+            + " (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--fisher", description = "BRECQ: weight the block loss by the Fisher diagonal.")
+    boolean fisher;
+
+    @Option(names = "--first-last-bits", defaultValue = "8",
+            description = "BRECQ: bits of the first and last layers, 0 = follow the plan (default: ${DEFAULT-VALUE}).")
+    int firstLastBits;
+
+    @Option(names = "--images", defaultValue = "0",
+            description = "CNNs: test images, 0 = all 10,000 (default: ${DEFAULT-VALUE}).")
+    int images;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Also write the rows as CSV.")
+    Path csv;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows and settings as JSON.")
+    Path json;
+
+    @Option(names = "--plot", paramLabel = "FILE", description = "Write the size-vs-quality plot (PNG).")
+    Path plot;
+
+    @Mixin
+    QuantMixin quant;
+
+    @Mixin
+    CorpusMixin corpus;
+
+    @Mixin
+    FormatMixin format;
+
+    static final List<String> HEADER = List.of("method", "plan", "rule", "avg_bits", "size_MB", "metric", "value",
+            "delta", "search_s", "quantize_s", "eval_s", "bits_histogram");
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        long start = System.nanoTime();
+        QuantizableModel m = loadModel(model);
+        boolean isCnn = m instanceof CnnModel;
+        if (!isCnn && !(m instanceof OnnxModel)) {
+            throw new IllegalArgumentException("compare supports the Fashion-MNIST CNNs and ONNX text models");
+        }
+        List<String> names = methods == null || methods.isEmpty()
+                ? (isCnn ? Methods.NAMES : List.of("asym", "adaround")) : methods;
+        int samples = calibration != null ? calibration : isCnn ? FashionMnist.DEFAULT_CALIBRATION : 256;
+        int threads = run.threads != null ? run.threads() : isCnn ? run.threads() : 1;
+        ReconstructionOptions options = ReconstructionOptions.builder().optIterations(iterations)
+                .optCalibrationSamples(samples).optBatchSize(batch).optLambda(lambda).optSeed(seed)
+                .optThreads(threads).build();
+        Methods.Extras extras = new Methods.Extras(fisher, firstLastBits, this::info, progress());
+        List<Quantizer> quantizers = new ArrayList<>();
+        for (String n : names) {
+            quantizers.add(Methods.create(n, m, options, extras));
+        }
+
+        ErrorTable table = ErrorTable.compute(m, quant.scheme, quant.granularity, run.threads(), progress());
+        List<BitPlan> plans = new ArrayList<>();
+        Map<String, Double> searchSecs = new LinkedHashMap<>();
+        for (int b : bits) {
+            plans.add(BitPlan.uniform(m.source(), m.layerNames(), b, quant.scheme, quant.granularity));
+            searchSecs.put(plans.get(plans.size() - 1).name(), 0.0);
+        }
+        List<Double> budgets = noAvgBits ? List.of() : avgBits != null ? avgBits
+                : bits.stream().map(Integer::doubleValue).toList();
+        for (double b : budgets) {
+            timed(plans, searchSecs, table, () -> MixQuant.budget(table, b));
+        }
+        for (double q : qems) {
+            timed(plans, searchSecs, table, () -> MixQuant.qem(table, q));
+        }
+        for (double t : relErrors) {
+            timed(plans, searchSecs, table, () -> MixQuant.maxRelativeError(table, t));
+        }
+        info(f("%d methods × %d plans; reconstruction: %s", quantizers.size(), plans.size(), options.describe()));
+
+        List<ComparisonRow> rows = new ArrayList<>();
+        String evaluatedOn;
+        if (m instanceof CnnModel cnn) {
+            FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
+            if (images > 0) {
+                test = test.head(images);
+            }
+            evaluatedOn = f("top-1 on %s Fashion-MNIST test images", test.size() == 10_000 ? "all 10,000"
+                    : "the first " + test.size());
+            AccuracyEvaluator ev = AccuracyEvaluator.create(test, AccuracyEvaluator.DEFAULT_BATCH, run.threads(),
+                    progress());
+            rows.addAll(evaluateAll(MethodComparison.of(cnn, ev), quantizers, plans, searchSecs));
+        } else {
+            OnnxModel onnx = (OnnxModel) m;
+            List<String> texts = corpus.texts();
+            evaluatedOn = f("mean cosine to FP32 embeddings over the first %d fortunes (max %d tokens); calibration"
+                    + " sentences are fortunes %d.. (disjoint)", texts.size(), corpus.maxTokens,
+                    org.mixquant.methods.OnnxTextCalibration.FORTUNE_OFFSET);
+            try (TextEmbedder embedder = corpus.embedder()) {
+                EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, run.threads(), progress());
+                rows.addAll(evaluateAll(MethodComparison.of(onnx, ev), quantizers, plans, searchSecs));
+            }
+        }
+        List<String> equal = MethodComparison.equalBits(rows);
+        String settings = options.describe() + (names.contains("brecq") ? f("; brecq: %sfirst/last layers %s",
+                fisher ? "Fisher-weighted loss, " : "", firstLastBits == 0 ? "follow the plan"
+                        : "at int" + firstLastBits) : "");
+
+        if (csv != null) {
+            write(csv, table(rows).csv());
+        }
+        if (json != null) {
+            write(json, JSON.writeValueAsString(json(m, rows, equal, settings, evaluatedOn)) + "\n");
+        }
+        if (plot != null) {
+            Path p = plot.toAbsolutePath();
+            if (p.getParent() != null) {
+                Files.createDirectories(p.getParent());
+            }
+            Charts.savePng(Charts.methodComparison(m.source(), rows), p);
+        }
+        switch (format.format) {
+            case json -> printJson(json(m, rows, equal, settings, evaluatedOn));
+            case csv -> out().print(table(rows).csv());
+            default -> {
+                out().print(table(rows).render());
+                out().println();
+                out().println("model: " + m.source() + "; " + evaluatedOn);
+                out().println("reconstruction (adaround, brecq): " + settings);
+                out().println("MixQuant vs uniform at equal average bits (same method):");
+                for (String line : equal) {
+                    out().println("  " + line);
+                }
+                out().println(SizeReport.whatIsCounted());
+                out().println(f("total %.1f s", (System.nanoTime() - start) / 1e9));
+            }
+        }
+        out().flush();
+        return ExitCodes.OK;
+    }
+
+    private void validate() {
+        for (int b : bits) {
+            if (b < Bits.MIN || b > Bits.MAX) {
+                throw new ParameterException(spec.commandLine(), "--bits must be between " + Bits.MIN + " and "
+                        + Bits.MAX + ", got " + b);
+            }
+        }
+        if (avgBits != null) {
+            for (double b : avgBits) {
+                if (!(b >= Bits.MIN && b <= Bits.MAX)) {
+                    throw new ParameterException(spec.commandLine(), "--avg-bits must be between " + Bits.MIN
+                            + " and " + Bits.MAX + ", got " + b);
+                }
+            }
+        }
+        if (iterations < 1) {
+            throw new ParameterException(spec.commandLine(), "--iterations must be ≥ 1, got " + iterations);
+        }
+        if (calibration != null && calibration < 1) {
+            throw new ParameterException(spec.commandLine(), "--calibration must be ≥ 1, got " + calibration);
+        }
+        if (batch < 1) {
+            throw new ParameterException(spec.commandLine(), "--batch must be ≥ 1, got " + batch);
+        }
+        if (images < 0) {
+            throw new ParameterException(spec.commandLine(), "--images must be ≥ 0 (0 = all), got " + images);
+        }
+        if (firstLastBits != 0 && (firstLastBits < Bits.MIN || firstLastBits > Bits.MAX)) {
+            throw new ParameterException(spec.commandLine(), "--first-last-bits must be 0 or between " + Bits.MIN
+                    + " and " + Bits.MAX + ", got " + firstLastBits);
+        }
+        if (methods != null) {
+            for (String n : methods) {
+                if (!Methods.NAMES.contains(n.strip().toLowerCase(Locale.ROOT))) {
+                    throw new ParameterException(spec.commandLine(), "unknown method '" + n + "': expected "
+                            + String.join(", ", Methods.NAMES));
+                }
+            }
+        }
+    }
+
+    private List<ComparisonRow> evaluateAll(MethodComparison cmp, List<Quantizer> quantizers, List<BitPlan> plans,
+            Map<String, Double> searchSecs) {
+        List<ComparisonRow> rows = new ArrayList<>();
+        rows.add(cmp.fp32());
+        int total = quantizers.size() * plans.size();
+        int i = 0;
+        for (Quantizer q : quantizers) {
+            for (BitPlan p : plans) {
+                i++;
+                info(f("[%d/%d] %s, plan %s", i, total, q.name(), p.name()));
+                ComparisonRow r = cmp.evaluate(p, q, searchSecs.getOrDefault(p.name(), 0.0));
+                info(f("[%d/%d] %s %s: %.3f avg bits, %s %.4f (%+.4f), %.1f s", i, total, q.name(), r.plan(),
+                        r.averageBits(), r.metric(), r.quality(), r.delta(), r.quantizeSeconds()));
+                rows.add(r);
+            }
+        }
+        return rows;
+    }
+
+    interface PlanMaker {
+        BitPlan make();
+    }
+
+    private static void timed(List<BitPlan> plans, Map<String, Double> secs, ErrorTable table, PlanMaker maker) {
+        long t0 = System.nanoTime();
+        BitPlan p = maker.make();
+        double rule = (System.nanoTime() - t0) / 1e9;
+        plans.add(p);
+        secs.put(p.name(), table.seconds() + rule);
+    }
+
+    static TextTable table(List<ComparisonRow> rows) {
+        TextTable t = new TextTable(HEADER);
+        for (ComparisonRow r : rows) {
+            t.add(List.of(r.methodFamily(), r.plan(), r.rule(), f("%.3f", r.averageBits()), f("%.3f", r.sizeMB()),
+                    r.metric(), f("%.4f", r.quality()), f("%+.4f", r.delta()), f("%.3f", r.searchSeconds()),
+                    f("%.1f", r.quantizeSeconds()), f("%.1f", r.evalSeconds()), r.bitsHistogram()));
+        }
+        return t;
+    }
+
+    private static ObjectNode json(QuantizableModel m, List<ComparisonRow> rows, List<String> equal, String settings,
+            String evaluatedOn) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model", m.source());
+        root.put("evaluation", evaluatedOn);
+        root.put("reconstruction", settings);
+        ArrayNode arr = root.putArray("rows");
+        for (ComparisonRow r : rows) {
+            ObjectNode o = JSON.valueToTree(r);
+            o.put("methodFamily", r.methodFamily());
+            o.put("delta", r.delta());
+            if (Double.isNaN(r.secondary())) {
+                o.putNull("secondary");
+            }
+            arr.add(o);
+        }
+        ArrayNode eq = root.putArray("equalBits");
+        equal.forEach(eq::add);
+        return root;
+    }
+
+    private static void write(Path file, String text) throws java.io.IOException {
+        Path p = file.toAbsolutePath();
+        if (p.getParent() != null) {
+            Files.createDirectories(p.getParent());
+        }
+        Files.writeString(p, text);
+    }
+}

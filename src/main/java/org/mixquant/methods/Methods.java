@@ -1,0 +1,96 @@
+package org.mixquant.methods;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.mixquant.data.FashionMnist;
+import org.mixquant.model.OnnxModel;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.TextEmbedder;
+import org.mixquant.model.TokenIds;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.search.Progress;
+
+/**
+ * The quantization methods by name, each set up with its calibration data for a given model, so the command line and
+ * notebooks build them the same way:
+ * <ul>
+ *   <li>{@code asym} — {@link NearestRounding} (min-max scales, round to nearest; the plan's scheme);</li>
+ *   <li>{@code adaround} — layer-wise learned rounding: {@link Brecq#layers} on the CNNs (calibration: seeded
+ *       Fashion-MNIST training images), {@link AdaRound} on ONNX text models (calibration: fortune entries from
+ *       {@link OnnxTextCalibration#FORTUNE_OFFSET}, disjoint from the evaluation corpus);</li>
+ *   <li>{@code brecq} — block reconstruction, {@link Brecq#blocks}, CNNs only (a transformer's blocks are not modelled
+ *       here).</li>
+ * </ul>
+ */
+public final class Methods {
+    /** Method names, in the order tables list them. */
+    public static final List<String> NAMES = List.of("asym", "adaround", "brecq");
+
+    private Methods() {
+    }
+
+    /**
+     * Settings that only some methods use.
+     *
+     * @param fisher        BRECQ: Fisher-diagonal weighting of the block loss
+     * @param firstLastBits BRECQ: bits of the first and last layers (0 = follow the plan)
+     * @param log           per-layer/block lines and settings
+     * @param progress      optimisation steps
+     */
+    public record Extras(boolean fisher, int firstLastBits, Consumer<String> log, Progress progress) {
+        /** Rejects nulls. */
+        public Extras {
+            Objects.requireNonNull(log, "log");
+            Objects.requireNonNull(progress, "progress");
+        }
+
+        /** BRECQ's defaults (no Fisher weighting, first/last layers at 8 bits), silent. */
+        public static Extras defaults() {
+            return new Extras(false, Brecq.DEFAULT_FIRST_LAST_BITS, s -> { }, Progress.NONE);
+        }
+    }
+
+    /**
+     * The method {@code name} for {@code model}.
+     *
+     * @param options reconstruction settings (ignored by {@code asym}); {@code calibrationSamples} images or texts
+     *                are loaded here, with {@code seed}
+     * @throws IllegalArgumentException for an unknown name or a method the model does not support
+     * @throws IOException              if calibration data cannot be read
+     */
+    public static Quantizer create(String name, QuantizableModel model, ReconstructionOptions options,
+            Extras extras) throws IOException {
+        String n = name.strip().toLowerCase(Locale.ROOT);
+        switch (n) {
+            case "asym":
+                return new NearestRounding();
+            case "adaround":
+                if (model instanceof CnnModel) {
+                    return Brecq.layers(FashionMnist.calibration(options.calibrationSamples(), options.seed()),
+                            options).withLog(extras.log()).withProgress(extras.progress());
+                }
+                if (model instanceof OnnxModel onnx) {
+                    List<String> texts = OnnxTextCalibration.fortuneTexts(options.calibrationSamples());
+                    long[][] ids = TokenIds.minilm(texts, TextEmbedder.DEFAULT_MAX_TOKENS);
+                    return AdaRound.create(OnnxTextCalibration.create(onnx, ids, options), options)
+                            .withLog(extras.log()).withProgress(extras.progress());
+                }
+                throw new IllegalArgumentException("adaround supports the CNNs and ONNX text models, not "
+                        + model.source());
+            case "brecq":
+                if (model instanceof CnnModel) {
+                    return Brecq.blocks(FashionMnist.calibration(options.calibrationSamples(), options.seed()),
+                            options).withFisher(extras.fisher()).withFirstLastBits(extras.firstLastBits())
+                            .withLog(extras.log()).withProgress(extras.progress());
+                }
+                throw new IllegalArgumentException("brecq (block reconstruction) is implemented for the Fashion-MNIST"
+                        + " CNNs only, not for " + model.source() + "; use adaround there");
+            default:
+                throw new IllegalArgumentException("unknown method '" + name + "': expected one of "
+                        + String.join(", ", NAMES));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package org.mixquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code mixquant compare} on the CNNs with few steps and images, and its input checks. */
+class CompareCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyMethodTimesEveryPlanWithFilesAndEqualBitsLines() throws Exception {
+        Path csv = dir.resolve("rows.csv");
+        Path json = dir.resolve("rows.json");
+        Path png = dir.resolve("plot/size-vs-accuracy.png");
+        String[] r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--methods", "asym,adaround,brecq",
+                "--bits", "4,3", "--iterations", "4", "--calibration", "64", "--images", "300", "--format", "json",
+                "--csv", csv.toString(), "--json", json.toString(), "--plot", png.toString());
+        assertEquals("0", r[0], r[2]);
+        JsonNode j = BaseCommand.JSON.readTree(r[1]);
+        assertEquals(j, BaseCommand.JSON.readTree(Files.readString(json)), "stdout and --json hold the same document");
+        assertTrue(j.get("reconstruction").asText().startsWith("4 iterations per layer (papers: 20000; fewer for"
+                + " speed)"), j.get("reconstruction").asText());
+        JsonNode rows = j.get("rows");
+        assertEquals(1 + 3 * 4, rows.size(), "fp32 + 3 methods × (2 uniform + 2 budget plans)");
+        List<String> seen = new ArrayList<>();
+        for (JsonNode row : rows) {
+            seen.add(row.get("methodFamily").asText() + " " + row.get("rule").asText());
+            if (!row.get("rule").asText().equals("fp32")) {
+                double q = row.get("quality").asDouble();
+                assertTrue(q > 10 && q <= 100, row.toString());
+                assertEquals(row.get("quality").asDouble() - row.get("fp32Quality").asDouble(),
+                        row.get("delta").asDouble(), 1e-9);
+            }
+        }
+        assertTrue(seen.contains("brecq avg-bits") && seen.contains("adaround uniform") && seen.contains("asym avg-bits"),
+                seen.toString());
+        for (JsonNode row : rows) {
+            if (row.get("methodFamily").asText().equals("brecq")) {
+                assertTrue(row.get("bitsHistogram").asText().contains("8:2")
+                        || row.get("bitsHistogram").asText().contains("8:"), "first/last at 8 bits: " + row);
+            }
+        }
+        assertEquals(6, j.get("equalBits").size(), "one line per MixQuant row");
+        assertTrue(Files.readString(csv).startsWith("method,plan,rule,avg_bits,size_MB,metric,value"));
+        assertEquals(1 + 13, Files.readAllLines(csv).size());
+        assertTrue(Files.size(png) > 5_000);
+        assertTrue(r[2].contains("brecq 2/11 stage1.block0"), "per-block progress on stderr");
+    }
+
+    @Test
+    void tableNamesTheSettingsAndTheMetric() {
+        String[] r = CnnEvaluationTest.run("compare", "mobilenetv2-fashion", "--methods", "brecq", "--bits", "4",
+                "--no-avg-bits", "--iterations", "3", "--calibration", "32", "--images", "200", "--fisher",
+                "--first-last-bits", "0", "-q");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("top1_%") && r[1].contains("uniform-4 "), r[1]);
+        assertTrue(r[1].contains("brecq: Fisher-weighted loss, first/last layers follow the plan"), r[1]);
+        assertTrue(r[1].contains("3 iterations per layer (papers: 20000; fewer for speed)"), r[1]);
+    }
+
+    @Test
+    void badInputGetsAClearErrorAndExitCode2() {
+        String[] r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--bits", "9", "-q");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("--bits must be between 2 and 8, got 9"), r[2]);
+        r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--methods", "gptq", "-q");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("unknown method 'gptq'"), r[2]);
+        r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--calibration", "0", "-q");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("--calibration must be ≥ 1"), r[2]);
+        r = CnnEvaluationTest.run("compare", "minilm", "--methods", "brecq", "--bits", "4", "-q");
+        assertTrue(r[2].contains("brecq (block reconstruction) is implemented for the Fashion-MNIST CNNs only"), r[2]);
+        assertTrue(!r[0].equals("0"));
+    }
+}
