@@ -51,6 +51,23 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--no-torch", description = "Skip the PyTorch reference.")
     boolean noTorch;
 
+    @Option(names = "--adaround", description = "Instead of the sweep: learned-rounding iterations per second on"
+            + " one MiniLM layer, Java vs the PyTorch reference (tools/adaround/reference.py), alternating runs.")
+    boolean adaround;
+
+    @Option(names = "--layer", defaultValue = "/encoder/layer.0/attention/self/query/MatMul",
+            description = "--adaround: the layer (default: ${DEFAULT-VALUE}).")
+    String layer;
+
+    @Option(names = "--iterations", defaultValue = "500",
+            description = "--adaround: timed steps per run and side (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "--adaround: alternating Java/PyTorch rounds; medians are reported (default:"
+                    + " ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Mixin
     FormatMixin format;
 
@@ -58,6 +75,9 @@ final class BenchCommand extends BaseCommand {
     public Integer call() throws Exception {
         if (repeats < 1 || warmup < 0) {
             throw new IllegalArgumentException("--repeats must be ≥ 1 and --warmup ≥ 0");
+        }
+        if (adaround) {
+            return adaroundBench();
         }
         int threads = run.threads();
         QuantizableModel m = loadModel(model);
@@ -155,6 +175,68 @@ final class BenchCommand extends BaseCommand {
         }
         out().flush();
         return ExitCodes.OK;
+    }
+
+    /** Learned-rounding speed, Java vs PyTorch, {@code rounds} times in one run; medians and their ratio. */
+    private int adaroundBench() throws Exception {
+        if (iterations < 1 || rounds < 1) {
+            throw new IllegalArgumentException("--iterations and --rounds must be ≥ 1");
+        }
+        int threads = run.threads != null ? run.threads() : 1;
+        double[] java = new double[rounds];
+        double[] torch = new double[rounds];
+        double[] ratio = new double[rounds];
+        org.mixquant.methods.AdaRoundBench.Result last = null;
+        for (int i = 0; i < rounds; i++) {
+            info(f("round %d/%d: %d warm-up + %d timed steps on %s, Java then PyTorch, %d thread(s)", i + 1, rounds,
+                    Math.min(100, iterations), iterations, layer, threads));
+            last = org.mixquant.methods.AdaRoundBench.run(layer, iterations, Math.min(100, iterations), threads, 4,
+                    32, 64, 2048, python);
+            java[i] = last.javaItPerSec();
+            torch[i] = last.torchItPerSec();
+            ratio[i] = last.ratio();
+            info(last.toString());
+        }
+        double jm = median(java);
+        double tm = median(torch);
+        double rm = median(ratio);
+        if (format.format == OutputFormat.json) {
+            ObjectNode root = JSON.createObjectNode();
+            root.put("layer", last.layer());
+            root.put("shape", last.shape());
+            root.put("iterations", iterations);
+            root.put("rounds", rounds);
+            root.put("threads", threads);
+            root.put("javaItPerSecMedian", jm);
+            root.put("torchItPerSecMedian", tm);
+            root.put("torchVersion", last.torchVersion());
+            root.put("ratioMedian", rm);
+            root.put("finalLossRelDiff", last.finalLossRelDiff());
+            printJson(root);
+            return ExitCodes.OK;
+        }
+        TextTable t = new TextTable(List.of("variant", "threads", "median_it_per_s", "min_it_per_s",
+                "max_it_per_s", "relative"));
+        t.add(List.of("java (DJL, libtorch)", threads, f("%.1f", jm), f("%.1f", min(java)), f("%.1f", max(java)),
+                "1.00"));
+        t.add(List.of("pytorch " + last.torchVersion(), threads, f("%.1f", tm), f("%.1f", min(torch)),
+                f("%.1f", max(torch)), f("%.2f", tm / jm)));
+        out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
+        if (format.format == OutputFormat.table) {
+            out().println(f("%s (%s), int4, batch 32: median over %d alternating rounds of %d timed steps each;"
+                    + " Java/PyTorch speed ratio %.2f (median of per-round ratios); final losses agree to %.1e"
+                    + " relative", last.layer(), last.shape(), rounds, iterations, rm, last.finalLossRelDiff()));
+        }
+        out().flush();
+        return ExitCodes.OK;
+    }
+
+    private static double max(double[] v) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (double x : v) {
+            m = Math.max(m, x);
+        }
+        return m;
     }
 
     private static double plainRead(QuantizableModel m, int threads) throws Exception {

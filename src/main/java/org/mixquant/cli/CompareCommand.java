@@ -51,8 +51,9 @@ final class CompareCommand extends BaseCommand {
     List<Integer> bits;
 
     @Option(names = "--avg-bits", split = ",", paramLabel = "B",
-            description = "MixQuant plans at these average bits (budget rule). Default: the --bits values, so every"
-                    + " uniform plan has a MixQuant plan of equal size next to it.")
+            description = "MixQuant plans at these average bits (budget rule). Default: the --bits values above 2"
+                    + " (at 2 bits the budget can only be uniform), so every uniform plan has a MixQuant plan of equal"
+                    + " size next to it.")
     List<Double> avgBits;
 
     @Option(names = "--no-avg-bits", description = "No budget-rule MixQuant plans.")
@@ -141,24 +142,29 @@ final class CompareCommand extends BaseCommand {
         }
 
         ErrorTable table = ErrorTable.compute(m, quant.scheme, quant.granularity, run.threads(), progress());
-        List<BitPlan> plans = new ArrayList<>();
-        Map<String, Double> searchSecs = new LinkedHashMap<>();
-        for (int b : bits) {
-            plans.add(BitPlan.uniform(m.source(), m.layerNames(), b, quant.scheme, quant.granularity));
-            searchSecs.put(plans.get(plans.size() - 1).name(), 0.0);
-        }
         List<Double> budgets = noAvgBits ? List.of() : avgBits != null ? avgBits
-                : bits.stream().map(Integer::doubleValue).toList();
-        for (double b : budgets) {
-            timed(plans, searchSecs, table, () -> MixQuant.budget(table, b));
+                : bits.stream().filter(b -> b > Bits.MIN).map(Integer::doubleValue).toList();
+        Map<String, Double> searchSecs = new LinkedHashMap<>();
+        Map<Quantizer, List<BitPlan>> plansOf = new LinkedHashMap<>();
+        int planCount = 0;
+        for (Quantizer q : quantizers) {
+            List<BitPlan> plans = new ArrayList<>();
+            for (int b : bits) {
+                plans.add(BitPlan.uniform(m.source(), m.layerNames(), b, quant.scheme, quant.granularity));
+            }
+            for (double b : budgets) {
+                timed(plans, searchSecs, table, () -> MethodComparison.budgetPlan(q, m, table, b));
+            }
+            for (double x : qems) {
+                timed(plans, searchSecs, table, () -> MixQuant.qem(table, x));
+            }
+            for (double t : relErrors) {
+                timed(plans, searchSecs, table, () -> MixQuant.maxRelativeError(table, t));
+            }
+            plansOf.put(q, plans);
+            planCount = plans.size();
         }
-        for (double q : qems) {
-            timed(plans, searchSecs, table, () -> MixQuant.qem(table, q));
-        }
-        for (double t : relErrors) {
-            timed(plans, searchSecs, table, () -> MixQuant.maxRelativeError(table, t));
-        }
-        info(f("%d methods × %d plans; reconstruction: %s", quantizers.size(), plans.size(), options.describe()));
+        info(f("%d methods × %d plans; reconstruction: %s", quantizers.size(), planCount, options.describe()));
 
         List<ComparisonRow> rows = new ArrayList<>();
         String evaluatedOn;
@@ -171,7 +177,7 @@ final class CompareCommand extends BaseCommand {
                     : "the first " + test.size());
             AccuracyEvaluator ev = AccuracyEvaluator.create(test, AccuracyEvaluator.DEFAULT_BATCH, run.threads(),
                     progress());
-            rows.addAll(evaluateAll(MethodComparison.of(cnn, ev), quantizers, plans, searchSecs));
+            rows.addAll(evaluateAll(MethodComparison.of(cnn, ev), plansOf, searchSecs));
         } else {
             OnnxModel onnx = (OnnxModel) m;
             List<String> texts = corpus.texts();
@@ -180,7 +186,7 @@ final class CompareCommand extends BaseCommand {
                     org.mixquant.methods.OnnxTextCalibration.FORTUNE_OFFSET);
             try (TextEmbedder embedder = corpus.embedder()) {
                 EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, run.threads(), progress());
-                rows.addAll(evaluateAll(MethodComparison.of(onnx, ev), quantizers, plans, searchSecs));
+                rows.addAll(evaluateAll(MethodComparison.of(onnx, ev), plansOf, searchSecs));
             }
         }
         List<String> equal = MethodComparison.equalBits(rows);
@@ -262,14 +268,15 @@ final class CompareCommand extends BaseCommand {
         }
     }
 
-    private List<ComparisonRow> evaluateAll(MethodComparison cmp, List<Quantizer> quantizers, List<BitPlan> plans,
+    private List<ComparisonRow> evaluateAll(MethodComparison cmp, Map<Quantizer, List<BitPlan>> plansOf,
             Map<String, Double> searchSecs) {
         List<ComparisonRow> rows = new ArrayList<>();
         rows.add(cmp.fp32());
-        int total = quantizers.size() * plans.size();
+        int total = plansOf.values().stream().mapToInt(List::size).sum();
         int i = 0;
-        for (Quantizer q : quantizers) {
-            for (BitPlan p : plans) {
+        for (Map.Entry<Quantizer, List<BitPlan>> e : plansOf.entrySet()) {
+            Quantizer q = e.getKey();
+            for (BitPlan p : e.getValue()) {
                 i++;
                 info(f("[%d/%d] %s, plan %s", i, total, q.name(), p.name()));
                 ComparisonRow r = cmp.evaluate(p, q, searchSecs.getOrDefault(p.name(), 0.0));

@@ -4,12 +4,19 @@ import ai.onnxruntime.OrtException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.mixquant.methods.Brecq;
 import org.mixquant.methods.Quantizer;
+import org.mixquant.model.Layer;
+import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.OnnxModel;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.quant.BitPlan;
+import org.mixquant.search.ErrorTable;
+import org.mixquant.search.MixQuant;
 
 /**
  * Quantization methods × plans on one model, as {@link ComparisonRow}s: top-1 accuracy for the Fashion-MNIST CNNs
@@ -85,6 +92,39 @@ public final class MethodComparison {
         return new ComparisonRow(model, e.method(), e.plan(), e.rule(), e.averageBits(), e.sizeMB(), metric(),
                 e.meanCosine(), 1.0, e.top10Overlap(), e.searchSeconds(), e.quantizeSeconds(), e.evalSeconds(),
                 e.bitsHistogram());
+    }
+
+    /**
+     * The MixQuant size-budget plan that {@code quantizer} will apply at the same average bits as it applies to a
+     * uniform plan of {@code avgBits}: {@link MixQuant#budget(ErrorTable, double)} in general; for BRECQ, which keeps
+     * the first and last layers at {@link Brecq#firstLastBits()}, those two layers are fixed at that width in the
+     * search and the budget is that of the uniform plan after the same replacement, so both plans end up with equal
+     * average bits (name suffix {@code +fl8}).
+     */
+    public static BitPlan budgetPlan(Quantizer quantizer, QuantizableModel model, ErrorTable table, double avgBits) {
+        if (!(quantizer instanceof Brecq b) || b.firstLastBits() == 0) {
+            return MixQuant.budget(table, avgBits);
+        }
+        List<Layer> ls = model.layers();
+        int fl = b.firstLastBits();
+        Map<String, Integer> fixed = new LinkedHashMap<>();
+        fixed.put(ls.get(0).name(), fl);
+        fixed.put(ls.get(ls.size() - 1).name(), fl);
+        long total = 0;
+        long fixedParams = 0;
+        for (Layer l : ls) {
+            total += l.weight().size();
+            if (fixed.containsKey(l.name())) {
+                fixedParams += l.weight().size();
+            }
+        }
+        double target = (fl * (double) fixedParams + avgBits * (total - fixedParams)) / total;
+        BitPlan p = MixQuant.budget(table, target, Map.of(), fixed);
+        return p.withName("budget=" + fmt(avgBits) + "+fl" + fl);
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3g", v);
     }
 
     /** Average bits closer than this count as equal (a budget plan cannot always fill its budget exactly). */

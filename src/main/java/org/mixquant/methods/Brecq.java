@@ -141,6 +141,11 @@ public final class Brecq implements Quantizer {
         return new Brecq(mode, images, options, fisher, firstLastBits, progress, Objects.requireNonNull(sink));
     }
 
+    /** Bits the first and last layers are kept at, 0 when they follow the plan. */
+    public int firstLastBits() {
+        return firstLastBits;
+    }
+
     /** Block or layer reconstruction. */
     public Mode mode() {
         return mode;

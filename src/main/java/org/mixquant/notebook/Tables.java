@@ -361,6 +361,43 @@ public final class Tables {
     }
 
     /**
+     * A method comparison ({@code MethodComparison}) as a table: method, plan, rule, then average bits, size (MB),
+     * the quality metric (top-1 % or mean cosine, column named after it), its change from FP32, and search,
+     * quantization and evaluation seconds, then the bits histogram.
+     *
+     * @throws IllegalArgumentException if {@code rows} is empty
+     */
+    public static Table comparison(String name, List<org.mixquant.eval.ComparisonRow> rows) {
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("no comparison rows");
+        }
+        StringColumn method = StringColumn.create("method");
+        StringColumn plan = StringColumn.create("plan");
+        StringColumn rule = StringColumn.create("rule");
+        StringColumn hist = StringColumn.create("bits_histogram");
+        String metric = rows.get(rows.size() - 1).metric();
+        String[] names = {"avg_bits", "size_MB", metric, "delta", "search_s", "quantize_s", "eval_s"};
+        double[][] num = new double[names.length][rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+            org.mixquant.eval.ComparisonRow e = rows.get(r);
+            method.append(e.methodFamily());
+            plan.append(e.plan());
+            rule.append(e.rule());
+            hist.append(e.bitsHistogram());
+            double[] v = {e.averageBits(), e.sizeMB(), e.quality(), e.delta(), e.searchSeconds(),
+                e.quantizeSeconds(), e.evalSeconds()};
+            for (int k = 0; k < v.length; k++) {
+                num[k][r] = v[k];
+            }
+        }
+        Table t = Table.create(name, method, plan, rule);
+        for (int k = 0; k < names.length; k++) {
+            t.addColumns(DoubleColumn.create(names[k], num[k]));
+        }
+        return withPrintFormats(t.addColumns(hist));
+    }
+
+    /**
      * Reads a table with the columns {@link #EVALUATION_COLUMNS} (any order, extra columns ignored) back into
      * evaluations, one per row. Number columns may be of any numeric type; a missing number reads as NaN.
      *

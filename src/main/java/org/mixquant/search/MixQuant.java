@@ -93,6 +93,34 @@ public final class MixQuant {
      * @param sensitivity optional per-layer weights sᵢ ≥ 0 (missing layers: 1)
      */
     public static BitPlan budget(ErrorTable table, double avgBits, Map<String, Double> sensitivity) {
+        return budget(table, avgBits, sensitivity, Map.of());
+    }
+
+    /**
+     * {@link #budget(ErrorTable, double, Map)} with some layers' bits fixed in advance (e.g. first and last layers at 8
+     * bits, as BRECQ keeps them): those layers count against the budget at their fixed bits and the rest share what
+     * is left, so the plan's average over all layers is still at most {@code avgBits}.
+     *
+     * @param fixed layer → bits it must get (2..8)
+     * @throws IllegalArgumentException if a fixed layer is unknown or its bits are out of range, or the fixed layers
+     *                                  alone (with every other layer at 2 bits) exceed the budget
+     */
+    public static BitPlan budget(ErrorTable table, double avgBits, Map<String, Double> sensitivity,
+            Map<String, Integer> fixed) {
+        long fixedBits = 0;
+        long total = 0;
+        for (int i = 0; i < table.size(); i++) {
+            Integer f = fixed.get(table.layers().get(i));
+            total += table.params(i);
+            fixedBits += table.params(i) * (f == null ? Bits.MIN : Bits.check(f));
+        }
+        for (String l : fixed.keySet()) {
+            table.indexOf(l); // throws for an unknown layer
+        }
+        if (fixedBits > avgBits * total + 1e-9) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the fixed layers %s need more"
+                    + " than the budget of %.4f average bits", fixed, avgBits));
+        }
         if (!(avgBits >= Bits.MIN) || !(avgBits <= Bits.MAX)) {
             throw new IllegalArgumentException("the average-bits budget must be between " + Bits.MIN + " and "
                     + Bits.MAX + ", got " + avgBits);
@@ -107,8 +135,10 @@ public final class MixQuant {
                 throw new IllegalArgumentException("sensitivity of layer '" + table.layers().get(i)
                         + "' must be finite and ≥ 0, got " + s);
             }
+            Integer f = fixed.get(table.layers().get(i));
             for (int k = 0; k < Bits.COUNT; k++) {
-                cost[i][k] = s * table.sse(i, Bits.MIN + k);
+                // a fixed layer: any other width costs more than every free choice together could save
+                cost[i][k] = f == null ? s * table.sse(i, Bits.MIN + k) : f == Bits.MIN + k ? 0 : FORBIDDEN;
             }
         }
         Knapsack.Solution sol = Knapsack.solve(params, cost, avgBits);
@@ -121,8 +151,14 @@ public final class MixQuant {
         params2.put("solver", sol.solver());
         params2.put("distortion", sol.distortion());
         params2.put("weighted", !sensitivity.isEmpty());
+        if (!fixed.isEmpty()) {
+            params2.put("fixed", new LinkedHashMap<>(fixed));
+        }
         return plan(table, "budget=" + fmt(avgBits), "avg-bits", params2, bits);
     }
+
+    /** Cost of a forbidden width for a fixed layer: far above any real squared error, still finite for the solver. */
+    private static final double FORBIDDEN = 1e30;
 
     private static BitPlan plan(ErrorTable table, String name, String rule, Map<String, Object> params,
             Map<String, Integer> bits) {

@@ -74,6 +74,21 @@ class MixQuantTest {
     }
 
     @Test
+    void budgetWithFixedLayersKeepsThemAndSpendsTheRestOnTheOthers() {
+        ErrorTable t = table();
+        BitPlan free = MixQuant.budget(t, 4);
+        BitPlan fixed = MixQuant.budget(t, 4, Map.of(), Map.of("a", 2));
+        assertEquals(2, fixed.bitsOf("a"), "the fixed layer keeps its bits");
+        assertTrue(fixed.averageBits(t.paramCounts()) <= 4 + 1e-12, fixed.toString());
+        assertTrue(fixed.bitsOf("b") > free.bitsOf("b"), "b gets the bits a gave up: " + fixed + " vs " + free);
+        assertEquals(Map.of("a", 2), fixed.params().get("fixed"));
+        assertThrows(IllegalArgumentException.class, () -> MixQuant.budget(t, 2.5, Map.of(), Map.of("a", 8)),
+                "the fixed layer alone needs more than the budget");
+        assertThrows(IllegalArgumentException.class, () -> MixQuant.budget(t, 4, Map.of(), Map.of("zz", 8)));
+        assertThrows(IllegalArgumentException.class, () -> MixQuant.budget(t, 4, Map.of(), Map.of("a", 9)));
+    }
+
+    @Test
     void invalidParametersAreRejectedWithTheirValue() {
         ErrorTable t = table();
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MixQuant.qem(t, 0.5)).getMessage()
