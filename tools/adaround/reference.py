@@ -19,6 +19,11 @@ Prints one JSON line: {"loss": [...], "rec": [...], "reg": [...], "seconds": s, 
 "torch": version, "threads": n, "alpha0_max_abs_diff": d} where d compares the given alpha with this script's own
 fractional-part initialisation (a sanity check only; the given alpha is used).
 
+A second problem kind (magic "MQAC", written by AdaRoundReference.writeConv) holds one convolution layer of the CNNs,
+as BRECQ/AdaRound reconstruct it: X [n, c, h, w], W [out, c/groups, k, k], T [n, out, oh, ow], stride, padding,
+groups, bias and activation (0 identity, 2 ReLU, 3 ReLU6), per-output-channel scales on axis 0, and
+    rec = ((act(conv2d(X[idx], W_soft, b, stride, padding, groups)) - T[idx]) ** 2).sum(1).mean()
+
 Run with Debian's interpreter:
     /usr/bin/python3 tools/adaround/reference.py PROBLEM.bin --threads 1 [--codes-out codes.i32]
                      [--warmup-iterations N]   (N untimed steps first, then alpha and Adam restart; for benchmarks)
@@ -34,12 +39,14 @@ import torch
 import torch.nn.functional as F
 
 GAMMA, ZETA = -0.1, 1.1
-ACTIVATIONS = {0: lambda y: y, 1: F.gelu, 2: F.relu}
+ACTIVATIONS = {0: lambda y: y, 1: F.gelu, 2: F.relu, 3: F.relu6}
 
 
 def read_problem(path):
     with open(path, "rb") as f:
         data = f.read()
+    if data[:4] == b"MQAC":
+        return read_conv_problem(data, path)
     if data[:4] != b"MQAR":
         sys.exit("not a MixQuant AdaRound problem file: " + path)
     off = 4
@@ -84,6 +91,52 @@ def read_problem(path):
     return p
 
 
+def read_conv_problem(data, path):
+    off = 4
+    (version,) = struct.unpack_from("<i", data, off)
+    off += 4
+    if version != 1:
+        sys.exit("unsupported conv problem version %d in %s" % (version, path))
+    ints = struct.unpack_from("<18i", data, off)
+    off += 72
+    (n, c, h, w, n_out, k, stride, padding, groups, oh, ow, act, has_bias, qmin, qmax, channels, iters,
+     batch) = ints
+    lam, warmup, b_start, b_end, lr = struct.unpack_from("<5d", data, off)
+    off += 40
+
+    def floats(count, shape):
+        nonlocal off
+        a = np.frombuffer(data, dtype="<f4", count=count, offset=off).reshape(shape)
+        off += 4 * count
+        return torch.from_numpy(a.copy())
+
+    def int32s(count, shape):
+        nonlocal off
+        a = np.frombuffer(data, dtype="<i4", count=count, offset=off).reshape(shape)
+        off += 4 * count
+        return a.copy()
+
+    w_shape = (n_out, c // groups, k, k)
+    w_count = n_out * (c // groups) * k * k
+    p = dict(rows=n, conv=dict(stride=stride, padding=padding, groups=groups), act=act, qmin=qmin, qmax=qmax,
+             iters=iters, batch=batch, lam=lam, warmup=warmup, b_start=b_start, b_end=b_end, lr=lr,
+             transposed=False)
+    p["X"] = floats(n * c * h * w, (n, c, h, w))
+    p["T"] = floats(n * n_out * oh * ow, (n, n_out, oh, ow))
+    p["W"] = floats(w_count, w_shape)
+    p["bias"] = floats(n_out, (n_out,)) if has_bias else None
+    scale = floats(channels, (channels,))
+    zp = torch.from_numpy(int32s(channels, (channels,)).astype(np.float32))
+    bshape = (-1, 1, 1, 1) if channels > 1 else (1, 1, 1, 1)
+    p["scale"] = scale.reshape(bshape)
+    p["zp"] = zp.reshape(bshape)
+    p["alpha0"] = floats(w_count, w_shape)
+    p["batches"] = torch.from_numpy(int32s(iters * batch, (iters, batch)).astype(np.int64))
+    if off != len(data):
+        sys.exit("problem file has %d trailing bytes" % (len(data) - off))
+    return p
+
+
 def temperature(t, iters, warmup, start_b, end_b):
     """BRECQ's LinearTempDecay with rel_start_decay = warmup."""
     start_decay = warmup * iters
@@ -110,9 +163,12 @@ def optimise(p, iters, record=True):
         opt.zero_grad()
         h = soft_targets(alpha)
         w_soft = (torch.clamp(w_floor + h + zp, p["qmin"], p["qmax"]) - zp) * s
-        y = X[idx] @ (w_soft.t() if p["transposed"] else w_soft)
-        if bias is not None:
-            y = y + bias
+        if "conv" in p:
+            y = F.conv2d(X[idx], w_soft, bias, **p["conv"])
+        else:
+            y = X[idx] @ (w_soft.t() if p["transposed"] else w_soft)
+            if bias is not None:
+                y = y + bias
         y = act(y)
         rec = (y - T[idx]).abs().pow(2.0).sum(1).mean()
         if t < loss_start:

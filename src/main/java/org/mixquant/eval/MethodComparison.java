@@ -162,8 +162,10 @@ public final class MethodComparison {
             String head = String.format(Locale.ROOT, "%s %s (%.3f b): %s %.4f", m.methodFamily(), m.plan(),
                     m.averageBits(), m.metric(), m.quality());
             if (equal != null) {
-                out.add(String.format(Locale.ROOT, "%s vs %s (%.3f b) %.4f: %+.4f", head, equal.plan(),
-                        equal.averageBits(), equal.quality(), m.quality() - equal.quality()));
+                boolean same = m.bitsHistogram().equals(equal.bitsHistogram()) && !m.bitsHistogram().contains(" ");
+                out.add(String.format(Locale.ROOT, "%s vs %s (%.3f b) %.4f: %+.4f%s", head, equal.plan(),
+                        equal.averageBits(), equal.quality(), m.quality() - equal.quality(),
+                        same ? " (the search chose uniform bits: same plan)" : ""));
             } else if (below != null && above != null) {
                 double t = (m.averageBits() - below.averageBits()) / (above.averageBits() - below.averageBits());
                 double q = below.quality() + t * (above.quality() - below.quality());

@@ -79,6 +79,57 @@ public final class AdaRoundReference {
         }
     }
 
+    /**
+     * Writes a convolution problem (magic {@code MQAC}, version 1; see {@code tools/adaround/reference.py}): int32 n,
+     * c, h, w, out, kernel, stride, padding, groups, oh, ow, activation (0 identity, 2 ReLU, 3 ReLU6), hasBias (1),
+     * qmin, qmax, channels, iterations, batch; float64 λ, warm-up, β start, β end, learning rate; float32 inputs
+     * {@code [n, c, h, w]}, targets {@code [n, out, oh, ow]}, weight, bias, scales; int32 zero-points; float32 α₀;
+     * int32 batch indices.
+     *
+     * @param objective a single-layer {@link UnitReconstruction} of convolution {@code conv}
+     * @param act       the activation its forward applies after the convolution
+     */
+    public static void writeConv(Path file, UnitReconstruction objective, org.mixquant.model.cnn.ConvSpec conv,
+            org.mixquant.model.cnn.CnnNetwork.Act act, WeightTensor weight, QParams q, float[] alpha0,
+            int[][] batches, ReconstructionOptions options) throws IOException {
+        long[] xs = objective.inputShape();
+        long[] ts = objective.targetShape();
+        if (xs.length != 4 || ts.length != 4) {
+            throw new IllegalArgumentException("a convolution problem needs 4-D inputs and targets");
+        }
+        int actCode = switch (act) {
+            case NONE -> 0;
+            case RELU -> 2;
+            case RELU6 -> 3;
+        };
+        int batch = batches.length == 0 ? 0 : batches[0].length;
+        try (OutputStream raw = Files.newOutputStream(file); OutputStream o = new BufferedOutputStream(raw, 1 << 16)) {
+            ByteBuffer head = ByteBuffer.allocate(4 + 4 * 19 + 8 * 5).order(ByteOrder.LITTLE_ENDIAN);
+            head.put("MQAC".getBytes(StandardCharsets.US_ASCII)).putInt(1);
+            head.putInt((int) xs[0]).putInt((int) xs[1]).putInt((int) xs[2]).putInt((int) xs[3]).putInt(conv.out())
+                    .putInt(conv.kernel()).putInt(conv.stride()).putInt(conv.padding()).putInt(conv.groups())
+                    .putInt((int) ts[2]).putInt((int) ts[3]).putInt(actCode).putInt(1)
+                    .putInt(q.spec().qmin()).putInt(q.spec().qmax()).putInt(q.channels())
+                    .putInt(batches.length).putInt(batch);
+            head.putDouble(options.lambda()).putDouble(options.warmup()).putDouble(options.betaStart())
+                    .putDouble(options.betaEnd()).putDouble(options.learningRate());
+            o.write(head.array(), 0, head.position());
+            writeFloats(o, objective.quantInputs());
+            writeFloats(o, objective.targets());
+            writeFloats(o, weight.unsafeData());
+            writeFloats(o, objective.bias(conv.name()));
+            writeFloats(o, q.scales());
+            writeInts(o, q.zeroPoints());
+            writeFloats(o, alpha0);
+            for (int[] b : batches) {
+                if (b.length != batch) {
+                    throw new IllegalArgumentException("all mini-batches must have the same size");
+                }
+                writeInts(o, b);
+            }
+        }
+    }
+
     private static void writeFloats(OutputStream o, float[] v) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(v);

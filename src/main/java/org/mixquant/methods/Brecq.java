@@ -379,7 +379,7 @@ public final class Brecq implements Quantizer {
     }
 
     /** One layer with the activation that directly follows it. */
-    private static CnnNetwork.UnitForward layerForward(CnnNetwork net, String layer) {
+    static CnnNetwork.UnitForward layerForward(CnnNetwork net, String layer) {
         CnnNetwork.Act act = net.activationAfter(layer);
         if (layer.equals(CnnNetwork.FC)) {
             return (ops, x) -> act.apply(ops.fc(x));

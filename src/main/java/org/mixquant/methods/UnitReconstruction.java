@@ -84,6 +84,35 @@ public final class UnitReconstruction implements Reconstruction {
         return layers;
     }
 
+    /** A copy of the quantized-model inputs, row-major, shaped {@link #inputShape()}. */
+    public float[] quantInputs() {
+        return input.toFloatArray();
+    }
+
+    /** Shape of the inputs, {@code [n, ...]}. */
+    public long[] inputShape() {
+        return input.getShape().getShape();
+    }
+
+    /** A copy of the FP32 targets, row-major, shaped {@link #targetShape()}. */
+    public float[] targets() {
+        return target.toFloatArray();
+    }
+
+    /** Shape of the targets, {@code [n, ...]}. */
+    public long[] targetShape() {
+        return target.getShape().getShape();
+    }
+
+    /** A copy of {@code layer}'s fixed bias. */
+    public float[] bias(String layer) {
+        NDArray b = biases.get(layer + ".bias");
+        if (b == null) {
+            throw new IllegalArgumentException("no layer '" + layer + "' in " + layers);
+        }
+        return b.toFloatArray();
+    }
+
     /** True when the loss is Fisher-weighted. */
     public boolean fisherWeighted() {
         return fisher != null;

@@ -24,6 +24,7 @@ import org.knowm.xchart.HeatMapSeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.mixquant.eval.ComparisonRow;
 import org.mixquant.eval.Evaluation;
 import org.mixquant.quant.Bits;
 import org.mixquant.quant.Granularity;
@@ -228,6 +229,35 @@ class ChartsTest {
             assertEquals(ErrorTable.modelRatioTo8(Bits.MIN + k), model.getYData()[k], 0.0);
         }
         png(c, "ratio-curves");
+    }
+
+    static List<ComparisonRow> comparisonRows() {
+        List<ComparisonRow> rows = new ArrayList<>();
+        rows.add(new ComparisonRow("m", "none", "fp32", "fp32", 32, 1.0, "top1_%", 92, 92, Double.NaN, 0, 0, 1, "fp32"));
+        for (String method : List.of("nearest-asymmetric", "brecq-asymmetric")) {
+            for (int b = 2; b <= 4; b++) {
+                rows.add(new ComparisonRow("m", method, "uniform-" + b, "uniform", b, b / 32.0, "top1_%", 80 + b,
+                        92, Double.NaN, 0, 1, 1, b + ":20"));
+            }
+            rows.add(new ComparisonRow("m", method, "budget=3", "avg-bits", 3, 3 / 32.0, "top1_%", 84, 92,
+                    Double.NaN, 0.01, 1, 1, "2:5 3:10 4:5"));
+        }
+        return rows;
+    }
+
+    @Test
+    void methodComparisonDrawsUniformLinesAndMixQuantPointsPerMethod() throws IOException {
+        XYChart c = Charts.methodComparison("m", comparisonRows());
+        assertEquals(List.of("asym uniform", "asym + MixQuant", "brecq uniform", "brecq + MixQuant", "FP32: 1.00 MB, 92.00"),
+                new ArrayList<>(c.getSeriesMap().keySet()));
+        assertEquals(XYSeries.XYSeriesRenderStyle.Line, c.getSeriesMap().get("brecq uniform").getXYSeriesRenderStyle());
+        assertEquals(XYSeries.XYSeriesRenderStyle.Scatter,
+                c.getSeriesMap().get("brecq + MixQuant").getXYSeriesRenderStyle());
+        assertEquals("top-1 accuracy (%)", c.getYAxisTitle());
+        assertThrows(IllegalArgumentException.class, () -> Charts.methodComparison("m", comparisonRows().subList(0, 1)));
+        Path f = tmp.resolve("cmp.png");
+        Charts.savePng(c, f);
+        assertTrue(Files.size(f) > 5_000 && Files.size(f) < MAX_PNG_BYTES);
     }
 
     @Test

@@ -345,4 +345,16 @@ class TablesTest {
         org.junit.jupiter.api.Assertions.assertEquals(0, t.intColumn("axis").get(1));
         org.junit.jupiter.api.Assertions.assertEquals(6L, t.longColumn("params").get(1));
     }
+
+    @Test
+    void comparisonTableNamesTheMetricColumn() {
+        tech.tablesaw.api.Table t = Tables.comparison("cmp", ChartsTest.comparisonRows());
+        assertEquals(List.of("method", "plan", "rule", "avg_bits", "size_MB", "top1_%", "delta", "search_s",
+                "quantize_s", "eval_s", "bits_histogram"), t.columnNames());
+        assertEquals(9, t.rowCount());
+        assertEquals("brecq", t.stringColumn("method").get(5));
+        assertEquals(-8.0, t.doubleColumn("delta").get(4), 1e-12);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Tables.comparison("empty", List.of()));
+    }
 }
