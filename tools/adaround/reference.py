@@ -42,6 +42,27 @@ GAMMA, ZETA = -0.1, 1.1
 ACTIVATIONS = {0: lambda y: y, 1: F.gelu, 2: F.relu, 3: F.relu6}
 
 
+class Reader:
+    """Little-endian arrays read one after another from a problem file's bytes."""
+
+    def __init__(self, data, off):
+        self.data, self.off = data, off
+
+    def floats(self, count, shape):
+        a = np.frombuffer(self.data, dtype="<f4", count=count, offset=self.off).reshape(shape)
+        self.off += 4 * count
+        return torch.from_numpy(a.copy())
+
+    def int32s(self, count, shape):
+        a = np.frombuffer(self.data, dtype="<i4", count=count, offset=self.off).reshape(shape)
+        self.off += 4 * count
+        return a.copy()
+
+    def check_end(self):
+        if self.off != len(self.data):
+            sys.exit("problem file has %d trailing bytes" % (len(self.data) - self.off))
+
+
 def read_problem(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -58,19 +79,8 @@ def read_problem(path):
     off += 44
     rows, n_in, n_out, transposed, act, has_bias, qmin, qmax, channels, iters, batch = ints
     lam, warmup, b_start, b_end, lr = struct.unpack_from("<5d", data, off)
-    off += 40
-
-    def floats(count, shape):
-        nonlocal off
-        a = np.frombuffer(data, dtype="<f4", count=count, offset=off).reshape(shape)
-        off += 4 * count
-        return torch.from_numpy(a.copy())
-
-    def int32s(count, shape):
-        nonlocal off
-        a = np.frombuffer(data, dtype="<i4", count=count, offset=off).reshape(shape)
-        off += 4 * count
-        return a.copy()
+    r = Reader(data, off + 40)
+    floats, int32s = r.floats, r.int32s
 
     w_shape = (n_out, n_in) if transposed else (n_in, n_out)
     p = dict(rows=rows, transposed=bool(transposed), act=act, qmin=qmin, qmax=qmax, iters=iters, batch=batch,
@@ -86,8 +96,7 @@ def read_problem(path):
     p["zp"] = zp.reshape(bshape) if channels > 1 else zp.reshape(1, 1)
     p["alpha0"] = floats(n_in * n_out, w_shape)
     p["batches"] = torch.from_numpy(int32s(iters * batch, (iters, batch)).astype(np.int64))
-    if off != len(data):
-        sys.exit("problem file has %d trailing bytes" % (len(data) - off))
+    r.check_end()
     return p
 
 
@@ -102,19 +111,8 @@ def read_conv_problem(data, path):
     (n, c, h, w, n_out, k, stride, padding, groups, oh, ow, act, has_bias, qmin, qmax, channels, iters,
      batch) = ints
     lam, warmup, b_start, b_end, lr = struct.unpack_from("<5d", data, off)
-    off += 40
-
-    def floats(count, shape):
-        nonlocal off
-        a = np.frombuffer(data, dtype="<f4", count=count, offset=off).reshape(shape)
-        off += 4 * count
-        return torch.from_numpy(a.copy())
-
-    def int32s(count, shape):
-        nonlocal off
-        a = np.frombuffer(data, dtype="<i4", count=count, offset=off).reshape(shape)
-        off += 4 * count
-        return a.copy()
+    r = Reader(data, off + 40)
+    floats, int32s = r.floats, r.int32s
 
     w_shape = (n_out, c // groups, k, k)
     w_count = n_out * (c // groups) * k * k
@@ -132,8 +130,7 @@ def read_conv_problem(data, path):
     p["zp"] = zp.reshape(bshape)
     p["alpha0"] = floats(w_count, w_shape)
     p["batches"] = torch.from_numpy(int32s(iters * batch, (iters, batch)).astype(np.int64))
-    if off != len(data):
-        sys.exit("problem file has %d trailing bytes" % (len(data) - off))
+    r.check_end()
     return p
 
 

@@ -153,13 +153,13 @@ final class CompareCommand extends BaseCommand {
                 plans.add(BitPlan.uniform(m.source(), m.layerNames(), b, quant.scheme, quant.granularity));
             }
             for (double b : budgets) {
-                timed(plans, searchSecs, table, () -> MethodComparison.budgetPlan(q, m, table, b));
+                ReportCommand.timed(plans, searchSecs, table, () -> MethodComparison.budgetPlan(q, m, table, b));
             }
             for (double x : qems) {
-                timed(plans, searchSecs, table, () -> MixQuant.qem(table, x));
+                ReportCommand.timed(plans, searchSecs, table, () -> MixQuant.qem(table, x));
             }
             for (double t : relErrors) {
-                timed(plans, searchSecs, table, () -> MixQuant.maxRelativeError(table, t));
+                ReportCommand.timed(plans, searchSecs, table, () -> MixQuant.maxRelativeError(table, t));
             }
             plansOf.put(q, plans);
             planCount = plans.size();
@@ -286,18 +286,6 @@ final class CompareCommand extends BaseCommand {
             }
         }
         return rows;
-    }
-
-    interface PlanMaker {
-        BitPlan make();
-    }
-
-    private static void timed(List<BitPlan> plans, Map<String, Double> secs, ErrorTable table, PlanMaker maker) {
-        long t0 = System.nanoTime();
-        BitPlan p = maker.make();
-        double rule = (System.nanoTime() - t0) / 1e9;
-        plans.add(p);
-        secs.put(p.name(), table.seconds() + rule);
     }
 
     static TextTable table(List<ComparisonRow> rows) {

@@ -70,12 +70,7 @@ public final class AdaRoundReference {
             writeFloats(o, q.scales());
             writeInts(o, q.zeroPoints());
             writeFloats(o, alpha0);
-            for (int[] b : batches) {
-                if (b.length != batch) {
-                    throw new IllegalArgumentException("all mini-batches must have the same size");
-                }
-                writeInts(o, b);
-            }
+            writeBatches(o, batches, batch);
         }
     }
 
@@ -121,12 +116,16 @@ public final class AdaRoundReference {
             writeFloats(o, q.scales());
             writeInts(o, q.zeroPoints());
             writeFloats(o, alpha0);
-            for (int[] b : batches) {
-                if (b.length != batch) {
-                    throw new IllegalArgumentException("all mini-batches must have the same size");
-                }
-                writeInts(o, b);
+            writeBatches(o, batches, batch);
+        }
+    }
+
+    private static void writeBatches(OutputStream o, int[][] batches, int batch) throws IOException {
+        for (int[] b : batches) {
+            if (b.length != batch) {
+                throw new IllegalArgumentException("all mini-batches must have the same size");
             }
+            writeInts(o, b);
         }
     }
 

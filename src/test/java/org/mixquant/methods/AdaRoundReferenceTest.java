@@ -130,10 +130,7 @@ class AdaRoundReferenceTest {
             }
             int[] pyCodes = AdaRoundReference.readCodes(codesFile);
             int[] jCodes = java.codes().get(0);
-            int same = 0;
-            for (int i = 0; i < jCodes.length; i++) {
-                same += jCodes[i] == pyCodes[i] ? 1 : 0;
-            }
+            int same = sameCodes(jCodes, pyCodes);
             double agree = same / (double) jCodes.length;
             System.out.printf(Locale.ROOT, "[%s] loss step 1 %.6g vs %.6g; step %d %.6g vs %.6g; worst rel diff"
                     + " %.2e at step %d; hard codes agree %.2f%% (%d/%d); flipped vs nearest %.1f%%%n", label,
@@ -142,5 +139,15 @@ class AdaRoundReferenceTest {
                     100 * java.flippedFraction());
             assertTrue(agree >= CODE_AGREEMENT, "hard codes agree on " + agree);
         }
+    }
+
+    /** How many positions hold the same code (the arrays must have equal length). */
+    static int sameCodes(int[] a, int[] b) {
+        assertEquals(a.length, b.length, "code arrays differ in length");
+        int same = 0;
+        for (int i = 0; i < a.length; i++) {
+            same += a[i] == b[i] ? 1 : 0;
+        }
+        return same;
     }
 }

@@ -128,9 +128,21 @@ class BrecqTest {
     void fisherWeightsAreAtLeastOneAndOnlyForBlocks() {
         assertThrows(IllegalArgumentException.class, () -> Brecq.layers(calib, options(5)).withFisher(true));
         List<String> log = new ArrayList<>();
-        Brecq.blocks(calib, options(5)).withFisher(true).withFirstLastBits(0).withLog(log::add)
-                .run(resnet, uniform(resnet, 4));
+        // a vanishing learning rate keeps every unit at (almost exactly) nearest rounding in both runs, so each unit
+        // sees the same inputs with and without Fisher weighting
+        Brecq plain = Brecq.blocks(calib, options(2).toBuilder().optLearningRate(1e-12).build()).withFirstLastBits(0);
+        Brecq.Report p = plain.run(resnet, uniform(resnet, 4));
+        Brecq.Report f = plain.withFisher(true).withLog(log::add).run(resnet, uniform(resnet, 4));
         assertTrue(log.get(1).contains("recon loss (Fisher-weighted)"), log.get(1));
+        // BRECQ's weights (|g| + 1)² are ≥ 1, so the weighted loss of the same (nearest) rounding is never smaller;
+        // they matter most near the output, where the KL gradient is largest.
+        int last = p.units().size() - 1;
+        for (int i = 0; i <= last; i++) {
+            assertTrue(f.units().get(i).nearestLoss() >= p.units().get(i).nearestLoss() * (1 - 1e-6),
+                    p.units().get(i).name());
+        }
+        assertTrue(f.units().get(last).nearestLoss() > p.units().get(last).nearestLoss() * 1.0001,
+                "classifier: Fisher " + f.units().get(last).nearestLoss() + " vs " + p.units().get(last).nearestLoss());
     }
 
     @Test

@@ -101,10 +101,7 @@ class ConvReferenceTest {
             }
             int[] pyCodes = AdaRoundReference.readCodes(codesFile);
             int[] jCodes = java.codes().get(0);
-            int same = 0;
-            for (int i = 0; i < jCodes.length; i++) {
-                same += jCodes[i] == pyCodes[i] ? 1 : 0;
-            }
+            int same = AdaRoundReferenceTest.sameCodes(jCodes, pyCodes);
             double agree = same / (double) jCodes.length;
             System.out.printf(Locale.ROOT, "[%s %s] worst rel diff %.2e over %d steps; loss %.6g → %.6g; codes agree"
                     + " %.2f%% (%d/%d); flipped vs nearest %.1f%%%n", modelName, layerName, worst, STEPS,
