@@ -164,7 +164,9 @@ final class CompareCommand extends BaseCommand {
             plansOf.put(q, plans);
             planCount = plans.size();
         }
-        info(f("%d methods × %d plans; reconstruction: %s", quantizers.size(), planCount, options.describe()));
+        String described = isCnn ? options.describe("layer (adaround) or block (brecq)", false)
+                : options.describe();
+        info(f("%d methods × %d plans; reconstruction: %s", quantizers.size(), planCount, described));
 
         List<ComparisonRow> rows = new ArrayList<>();
         String evaluatedOn;
@@ -190,7 +192,7 @@ final class CompareCommand extends BaseCommand {
             }
         }
         List<String> equal = MethodComparison.equalBits(rows);
-        String settings = options.describe() + (names.contains("brecq") ? f("; brecq: %sfirst/last layers %s",
+        String settings = described + (names.contains("brecq") ? f("; brecq: %sfirst/last layers %s",
                 fisher ? "Fisher-weighted loss, " : "", firstLastBits == 0 ? "follow the plan"
                         : "at int" + firstLastBits) : "");
 

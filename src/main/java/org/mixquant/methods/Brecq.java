@@ -170,7 +170,8 @@ public final class Brecq implements Quantizer {
     public String describe() {
         return name() + " (" + (mode == Mode.BLOCK ? "block" : "layer") + " reconstruction"
                 + (fisher ? ", Fisher-weighted loss" : "") + (firstLastBits > 0 ? ", first/last layers int"
-                + firstLastBits : "") + ", " + images.size() + " calibration images): " + options.describe();
+                + firstLastBits : "") + ", " + images.size() + " calibration images): "
+                + options.describe(mode == Mode.BLOCK ? "block" : "layer", false);
     }
 
     /**

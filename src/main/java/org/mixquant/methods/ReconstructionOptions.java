@@ -171,13 +171,22 @@ public final class ReconstructionOptions {
      * {@code 500 iterations per layer (papers: 20000; fewer for speed), batch 32, λ 0.01, ...}.
      */
     public String describe() {
-        String it = iterations + " iterations per layer"
+        return describe("layer", true);
+    }
+
+    /**
+     * {@link #describe()} for another unit of optimisation, e.g. {@code "block"}, and without the row cap when the
+     * calibration data are whole images ({@code rowCap} false: the cap applies to token rows of text models only).
+     */
+    public String describe(String per, boolean rowCap) {
+        String it = iterations + " iterations per " + per
                 + (isPaperIterations() ? " (as the papers)" : " (papers: " + PAPER_ITERATIONS
                 + (iterations < PAPER_ITERATIONS ? "; fewer for speed)" : ")"));
         return String.format(Locale.ROOT, "%s, batch %d, λ %s, warm-up %s, β %s→%s, Adam lr %s, %d calibration"
-                        + " samples (papers: %d), ≤ %d rows per layer, seed %d, %s activation, %d threads", it,
+                        + " samples (papers: %d), %sseed %d, %s activation, %d threads", it,
                 batchSize, lambda, warmup, betaStart, betaEnd, learningRate, calibrationSamples,
-                PAPER_CALIBRATION_SAMPLES, maxRows, seed, includeActivation ? "after" : "before", threads);
+                PAPER_CALIBRATION_SAMPLES, rowCap ? "≤ " + maxRows + " rows per layer, " : "", seed,
+                includeActivation ? "after" : "before", threads);
     }
 
     @Override

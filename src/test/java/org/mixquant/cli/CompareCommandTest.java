@@ -27,8 +27,8 @@ class CompareCommandTest {
         assertEquals("0", r[0], r[2]);
         JsonNode j = BaseCommand.JSON.readTree(r[1]);
         assertEquals(j, BaseCommand.JSON.readTree(Files.readString(json)), "stdout and --json hold the same document");
-        assertTrue(j.get("reconstruction").asText().startsWith("4 iterations per layer (papers: 20000; fewer for"
-                + " speed)"), j.get("reconstruction").asText());
+        assertTrue(j.get("reconstruction").asText().startsWith("4 iterations per layer (adaround) or block"
+                + " (brecq) (papers: 20000; fewer for speed)"), j.get("reconstruction").asText());
         JsonNode rows = j.get("rows");
         assertEquals(1 + 3 * 4, rows.size(), "fp32 + 3 methods × (2 uniform + 2 budget plans)");
         List<String> seen = new ArrayList<>();
@@ -64,7 +64,8 @@ class CompareCommandTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("top1_%") && r[1].contains("uniform-4 "), r[1]);
         assertTrue(r[1].contains("brecq: Fisher-weighted loss, first/last layers follow the plan"), r[1]);
-        assertTrue(r[1].contains("3 iterations per layer (papers: 20000; fewer for speed)"), r[1]);
+        assertTrue(r[1].contains("3 iterations per layer (adaround) or block (brecq) (papers: 20000; fewer for"
+                + " speed)") && !r[1].contains("rows per layer"), r[1]);
     }
 
     @Test

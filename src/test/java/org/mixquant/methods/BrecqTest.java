@@ -85,7 +85,8 @@ class BrecqTest {
         double nearest = rep.units().stream().mapToDouble(Brecq.UnitReport::nearestLoss).sum();
         double learned = rep.units().stream().mapToDouble(Brecq.UnitReport::learnedLoss).sum();
         assertTrue(learned < 0.95 * nearest, "summed block loss " + learned + " vs nearest " + nearest);
-        assertTrue(log.get(0).contains("60 iterations per layer (papers: 20000; fewer for speed)"), log.get(0));
+        assertTrue(log.get(0).contains("60 iterations per block (papers: 20000; fewer for speed)"), log.get(0));
+        assertTrue(!log.get(0).contains("rows per layer"), "no token-row cap for images: " + log.get(0));
         assertTrue(log.get(2).startsWith("brecq 2/11 stage1.block0 int3: 60 it in"), log.get(2));
         Map<String, float[]> after = snapshot(resnet);
         for (String l : before.keySet()) {
