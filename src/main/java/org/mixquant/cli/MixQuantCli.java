@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
  * {@code mixquant}: MixQuant bit-width search and quantization from the command line. Exit codes are in
  * {@link ExitCodes}; results go to stdout, messages and progress to stderr.
  */
-@Command(name = "mixquant", mixinStandardHelpOptions = true, version = "mixquant 0.1.0",
+@Command(name = "mixquant", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "mixquant 0.1.0",
         description = "Mixed-precision post-training weight quantization (MixQuant).",
         subcommands = {LayersCommand.class, QeCommand.class, SearchCommand.class, EvaluateCommand.class,
             ReportCommand.class, CompareCommand.class, BenchCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})

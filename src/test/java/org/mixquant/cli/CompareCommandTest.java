@@ -83,4 +83,15 @@ class CompareCommandTest {
         assertTrue(r[2].contains("brecq (block reconstruction) is implemented for the Fashion-MNIST CNNs only"), r[2]);
         assertTrue(!r[0].equals("0"));
     }
+
+    @Test
+    void everySubcommandPrintsItsHelp() {
+        for (String cmd : List.of("compare", "evaluate", "report", "bench", "search", "qe", "layers", "train")) {
+            String[] r = CnnEvaluationTest.run(cmd, "--help");
+            assertEquals("0", r[0], cmd + ": " + r[2]);
+            assertTrue(r[1].startsWith("Usage: mixquant " + cmd), r[1]);
+        }
+        String[] r = CnnEvaluationTest.run("compare", "--help");
+        assertTrue(r[1].contains("--first-last-bits") && r[1].contains("papers:"), r[1]);
+    }
 }
