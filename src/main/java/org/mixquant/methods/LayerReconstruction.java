@@ -2,7 +2,6 @@ package org.mixquant.methods;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.mixquant.model.LayerSite;
@@ -142,20 +141,8 @@ public final class LayerReconstruction implements Reconstruction {
         if (weights.size() != 1) {
             throw new IllegalArgumentException("layer reconstruction takes one weight, got " + weights.size());
         }
-        NDArray x;
-        NDArray t;
-        if (batch == null) {
-            x = input.get(step, new NDIndex(":"));
-            t = target.get(step, new NDIndex(":"));
-        } else {
-            long[] idx = new long[batch.length];
-            for (int i = 0; i < idx.length; i++) {
-                idx[i] = batch[i];
-            }
-            NDArray index = step.create(idx);
-            x = input.get(step, new NDIndex("{}", index));
-            t = target.get(step, new NDIndex("{}", index));
-        }
+        NDArray x = Reconstruction.rows(step, input, batch);
+        NDArray t = Reconstruction.rows(step, target, batch);
         NDArray pred = forward(x, weights.get(0), bias, activation, transposed);
         return pred.sub(t).abs().pow(step.create(2f)).sum(new int[] {1}).mean();
     }

@@ -2,6 +2,7 @@ package org.mixquant.methods;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.List;
 
 /**
@@ -29,4 +30,19 @@ public interface Reconstruction {
      * @param rows    the samples of this mini-batch (indices in {@code 0 .. samples()-1}), or {@code null} for all
      */
     NDArray loss(NDManager step, List<NDArray> weights, int[] rows);
+
+    /**
+     * The mini-batch {@code rows} of {@code data} (first axis), or all of it when {@code rows} is {@code null}, as a
+     * new array of {@code step}: how implementations take the samples of one step from their cached arrays.
+     */
+    static NDArray rows(NDManager step, NDArray data, int[] rows) {
+        if (rows == null) {
+            return data.get(step, new NDIndex(":"));
+        }
+        long[] idx = new long[rows.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = rows[i];
+        }
+        return data.get(step, new NDIndex("{}", step.create(idx)));
+    }
 }

@@ -2,7 +2,6 @@ package org.mixquant.methods;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -128,27 +127,9 @@ public final class UnitReconstruction implements Reconstruction {
         for (int i = 0; i < layers.size(); i++) {
             p.put(layers.get(i) + ".weight", weights.get(i));
         }
-        NDArray x;
-        NDArray t;
-        NDArray f = null;
-        if (rows == null) {
-            x = input.get(step, new NDIndex(":"));
-            t = target.get(step, new NDIndex(":"));
-            if (fisher != null) {
-                f = fisher.get(step, new NDIndex(":"));
-            }
-        } else {
-            long[] idx = new long[rows.length];
-            for (int i = 0; i < idx.length; i++) {
-                idx[i] = rows[i];
-            }
-            NDArray index = step.create(idx);
-            x = input.get(step, new NDIndex("{}", index));
-            t = target.get(step, new NDIndex("{}", index));
-            if (fisher != null) {
-                f = fisher.get(step, new NDIndex("{}", index));
-            }
-        }
+        NDArray x = Reconstruction.rows(step, input, rows);
+        NDArray t = Reconstruction.rows(step, target, rows);
+        NDArray f = fisher == null ? null : Reconstruction.rows(step, fisher, rows);
         NDArray pred = forward.apply(CnnOps.folded(p), x);
         NDArray d = pred.sub(t);
         NDArray sq = d.mul(d);
