@@ -283,19 +283,27 @@ public final class Brecq implements Quantizer {
                     reports.add(report(unit.name(), names, plan, o, u0));
                     logUnit(done, total, reports.get(reports.size() - 1), fw != null);
                 } else {
+                    // FP32 targets of every layer of the unit from one pass over the FP32 unit input; only the
+                    // quantized-model inputs change as the unit's layers are quantized one after another
+                    Map<String, NDArray> fpIn = captureLayerInputs(root, unit, unit.layers(), inF, fpOps);
+                    Map<String, NDArray> targets = new HashMap<>();
+                    for (String l : unit.layers()) {
+                        CnnNetwork.UnitForward f = layerForward(net, l);
+                        NDArray in = fpIn.get(l);
+                        targets.put(l, chunked(root, in, x -> f.apply(fpOps, x)));
+                        in.close();
+                    }
                     for (String l : unit.layers()) {
                         long u0 = System.nanoTime();
                         CnnNetwork.UnitForward layerForward = layerForward(net, l);
-                        NDArray lq = captureLayerInput(root, unit, l, inQ, CnnOps.folded(current));
-                        NDArray lf = captureLayerInput(root, unit, l, inF, fpOps);
-                        NDArray tf = chunked(root, lf, x -> layerForward.apply(fpOps, x));
+                        NDArray lq = captureLayerInputs(root, unit, List.of(l), inQ, CnnOps.folded(current)).get(l);
+                        NDArray tf = targets.get(l);
                         WeightTensor w = fpWeights.get(l);
                         QParams q = LpScaleSearch.choose(w, spec(plan, l));
                         Outcome o = optimise(root, List.of(l), layerForward, biases, List.of(w), List.of(q), lq, tf,
                                 null, options.seed() * 1_000_003L + done, l);
                         putAll(root, current, replaced, List.of(l), o.result.weights());
                         lq.close();
-                        lf.close();
                         tf.close();
                         done++;
                         reports.add(report(l, List.of(l), plan, o, u0));
@@ -389,19 +397,34 @@ public final class Brecq implements Quantizer {
         return (ops, x) -> act.apply(ops.conv(c, x));
     }
 
-    /** The input of {@code layer} when {@code unit} runs on {@code unitInput} with {@code ops}. */
-    private static NDArray captureLayerInput(NDManager root, CnnNetwork.Unit unit, String layer, NDArray unitInput,
-            CnnOps ops) {
-        NDArray[] seen = new NDArray[1];
-        CnnOps rec = CnnOps.recording(ops, Set.of(layer), (name, x) -> seen[0] = x);
-        return chunked(root, unitInput, x -> {
-            seen[0] = null;
-            unit.forward().apply(rec, x);
-            if (seen[0] == null) {
-                throw new IllegalStateException("unit " + unit.name() + " did not run layer " + layer);
+    /**
+     * The inputs of {@code layers} when {@code unit} runs on {@code unitInput} with {@code ops}: one pass, in chunks of
+     * {@value #CHUNK} samples, each layer's input concatenated into an array of {@code root}.
+     */
+    private static Map<String, NDArray> captureLayerInputs(NDManager root, CnnNetwork.Unit unit, List<String> layers,
+            NDArray unitInput, CnnOps ops) {
+        Map<String, NDList> parts = new HashMap<>();
+        for (String l : layers) {
+            parts.put(l, new NDList());
+        }
+        CnnOps rec = CnnOps.recording(ops, Set.copyOf(layers), (name, x) -> parts.get(name).add(x));
+        long n = unitInput.getShape().get(0);
+        Map<String, NDArray> out = new HashMap<>();
+        try (NDManager tmp = root.newSubManager()) {
+            for (long from = 0; from < n; from += CHUNK) {
+                long to = Math.min(n, from + CHUNK);
+                unit.forward().apply(rec, unitInput.get(tmp, new NDIndex(from + ":" + to)));
             }
-            return seen[0];
-        });
+            for (String l : layers) {
+                NDList p = parts.get(l);
+                if (p.size() != (n + CHUNK - 1) / CHUNK) {
+                    throw new IllegalStateException("unit " + unit.name() + " did not run layer " + l + " once per"
+                            + " chunk");
+                }
+                out.put(l, UnitReconstruction.copyTo(p.size() == 1 ? p.get(0) : NDArrays.concat(p), root));
+            }
+        }
+        return out;
     }
 
     /**
