@@ -92,6 +92,92 @@ class FashionMnistTest {
         assertTrue(e.getMessage().contains("not a gzip file"), e.getMessage());
     }
 
+    /** Gzip with stored (uncompressed) deflate blocks, so a flipped payload byte still inflates. */
+    static byte[] gzipStored(byte[] raw) throws IOException {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bos) {
+            {
+                def.setLevel(java.util.zip.Deflater.NO_COMPRESSION);
+            }
+        }) {
+            out.write(raw);
+        }
+        return bos.toByteArray();
+    }
+
+    /** The raw IDX bytes of a labels file: magic, count, labels. */
+    static byte[] labelIdx(byte[] labels) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + labels.length);
+        b.putInt(0x801).putInt(labels.length).put(labels);
+        return b.array();
+    }
+
+    @Test
+    void corruptedGzipStreamIsAnErrorNotWrongData() throws IOException {
+        byte[] labels = new byte[100];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = (byte) (i % 10);
+        }
+        byte[] gz = gzipStored(labelIdx(labels));
+        // flip a label byte in the middle of the stored block: it inflates fine, only the CRC32 trailer disagrees
+        int mid = gz.length / 2;
+        gz[mid] = (byte) (gz[mid] ^ 0x01);
+        Path bad = tmp.resolve("flipped-labels.gz");
+        Files.write(bad, gz);
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readLabels(bad));
+        assertTrue(e.getMessage().contains(bad.toString()) && e.getMessage().contains("corrupt"), e.getMessage());
+
+        // the same for a wrong CRC in the trailer itself (last 8 bytes: CRC32, then the length)
+        byte[] crc = gzipStored(labelIdx(labels));
+        crc[crc.length - 8] ^= 0x55;
+        Path badCrc = tmp.resolve("crc.gz");
+        Files.write(badCrc, crc);
+        e = assertThrows(IOException.class, () -> FashionMnist.readLabels(badCrc));
+        assertTrue(e.getMessage().contains(badCrc.toString()), e.getMessage());
+    }
+
+    @Test
+    void bytesAfterTheDeclaredPayloadAreAnError() throws IOException {
+        Path extra = tmp.resolve("extra.gz");
+        writeIdx(extra, new int[] {0x803, 1, 28, 28}, new byte[784 + 5]);
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readImages(extra));
+        assertTrue(e.getMessage().contains(extra.toString()) && e.getMessage().contains("after the"),
+                e.getMessage());
+        Path extraLabels = tmp.resolve("extra-labels.gz");
+        writeIdx(extraLabels, new int[] {0x801, 2}, new byte[] {1, 2, 3});
+        e = assertThrows(IOException.class, () -> FashionMnist.readLabels(extraLabels));
+        assertTrue(e.getMessage().contains("after the"), e.getMessage());
+    }
+
+    @Test
+    void emptyOrHeaderlessFileNamesTheFileAndTheProblem() throws IOException {
+        Path empty = tmp.resolve("empty-labels.gz");
+        Files.write(empty, new byte[0]);
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readLabels(empty));
+        assertTrue(e.getMessage().contains(empty.toString()) && e.getMessage().contains("empty"), e.getMessage());
+        assertTrue(!e.getMessage().contains("null"), e.getMessage());
+
+        Path shortHeader = tmp.resolve("short.gz");
+        writeIdx(shortHeader, new int[] {0x803, 1}, new byte[0]);
+        e = assertThrows(IOException.class, () -> FashionMnist.readImages(shortHeader));
+        assertTrue(e.getMessage().contains(shortHeader.toString()) && e.getMessage().contains("truncated"),
+                e.getMessage());
+    }
+
+    @Test
+    void declaredSizesAreCheckedBeforeAllocating() throws IOException {
+        // 2^31-1 images would be 1.7 TB: the header alone must be rejected, not an ArithmeticException or an OOM
+        Path huge = tmp.resolve("huge.gz");
+        writeIdx(huge, new int[] {0x803, Integer.MAX_VALUE, 28, 28}, new byte[784]);
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readImages(huge));
+        assertTrue(e.getMessage().contains(huge.toString()) && e.getMessage().contains("declares"), e.getMessage());
+        // a million labels cannot come out of a 40-byte gzip file (deflate expands at most 1032:1)
+        Path many = tmp.resolve("many.gz");
+        writeIdx(many, new int[] {0x801, 1_000_000}, new byte[] {1});
+        e = assertThrows(IOException.class, () -> FashionMnist.readLabels(many));
+        assertTrue(e.getMessage().contains("declares"), e.getMessage());
+    }
+
     @Test
     void countMismatchBetweenImagesAndLabelsIsAnError() throws IOException {
         writeSplit(tmp, FashionMnist.Split.TRAIN, 2);
