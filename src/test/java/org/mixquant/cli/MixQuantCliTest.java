@@ -125,7 +125,7 @@ class MixQuantCliTest {
         nan[3] = Float.NaN;
         Path nanModel = TinyOnnx.mlp(nan, TinyOnnx.values(6, 2)).write(dir, "nan.onnx");
         Path otherPlan = dir.resolve("other.json");
-        BitPlan.uniform("x", List.of("fc1/MatMul", "missing/MatMul"), 4, org.mixquant.quant.Scheme.ASYMMETRIC,
+        BitPlan.uniform(tiny().toString(), List.of("fc1/MatMul", "missing/MatMul"), 4, org.mixquant.quant.Scheme.ASYMMETRIC,
                 org.mixquant.quant.Granularity.PER_CHANNEL).write(otherPlan);
         Path out = dir.resolve("should-not-exist.json");
         Object[][] cases = {

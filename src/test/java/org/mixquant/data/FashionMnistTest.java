@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,34 +16,12 @@ class FashionMnistTest {
     @TempDir
     Path tmp;
 
-    /** Writes a gzip IDX file: big-endian ints, then the bytes. */
     static void writeIdx(Path file, int[] header, byte[] data) throws IOException {
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bos)) {
-            for (int h : header) {
-                out.writeInt(h);
-            }
-            out.write(data);
-        }
-        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
-            out.write(bos.toByteArray());
-        }
+        IdxFiles.writeIdx(file, header, data);
     }
 
-    /** A tiny split of {@code n} images whose pixel p of image i is (i * 7 + p) mod 256, labels i mod 10. */
     static void writeSplit(Path dir, FashionMnist.Split split, int n) throws IOException {
-        byte[] px = new byte[n * 784];
-        for (int i = 0; i < n; i++) {
-            for (int p = 0; p < 784; p++) {
-                px[i * 784 + p] = (byte) ((i * 7 + p) % 256);
-            }
-        }
-        byte[] lb = new byte[n];
-        for (int i = 0; i < n; i++) {
-            lb[i] = (byte) (i % 10);
-        }
-        writeIdx(dir.resolve(split.imagesFile()), new int[] {0x803, n, 28, 28}, px);
-        writeIdx(dir.resolve(split.labelsFile()), new int[] {0x801, n}, lb);
+        IdxFiles.writeSplit(dir, split, n);
     }
 
     @Test
@@ -92,33 +66,13 @@ class FashionMnistTest {
         assertTrue(e.getMessage().contains("not a gzip file"), e.getMessage());
     }
 
-    /** Gzip with stored (uncompressed) deflate blocks, so a flipped payload byte still inflates. */
-    static byte[] gzipStored(byte[] raw) throws IOException {
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        try (GZIPOutputStream out = new GZIPOutputStream(bos) {
-            {
-                def.setLevel(java.util.zip.Deflater.NO_COMPRESSION);
-            }
-        }) {
-            out.write(raw);
-        }
-        return bos.toByteArray();
-    }
-
-    /** The raw IDX bytes of a labels file: magic, count, labels. */
-    static byte[] labelIdx(byte[] labels) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + labels.length);
-        b.putInt(0x801).putInt(labels.length).put(labels);
-        return b.array();
-    }
-
     @Test
     void corruptedGzipStreamIsAnErrorNotWrongData() throws IOException {
         byte[] labels = new byte[100];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = (byte) (i % 10);
         }
-        byte[] gz = gzipStored(labelIdx(labels));
+        byte[] gz = IdxFiles.gzipStored(IdxFiles.raw(new int[] {0x801, labels.length}, labels));
         // flip a label byte in the middle of the stored block: it inflates fine, only the CRC32 trailer disagrees
         int mid = gz.length / 2;
         gz[mid] = (byte) (gz[mid] ^ 0x01);
@@ -128,7 +82,7 @@ class FashionMnistTest {
         assertTrue(e.getMessage().contains(bad.toString()) && e.getMessage().contains("corrupt"), e.getMessage());
 
         // the same for a wrong CRC in the trailer itself (last 8 bytes: CRC32, then the length)
-        byte[] crc = gzipStored(labelIdx(labels));
+        byte[] crc = IdxFiles.gzipStored(IdxFiles.raw(new int[] {0x801, labels.length}, labels));
         crc[crc.length - 8] ^= 0x55;
         Path badCrc = tmp.resolve("crc.gz");
         Files.write(badCrc, crc);

@@ -1,0 +1,143 @@
+package org.mixquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mixquant.cli.CliHarness.Run;
+import org.mixquant.data.FashionMnist;
+import org.mixquant.data.IdxFiles;
+import org.mixquant.model.TinyOnnx;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Granularity;
+import org.mixquant.quant.Scheme;
+
+/**
+ * Hostile user files (issue 13): each defect fails with its exit code and one line that names the file, field or
+ * option, and leaves every input file as it was.
+ */
+class BadInputFilesTest {
+    @TempDir
+    Path dir;
+
+    Path tiny() throws Exception {
+        return TinyOnnx.mlp(TinyOnnx.values(12, 1), TinyOnnx.values(6, 2)).write(dir, "tiny.onnx");
+    }
+
+    /** Runs the command, checks its one-line error and that nothing under {@code dir} changed. */
+    Run failsWithoutTouchingInputs(int code, List<String> args, String... fragments) throws Exception {
+        Map<String, String> before = CliHarness.snapshot(dir);
+        Run r = CliHarness.run(args.toArray(String[]::new));
+        r.assertOneLineError(code, fragments);
+        assertEquals(before, CliHarness.snapshot(dir), "the run changed files under " + dir);
+        assertEquals("", r.out());
+        return r;
+    }
+
+    // --- 1. IDX / gzip -----------------------------------------------------------------------------------------
+
+    @Test
+    void corruptedFashionMnistGzipIsAnError() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("fmnist"));
+        IdxFiles.writeSplit(data, FashionMnist.Split.TRAIN, 30);
+        IdxFiles.writeSplit(data, FashionMnist.Split.TEST, 20);
+        IdxFiles.writeFlippedLabels(data, FashionMnist.Split.TEST, 20);
+        Path out = dir.resolve("out");
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, List.of("train", "--arch", "resnet20", "--data",
+                data.toString(), "--out", out.toString(), "-q"), FashionMnist.Split.TEST.labelsFile(), "corrupt");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void emptyLabelsFileNamesTheFile() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("fmnist"));
+        IdxFiles.writeSplit(data, FashionMnist.Split.TRAIN, 30);
+        Files.write(data.resolve(FashionMnist.Split.TRAIN.labelsFile()), new byte[0]);
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, List.of("train", "--arch", "resnet20", "--data",
+                data.toString(), "--out", dir.resolve("out").toString(), "-q"),
+                FashionMnist.Split.TRAIN.labelsFile(), "is empty");
+    }
+
+    // --- 3. plan JSON ------------------------------------------------------------------------------------------
+
+    Path plan(String name, String json) throws Exception {
+        return Files.writeString(dir.resolve(name), json);
+    }
+
+    String validPlan() throws Exception {
+        return BitPlan.uniform(tiny().toString(), List.of("fc1/MatMul", "fc2/Gemm"), 4, Scheme.ASYMMETRIC,
+                Granularity.PER_CHANNEL).toJson();
+    }
+
+    List<String> evaluate(Path plan, String... more) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("evaluate", tiny().toString(), "--plan",
+                plan.toString(), "-q"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    @Test
+    void planBitsBeyondIntRangeAreAnError() throws Exception {
+        Path p = plan("big.json", validPlan().replace("\"fc1/MatMul\" : 4", "\"fc1/MatMul\" : 4294967300"));
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(p), "fc1/MatMul", "4294967300");
+    }
+
+    @Test
+    void planLayerListedTwiceIsAnError() throws Exception {
+        Path p = plan("twice.json", validPlan().replace("\"fc2/Gemm\" : 4", "\"fc2/Gemm\" : 4, \"fc1/MatMul\" : 2"));
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(p), "'fc1/MatMul'", "twice", p.toString());
+    }
+
+    @Test
+    void planWithoutSchemeOrGranularityIsAnError() throws Exception {
+        Path p = plan("noscheme.json", validPlan().replace("\"scheme\" : \"asymmetric\",", ""));
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(p), "\"scheme\"");
+        Path g = plan("nogran.json", validPlan().replace("\"granularity\" : \"per-channel\",", ""));
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(g), "\"granularity\"");
+    }
+
+    @Test
+    void schemeOptionThatContradictsThePlanIsAUsageError() throws Exception {
+        Path p = plan("plan.json", validPlan());
+        failsWithoutTouchingInputs(ExitCodes.USAGE, evaluate(p, "--scheme", "symmetric"), "--scheme symmetric",
+                "asymmetric");
+        failsWithoutTouchingInputs(ExitCodes.USAGE, evaluate(p, "--granularity", "per-tensor"),
+                "--granularity per-tensor", "per-channel");
+        assertEquals(ExitCodes.OK, CliHarness.run("layers", tiny().toString(), "-q").code());
+    }
+
+    @Test
+    void planParamsOfTheWrongTypeNameTheField() throws Exception {
+        Path p = plan("params.json", validPlan().replaceFirst("\"params\" : \\{[^}]*}", "\"params\" : 5"));
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(p), "\"params\"", "JSON object");
+    }
+
+    @Test
+    void planForAnotherModelIsAnError() throws Exception {
+        Path p = plan("other.json", BitPlan.uniform("resnet20-fashion", List.of("fc1/MatMul", "fc2/Gemm"), 4,
+                Scheme.ASYMMETRIC, Granularity.PER_CHANNEL).toJson());
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(p), "\"model\"", "resnet20-fashion", "tiny.onnx");
+    }
+
+    @Test
+    void modelFileOrDirectoryAsPlanSaysNotABitPlan() throws Exception {
+        Path model = tiny();
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(model), "not a bit plan JSON file",
+                model.toString());
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(dir), "not a bit plan JSON file", "directory");
+    }
+
+    @Test
+    void hugePlanFileIsRejectedBeforeReading() throws Exception {
+        Path huge = dir.resolve("huge.json");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(BitPlan.MAX_FILE_BYTES + 1); // sparse; the snapshot must still hash it, so not 3 GB
+        }
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(huge), huge.toString(), "MiB");
+    }
+}
