@@ -63,6 +63,80 @@ class BadInputFilesTest {
                 FashionMnist.Split.TRAIN.labelsFile(), "is empty");
     }
 
+    // --- 2. colliding layer names -------------------------------------------------------------------------------
+
+    @Test
+    void collidingLayerNamesAreMadeUniqueWithAWarning() throws Exception {
+        // node 0 is explicitly called MatMul_1; the unnamed MatMul at index 1 would get the same generated name
+        Path model = new TinyOnnx().input("x", 1, 2).output("z", 1, 2).init("Wa", TinyOnnx.values(4, 7), 2, 2)
+                .init("Wb", TinyOnnx.values(4, 8), 2, 2)
+                .node("MatMul", "MatMul_1", List.of("x", "Wa"), List.of("y"))
+                .node("MatMul", "", List.of("y", "Wb"), List.of("z")).write(dir, "dup.onnx");
+        Map<String, String> before = CliHarness.snapshot(dir);
+        Run r = CliHarness.run("layers", model.toString(), "--format", "json", "-q");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(r.out());
+        java.util.Set<String> names = new java.util.HashSet<>();
+        root.get("layers").forEach(l -> names.add(l.get("name").asText()));
+        assertEquals(2, names.size(), r.out());
+        assertEquals(1, root.get("warnings").size(), r.out());
+        org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("[mixquant] warning: layer name 'MatMul_1'"),
+                r.err());
+        assertEquals(before, CliHarness.snapshot(dir));
+    }
+
+    // --- 4. ONNX declared sizes, pooled encoder output ------------------------------------------------------------
+
+    @Test
+    void onnxDeclaringAHugeTensorIsAnErrorNotAnOutOfMemory() throws Exception {
+        for (long side : new long[] {46340, 46341}) {
+            Path model = new TinyOnnx().input("x", 1, 2).output("y", 1, 2)
+                    .initRaw("W", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT, new byte[16], side, side)
+                    .node("MatMul", "mm", List.of("x", "W"), List.of("y")).write(dir, "huge" + side + ".onnx");
+            failsWithoutTouchingInputs(ExitCodes.FAILURE, List.of("layers", model.toString(), "-q"),
+                    model.toString(), "'W'", String.valueOf(side));
+        }
+    }
+
+    // --- 5. non-FP32 weights -------------------------------------------------------------------------------------
+
+    @Test
+    void fp16WeightsAreListedAsSkipped() throws Exception {
+        Path model = new TinyOnnx().input("x", 1, 4).output("z", 1, 2).init("W1", TinyOnnx.values(12, 1), 4, 3)
+                .initRaw("Wh", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT16, new byte[12], 3, 2)
+                .node("MatMul", "fc1", List.of("x", "W1"), List.of("h"))
+                .node("MatMul", "fc2", List.of("h", "Wh"), List.of("z")).write(dir, "half.onnx");
+        Map<String, String> before = CliHarness.snapshot(dir);
+        Run table = CliHarness.run("layers", model.toString(), "-q");
+        assertEquals(ExitCodes.OK, table.code(), table.err());
+        org.junit.jupiter.api.Assertions.assertTrue(table.out().contains("skipped (not FP32, not quantized): Wh"
+                + " FLOAT16, 6 values, 12 bytes, node fc2"), table.out());
+        Run json = CliHarness.run("layers", model.toString(), "--format", "json", "-q");
+        com.fasterxml.jackson.databind.JsonNode sw = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(json.out()).get("skippedWeights");
+        assertEquals(1, sw.size(), json.out());
+        assertEquals("FLOAT16", sw.get(0).get("dataType").asText());
+        assertEquals(12, sw.get(0).get("bytes").asLong());
+        assertEquals(before, CliHarness.snapshot(dir));
+    }
+
+    // --- 6. non-finite weights -----------------------------------------------------------------------------------
+
+    @Test
+    void nanOrInfWeightIsAnErrorNamingTheLayer() throws Exception {
+        float[][] bad = {{Float.NaN}, {Float.POSITIVE_INFINITY}, {Float.NEGATIVE_INFINITY}};
+        for (int k = 0; k < bad.length; k++) {
+            float[] w2 = TinyOnnx.values(6, 2);
+            w2[4] = bad[k][0];
+            Path model = TinyOnnx.mlp(TinyOnnx.values(12, 1), w2).write(dir, "nonfinite" + k + ".onnx");
+            for (String cmd : new String[] {"layers", "qe"}) {
+                failsWithoutTouchingInputs(ExitCodes.FAILURE, List.of(cmd, model.toString(), "-q"), "'fc2/Gemm'",
+                        "'W2'", String.valueOf(bad[k][0]));
+            }
+        }
+    }
+
     // --- 3. plan JSON ------------------------------------------------------------------------------------------
 
     Path plan(String name, String json) throws Exception {

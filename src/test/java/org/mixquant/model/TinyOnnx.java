@@ -39,6 +39,16 @@ public final class TinyOnnx {
         return this;
     }
 
+    /**
+     * An initializer of any ONNX data type with the given raw bytes and declared dims, which need not agree (for
+     * tests of corrupt files).
+     */
+    public TinyOnnx initRaw(String name, OnnxMl.TensorProto.DataType type, byte[] raw, long... dims) {
+        inits.add(OnnxMl.TensorProto.newBuilder().setName(name).setDataType(type.getNumber()).addAllDims(box(dims))
+                .setRawData(ByteString.copyFrom(raw)).build());
+        return this;
+    }
+
     /** A float initializer stored in the float_data field. */
     public TinyOnnx initFloatData(String name, float[] values, long... dims) {
         OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
