@@ -99,6 +99,32 @@ class BadInputFilesTest {
         }
     }
 
+    @Test
+    void encoderWithPooledOutputIsEvaluated() throws Exception {
+        // input_ids → Gather(E) → [batch, tokens, 4] → Gather(token 0, axis 1) → [batch, 4] → MatMul W → [batch, 4]
+        int vocab = 30522; // the MiniLM tokenizer's ids, which the corpus uses
+        byte[] zero = new byte[8];
+        Path model = new TinyOnnx()
+                .input("input_ids", ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64, -1, -1)
+                .input("attention_mask", ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64, -1, -1)
+                .output("sentence_embedding", 1, 4)
+                .init("E", TinyOnnx.values(vocab * 4, 5), vocab, 4)
+                .initRaw("first", ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64, zero)
+                .init("W", TinyOnnx.values(16, 6), 4, 4)
+                .node("Gather", "emb", List.of("E", "input_ids"), List.of("tokens"))
+                .node("Gather", "cls", List.of("tokens", "first"), List.of("cls"), "axis", 1)
+                .node("MatMul", "proj/MatMul", List.of("cls", "W"), List.of("sentence_embedding"))
+                .write(dir, "pooled.onnx");
+        Map<String, String> before = CliHarness.snapshot(dir);
+        Run r = CliHarness.run("evaluate", model.toString(), "--bits", "8", "--corpus-size", "16", "--format", "json",
+                "-q");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        double cos = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("fidelity")
+                .get("meanCosine").asDouble();
+        org.junit.jupiter.api.Assertions.assertTrue(cos > 0.99, "8-bit weights keep the embedding: " + cos);
+        assertEquals(before, CliHarness.snapshot(dir));
+    }
+
     // --- 5. non-FP32 weights -------------------------------------------------------------------------------------
 
     @Test
