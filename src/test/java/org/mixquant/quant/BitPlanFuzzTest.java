@@ -57,6 +57,9 @@ class BitPlanFuzzTest {
                         .map(f::numberNode),
                 Arbitraries.doubles().map(f::numberNode),
                 Arbitraries.of(2, 4, 8, 1, 9, 0, -1).map(f::numberNode),
+                // wrap around to 2..8 as an int: 2^32 + 4, 2^33 + 8, -(2^32) + 2
+                Arbitraries.of(4294967300L, 8589934600L, -4294967294L).map(f::numberNode),
+                Arbitraries.of(4.0, 2.5, 8.0000001).map(f::numberNode),
                 Arbitraries.strings().ofMaxLength(12).map(f::textNode),
                 Arbitraries.of("asymmetric", "symmetric", "per-channel", "per-tensor", BitPlan.FORMAT, "minilm", "",
                         "b", "c").map(f::textNode));
@@ -79,8 +82,16 @@ class BitPlanFuzzTest {
     void randomValueInAnyField(@ForAll @IntRange(min = 0, max = 8) int field, @ForAll("jsonValues") JsonNode value)
             throws IOException {
         ObjectNode root = (ObjectNode) JSON.readTree(VALID);
-        root.set(FIELDS.get(field), value);
-        parse(root.toString());
+        String name = FIELDS.get(field);
+        root.set(name, value);
+        BitPlan p = parse(root.toString());
+        if (p != null && List.of("model", "scheme", "granularity").contains(name)) {
+            // required fields are never filled in with a default
+            assertTrue(value.isTextual(), name + " = " + value + " was accepted");
+            assertEquals(value.asText().toLowerCase(java.util.Locale.ROOT), name.equals("model") ? p.model()
+                    .toLowerCase(java.util.Locale.ROOT) : name.equals("scheme") ? p.scheme().cliName()
+                    : p.granularity().cliName());
+        }
     }
 
     @Property(tries = ParserFuzzing.TRIES, seed = ParserFuzzing.SEED)
@@ -88,8 +99,14 @@ class BitPlanFuzzTest {
             @ForAll("jsonValues") JsonNode value) throws IOException {
         ObjectNode root = (ObjectNode) JSON.readTree(VALID);
         ObjectNode bits = (ObjectNode) root.get("bits");
-        bits.set(List.copyOf(BitPlanTest.sample().layers()).get(layer), value);
-        parse(root.toString());
+        String name = List.copyOf(BitPlanTest.sample().layers()).get(layer);
+        bits.set(name, value);
+        BitPlan p = parse(root.toString());
+        if (p != null) {
+            // accepted bits are exactly the JSON integer, never a wrapped-around long or a rounded double
+            assertTrue(value.isIntegralNumber() && value.canConvertToInt(), "bits " + value + " were accepted");
+            assertEquals(value.intValue(), p.bitsOf(name));
+        }
     }
 
     /** One edit of the plan's text: replace, insert or delete a character, or duplicate a slice (keys twice). */
