@@ -23,8 +23,8 @@ import org.mixquant.quant.Scheme;
  * @param averageBits         Σ bitsᵢ·paramsᵢ / Σ paramsᵢ over quantizable layers (the plan's average)
  * @param averageBitsWithQParams (weightBits + qparamBits) / quantizedParams
  */
-public record SizeReport(long quantizedParams, long otherParams, long otherBits, long weightBits, long qparamBits, double averageBits,
-        double averageBitsWithQParams) {
+public record SizeReport(long quantizedParams, long otherParams, long otherBits, long weightBits, long qparamBits,
+        double averageBits, double averageBitsWithQParams) {
 
     /** Bits of a float32 scale. */
     public static final int SCALE_BITS = 32;

@@ -101,7 +101,7 @@ class BadInputFilesTest {
 
     @Test
     void encoderWithPooledOutputIsEvaluated() throws Exception {
-        // input_ids → Gather(E) → [batch, tokens, 4] → Gather(token 0, axis 1) → [batch, 4] → MatMul W → [batch, 4]
+        // input_ids → Gather(E) → [batch, tokens, 4] → Gather(token 0, axis 1) → [batch, 4] → MatMul W
         int vocab = 30522; // the MiniLM tokenizer's ids, which the corpus uses
         byte[] zero = new byte[8];
         Path model = new TinyOnnx()
