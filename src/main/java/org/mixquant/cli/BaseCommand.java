@@ -51,6 +51,10 @@ abstract class BaseCommand implements Callable<Integer> {
         QuantizableModel m = Models.load(name);
         info(String.format(Locale.ROOT, "loaded %s: %d quantizable layers, %,d weights (%.1f s)", name,
                 m.layers().size(), m.quantizableParams(), (System.nanoTime() - t0) / 1e9));
+        for (String w : m.warnings()) {
+            err().println("[mixquant] warning: " + w);
+        }
+        err().flush();
         return m;
     }
 

@@ -141,7 +141,7 @@ final class CompareCommand extends BaseCommand {
             quantizers.add(Methods.create(n, m, options, extras));
         }
 
-        ErrorTable table = ErrorTable.compute(m, quant.scheme, quant.granularity, run.threads(), progress());
+        ErrorTable table = ErrorTable.compute(m, quant.scheme(), quant.granularity(), run.threads(), progress());
         List<Double> budgets = noAvgBits ? List.of() : avgBits != null ? avgBits
                 : bits.stream().filter(b -> b > Bits.MIN).map(Integer::doubleValue).toList();
         Map<String, Double> searchSecs = new LinkedHashMap<>();
@@ -150,7 +150,7 @@ final class CompareCommand extends BaseCommand {
         for (Quantizer q : quantizers) {
             List<BitPlan> plans = new ArrayList<>();
             for (int b : bits) {
-                plans.add(BitPlan.uniform(m.source(), m.layerNames(), b, quant.scheme, quant.granularity));
+                plans.add(BitPlan.uniform(m.source(), m.layerNames(), b, quant.scheme(), quant.granularity()));
             }
             for (double b : budgets) {
                 ReportCommand.timed(plans, searchSecs, table, () -> MethodComparison.budgetPlan(q, m, table, b));

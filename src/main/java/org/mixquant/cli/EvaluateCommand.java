@@ -66,14 +66,15 @@ final class EvaluateCommand extends BaseCommand {
             } catch (java.nio.file.NoSuchFileException e) {
                 throw new IOException("cannot read plan file '" + which.plan + "': no such file");
             }
+            quant.checkAgreesWith(fromFile, which.plan, spec.commandLine());
         }
         if (images < 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--images must be ≥ 0 (0 = all),"
                     + " got " + images);
         }
         QuantizableModel m = loadModel(model);
-        BitPlan plan = fromFile != null ? fromFile.validateFor(m.layerNames())
-                : BitPlan.uniform(m.source(), m.layerNames(), which.bits, quant.scheme, quant.granularity);
+        BitPlan plan = fromFile != null ? fromFile.validateFor(m.source(), m.layerNames())
+                : BitPlan.uniform(m.source(), m.layerNames(), which.bits, quant.scheme(), quant.granularity());
         if (m instanceof CnnModel cnn) {
             return CnnEvaluation.run(this, cnn, plan, new NearestRounding(), format.format, images);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.mixquant.model.Layer;
+import org.mixquant.model.OnnxModel;
 import org.mixquant.model.QuantizableModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,6 +42,19 @@ final class LayersCommand extends BaseCommand {
                     o.put("channelAxis", l.channelAxis());
                     o.put("channels", l.weight().channels());
                 }
+                ArrayNode skipped = root.putArray("skippedWeights");
+                if (m instanceof OnnxModel onnx) {
+                    for (OnnxModel.SkippedWeight sw : onnx.skippedWeights()) {
+                        ObjectNode o = skipped.addObject();
+                        o.put("tensor", sw.initializer());
+                        o.put("node", sw.node());
+                        o.put("dataType", sw.dataType());
+                        o.put("params", sw.params());
+                        o.put("bytes", sw.bytes());
+                    }
+                }
+                ArrayNode warnings = root.putArray("warnings");
+                m.warnings().forEach(warnings::add);
                 printJson(root);
             }
             case table, csv -> {
@@ -54,8 +68,14 @@ final class LayersCommand extends BaseCommand {
                     out().print(t.csv());
                 } else {
                     out().print(t.render());
-                    out().println(f("%d layers, %,d quantizable weights, %,d other parameters (kept FP32)",
+                    out().println(f("%d layers, %,d quantizable weights, %,d other parameters (kept as stored)",
                             m.layers().size(), m.quantizableParams(), m.otherParams()));
+                    if (m instanceof OnnxModel onnx) {
+                        for (OnnxModel.SkippedWeight sw : onnx.skippedWeights()) {
+                            out().println(f("skipped (not FP32, not quantized): %s %s, %,d values, %,d bytes, node %s",
+                                    sw.initializer(), sw.dataType(), sw.params(), sw.bytes(), sw.node()));
+                        }
+                    }
                 }
             }
         }

@@ -84,7 +84,7 @@ final class ReportCommand extends BaseCommand {
         }
         List<String> texts = corpus.texts();
         OnnxModel model = (OnnxModel) loadModel(Models.MINILM);
-        ErrorTable table = ErrorTable.compute(model, quant.scheme, quant.granularity, run.threads(), progress());
+        ErrorTable table = ErrorTable.compute(model, quant.scheme(), quant.granularity(), run.threads(), progress());
         info(f("error sweep: %d layers × bits 2..8 in %.3f s", table.size(), table.seconds()));
 
         List<BitPlan> mixed = new ArrayList<>();
@@ -100,7 +100,8 @@ final class ReportCommand extends BaseCommand {
         }
         List<BitPlan> uniformPlans = new ArrayList<>();
         for (int b : uniform) {
-            uniformPlans.add(BitPlan.uniform(model.source(), model.layerNames(), b, quant.scheme, quant.granularity));
+            uniformPlans.add(BitPlan.uniform(model.source(), model.layerNames(), b, quant.scheme(),
+                    quant.granularity()));
         }
 
         List<Evaluation> rows = new ArrayList<>();
@@ -164,7 +165,7 @@ final class ReportCommand extends BaseCommand {
         out().println();
         out().println(f("model: all-MiniLM-L6-v2 (%d quantized MatMul layers, %,d weights; %,d other parameters kept"
                 + " FP32); %s %s min-max scales, round to nearest even", table.size(), table.totalParams(),
-                model.otherParams(), quant.scheme.cliName(), quant.granularity.cliName()));
+                model.otherParams(), quant.scheme().cliName(), quant.granularity().cliName()));
         out().println(f("fidelity: cosine to FP32 embeddings and top-10 neighbour overlap over the first %d fortunes"
                 + " (max %d tokens)", texts.size(), corpus.maxTokens));
         out().println(equalBitsComparison(rows));
@@ -286,7 +287,7 @@ final class ReportCommand extends BaseCommand {
             throw new IllegalArgumentException("--cnn expects a Fashion-MNIST CNN (resnet20-fashion,"
                     + " mobilenetv2-fashion), got '" + name + "'");
         }
-        ErrorTable table = ErrorTable.compute(model, quant.scheme, quant.granularity, run.threads(), progress());
+        ErrorTable table = ErrorTable.compute(model, quant.scheme(), quant.granularity(), run.threads(), progress());
         List<BitPlan> mixed = new ArrayList<>();
         Map<String, Double> secs = new LinkedHashMap<>();
         for (double q : qems) {
@@ -303,8 +304,8 @@ final class ReportCommand extends BaseCommand {
         List<AccuracyEvaluation> rows = new ArrayList<>();
         rows.add(cmp.fp32());
         for (int b : cnnUniform) {
-            rows.add(cmp.evaluate(BitPlan.uniform(model.source(), model.layerNames(), b, quant.scheme,
-                    quant.granularity), nearest, 0));
+            rows.add(cmp.evaluate(BitPlan.uniform(model.source(), model.layerNames(), b, quant.scheme(),
+                    quant.granularity()), nearest, 0));
         }
         for (BitPlan p : mixed) {
             rows.add(cmp.evaluate(p, nearest, secs.get(p.name())));

@@ -53,7 +53,7 @@ final class SearchCommand extends BaseCommand {
     @Override
     public Integer call() throws Exception {
         QuantizableModel m = loadModel(model);
-        ErrorTable t = ErrorTable.compute(m, quant.scheme, quant.granularity, run.threads(), progress());
+        ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), run.threads(), progress());
         long t0 = System.nanoTime();
         BitPlan plan;
         if (rule.qem != null) {

@@ -111,11 +111,22 @@ public final class FashionMnist {
     }
 
     /**
+     * Most bytes one byte of deflate data can expand to (the format's limit is about 1032:1); a header that declares
+     * more data than its gzip file could hold is rejected before anything is allocated.
+     */
+    static final long DEFLATE_MAX_RATIO = 1032;
+    /** Largest payload read into one Java array. */
+    static final long MAX_PAYLOAD = Integer.MAX_VALUE - 8;
+
+    /**
      * Reads a gzip IDX3 image file of 28×28 unsigned bytes: big-endian magic {@code 0x00000803}, count, rows, cols,
-     * then the pixels.
+     * then the pixels. The gzip stream is read to its end, so its CRC32 and length are checked, and nothing may
+     * follow the pixels.
      *
      * @return the pixels, {@code count * 784} bytes in row-major order
-     * @throws IOException if the file is truncated or its header is not that of 28×28 ubyte images
+     * @throws IOException naming the file if it is empty, not gzip, corrupt (CRC or length check fails), truncated,
+     *                     longer than its header says, or its header is not that of 28×28 ubyte images or declares
+     *                     more data than the file can hold
      */
     public static byte[] readImages(Path file) throws IOException {
         try (DataInputStream in = open(file)) {
@@ -131,16 +142,20 @@ public final class FashionMnist {
                 throw new IOException(file + ": expected 28x28 images, header says " + n + " images of " + rows
                         + "x" + cols);
             }
-            byte[] data = new byte[Math.multiplyExact(n, PIXELS)];
-            readFully(in, data, file);
-            return data;
+            return readPayload(in, file, (long) n * PIXELS, n + " images");
+        } catch (EOFException e) {
+            throw new IOException(file + " is truncated: it ends inside the IDX header", e);
+        } catch (java.util.zip.ZipException e) {
+            throw corrupt(file, e);
         }
     }
 
     /**
-     * Reads a gzip IDX1 label file: big-endian magic {@code 0x00000801}, count, then one byte per label.
+     * Reads a gzip IDX1 label file: big-endian magic {@code 0x00000801}, count, then one byte per label. The gzip
+     * stream is read to its end (CRC32 and length checked), and nothing may follow the labels.
      *
-     * @throws IOException if the file is truncated, its header is wrong, or a label is outside 0..9
+     * @throws IOException naming the file if it is empty, not gzip, corrupt, truncated, longer than its header says,
+     *                     its header is wrong, or a label is outside 0..9
      */
     public static byte[] readLabels(Path file) throws IOException {
         try (DataInputStream in = open(file)) {
@@ -153,33 +168,63 @@ public final class FashionMnist {
             if (n < 0) {
                 throw new IOException(file + ": negative label count " + n);
             }
-            byte[] data = new byte[n];
-            readFully(in, data, file);
+            byte[] data = readPayload(in, file, n, n + " labels");
             for (int i = 0; i < n; i++) {
                 if (data[i] < 0 || data[i] >= CLASSES) {
                     throw new IOException(file + ": label " + data[i] + " at index " + i + " is outside 0..9");
                 }
             }
             return data;
+        } catch (EOFException e) {
+            throw new IOException(file + " is truncated: it ends inside the IDX header", e);
+        } catch (java.util.zip.ZipException e) {
+            throw corrupt(file, e);
         }
     }
 
+    private static IOException corrupt(Path file, java.util.zip.ZipException e) {
+        return new IOException(file + " is corrupt: its gzip data fails to decompress or its CRC/length check ("
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
+    }
+
     private static DataInputStream open(Path file) throws IOException {
+        if (Files.size(file) == 0) {
+            throw new IOException(file + " is empty (expected a gzip IDX file)");
+        }
         InputStream raw = Files.newInputStream(file);
         try {
             return new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16));
         } catch (IOException e) {
             raw.close();
-            throw new IOException(file + " is not a gzip file: " + e.getMessage(), e);
+            String why = e instanceof EOFException ? "it ends inside the gzip header"
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new IOException(file + " is not a gzip file (" + why + ")", e);
         }
     }
 
-    private static void readFully(DataInputStream in, byte[] data, Path file) throws IOException {
+    /**
+     * Reads the {@code declared} payload bytes, then reads on to the end of the gzip stream: that is when
+     * {@link GZIPInputStream} checks the CRC32 and length, and any byte left over is an error.
+     */
+    private static byte[] readPayload(DataInputStream in, Path file, long declared, String what) throws IOException {
+        long fileSize = Files.size(file);
+        long canHold = Math.min(MAX_PAYLOAD, DEFLATE_MAX_RATIO * fileSize);
+        if (declared > canHold) {
+            throw new IOException(file + ": the IDX header declares " + what + " (" + declared + " bytes), more than"
+                    + (declared > MAX_PAYLOAD ? " one array can hold (" + MAX_PAYLOAD + " bytes)"
+                            : " a " + fileSize + "-byte gzip file can hold (corrupt header)"));
+        }
+        byte[] data = new byte[(int) declared];
         try {
             in.readFully(data);
         } catch (EOFException e) {
             throw new IOException(file + " is truncated: expected " + data.length + " data bytes", e);
         }
+        if (in.read() != -1) {
+            throw new IOException(file + " has bytes after the " + what + " its IDX header declares (corrupt or"
+                    + " not a single IDX file)");
+        }
+        return data;
     }
 
     /** A data set made from raw arrays (copied), for tests and synthetic data. */

@@ -11,18 +11,20 @@ import org.mixquant.quant.Scheme;
  *
  * <p>Counted: each quantized weight at its bits; for every scale group (one per output channel, or one per tensor)
  * a float32 scale (32 bits) and, for the asymmetric scheme, an 8-bit zero-point. Everything that is not a
- * quantizable layer weight — embeddings, biases, LayerNorm/BatchNorm parameters — stays FP32 (32 bits each) and is
- * reported separately. FP32 size is every parameter at 32 bits.
+ * quantizable layer weight — embeddings, biases, LayerNorm/BatchNorm parameters, and weights the model stores in
+ * another type such as FP16 — stays as stored ({@link QuantizableModel#otherBits()}: 32 bits each for FP32) and is
+ * reported separately. The unquantized size is every quantizable weight at 32 bits plus the rest as stored.
  *
  * @param quantizedParams     weights in quantizable layers
- * @param otherParams         parameters that stay FP32
+ * @param otherParams         parameters that are not quantized
+ * @param otherBits           their storage as the model holds them (32 bits per FP32 value, 16 per FP16 value)
  * @param weightBits          Σ bitsᵢ·paramsᵢ
  * @param qparamBits          scale and zero-point storage
  * @param averageBits         Σ bitsᵢ·paramsᵢ / Σ paramsᵢ over quantizable layers (the plan's average)
  * @param averageBitsWithQParams (weightBits + qparamBits) / quantizedParams
  */
-public record SizeReport(long quantizedParams, long otherParams, long weightBits, long qparamBits, double averageBits,
-        double averageBitsWithQParams) {
+public record SizeReport(long quantizedParams, long otherParams, long otherBits, long weightBits, long qparamBits,
+        double averageBits, double averageBitsWithQParams) {
 
     /** Bits of a float32 scale. */
     public static final int SCALE_BITS = 32;
@@ -43,14 +45,14 @@ public record SizeReport(long quantizedParams, long otherParams, long weightBits
             long groups = plan.granularity() == Granularity.PER_CHANNEL ? l.weight().channels() : 1;
             qbits += groups * perGroup;
         }
-        return new SizeReport(params, model.otherParams(), wbits, qbits, (double) wbits / params,
+        return new SizeReport(params, model.otherParams(), model.otherBits(), wbits, qbits, (double) wbits / params,
                 (double) (wbits + qbits) / params);
     }
 
     /** The model in FP32. */
     public static SizeReport fp32(QuantizableModel model) {
         long params = model.quantizableParams();
-        return new SizeReport(params, model.otherParams(), 32L * params, 0, 32, 32);
+        return new SizeReport(params, model.otherParams(), model.otherBits(), 32L * params, 0, 32, 32);
     }
 
     /** Quantized layers (weights + scales/zero-points) in MB. */
@@ -58,9 +60,9 @@ public record SizeReport(long quantizedParams, long otherParams, long weightBits
         return (weightBits + qparamBits) / 8e6;
     }
 
-    /** FP32 rest of the model in MB. */
+    /** The unquantized rest of the model, as stored, in MB. */
     public double otherMB() {
-        return otherParams * 32 / 8e6;
+        return otherBits / 8e6;
     }
 
     /** Whole model in MB: quantized layers plus the FP32 rest. */
@@ -68,15 +70,15 @@ public record SizeReport(long quantizedParams, long otherParams, long weightBits
         return quantizedLayersMB() + otherMB();
     }
 
-    /** Whole model in FP32, in MB. */
+    /** Whole model unquantized in MB: the quantizable weights in FP32, the rest as stored. */
     public double fp32MB() {
-        return (quantizedParams + otherParams) * 32 / 8e6;
+        return (quantizedParams * 32 + otherBits) / 8e6;
     }
 
     /** One-line description of what is counted. */
     public static String whatIsCounted() {
         return "size counts each quantized weight at its bits plus a float32 scale (and an 8-bit zero-point for"
-                + " asymmetric) per output channel or tensor; embeddings, biases and norm parameters stay FP32;"
-                + " 1 MB = 10^6 bytes";
+                + " asymmetric) per output channel or tensor; embeddings, biases and norm parameters stay as stored"
+                + " (FP32, or e.g. FP16); 1 MB = 10^6 bytes";
     }
 }

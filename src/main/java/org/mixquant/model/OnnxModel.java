@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.mixquant.tensor.WeightTensor;
 
 /**
@@ -29,24 +31,50 @@ import org.mixquant.tensor.WeightTensor;
  *
  * <p>Every FLOAT initializer that feeds a MatMul (input B), a Gemm (input B, honouring {@code transB}) or a Conv
  * (input W) is a layer, named after the node it feeds (nodes without a name get {@code OpType_index}). An
- * initializer fed to several nodes is one layer, named after the first. Weights are read once at load; the model
- * file's bytes are kept and handed to ONNX Runtime, and replaced weights are given to the session with
+ * initializer fed to several nodes is one layer, named after the first. Layer names are unique: a name an earlier
+ * layer has, or a generated name that another node has explicitly, gets {@code #2}, {@code #3}, ... and a
+ * {@link #warnings() warning}. Weight initializers that are not FP32 (e.g. FLOAT16) are not quantized; they are
+ * listed in {@link #skippedWeights()} and counted at their stored size in {@link #otherBits()}. Every initializer's
+ * declared size is checked against the data it holds before anything is allocated. Weights are read once at load;
+ * the model file's bytes are kept and handed to ONNX Runtime, and replaced weights are given to the session with
  * {@code SessionOptions.addInitializer}, so nothing is re-serialised and the loaded model never changes.
  */
 public final class OnnxModel implements QuantizableModel {
+    /** Largest model file read, in bytes: one Java array, and protobuf's own 2 GB limit. */
+    static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+
     private final String source;
     private final byte[] modelBytes;
     private final List<Layer> layers;
     private final long otherParams;
+    private final long otherBits;
+    private final List<SkippedWeight> skipped;
+    private final List<String> warnings;
     private final Map<String, WeightTensor> overrides;
 
-    private OnnxModel(String source, byte[] modelBytes, List<Layer> layers, long otherParams,
-            Map<String, WeightTensor> overrides) {
+    private OnnxModel(String source, byte[] modelBytes, List<Layer> layers, long otherParams, long otherBits,
+            List<SkippedWeight> skipped, List<String> warnings, Map<String, WeightTensor> overrides) {
         this.source = source;
         this.modelBytes = modelBytes;
         this.layers = layers;
         this.otherParams = otherParams;
+        this.otherBits = otherBits;
+        this.skipped = skipped;
+        this.warnings = warnings;
         this.overrides = overrides;
+    }
+
+    /**
+     * A weight initializer that feeds a MatMul, Gemm or Conv weight input but is not FP32, so it is not quantized: it
+     * stays as stored and is counted at its own size among the other parameters.
+     *
+     * @param initializer the initializer's name
+     * @param node        the layer name its first node would have had
+     * @param dataType    the ONNX data type, e.g. {@code FLOAT16}
+     * @param params      number of elements
+     * @param bytes       stored size in bytes
+     */
+    public record SkippedWeight(String initializer, String node, String dataType, long params, long bytes) {
     }
 
     /**
@@ -59,6 +87,11 @@ public final class OnnxModel implements QuantizableModel {
     public static OnnxModel load(Path file) throws IOException {
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new IOException("model file " + file + " is " + size + " bytes; ONNX files over 2 GB keep their"
+                        + " weights in external data files, which this toolkit does not read");
+            }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "no such file");
@@ -88,11 +121,25 @@ public final class OnnxModel implements QuantizableModel {
         }
         OnnxMl.GraphProto g = proto.getGraph();
         Map<String, OnnxMl.TensorProto> inits = new HashMap<>();
+        Map<String, Long> counts = new HashMap<>();
         for (OnnxMl.TensorProto t : g.getInitializerList()) {
-            inits.put(t.getName(), t);
+            if (inits.put(t.getName(), t) != null) {
+                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName()
+                        + "' is defined twice (corrupt model)");
+            }
+            counts.put(t.getName(), checkedCount(t, source));
+        }
+        Set<String> explicitNames = new HashSet<>();
+        for (OnnxMl.NodeProto node : g.getNodeList()) {
+            if (!node.getName().isEmpty()) {
+                explicitNames.add(node.getName());
+            }
         }
         List<Layer> layers = new ArrayList<>();
+        List<SkippedWeight> skipped = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
         Map<String, String> taken = new HashMap<>();
+        Set<String> usedNames = new HashSet<>();
         for (int i = 0; i < g.getNodeCount(); i++) {
             OnnxMl.NodeProto node = g.getNode(i);
             String op = node.getOpType();
@@ -120,15 +167,31 @@ public final class OnnxModel implements QuantizableModel {
             }
             String tensorName = node.getInput(input);
             OnnxMl.TensorProto t = inits.get(tensorName);
-            if (t == null || t.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()
-                    || taken.containsKey(tensorName)) {
+            if (t == null || taken.containsKey(tensorName)) {
                 continue;
             }
-            String name = node.getName().isEmpty() ? op + "_" + i : node.getName();
+            boolean generated = node.getName().isEmpty();
+            String base = generated ? op + "_" + i : node.getName();
+            if (t.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
+                if (skipped.stream().noneMatch(sw -> sw.initializer().equals(tensorName))) {
+                    long n = counts.get(tensorName);
+                    skipped.add(new SkippedWeight(tensorName, base, typeName(t.getDataType()), n,
+                            (n * elementBits(t.getDataType()) + 7) / 8));
+                }
+                continue;
+            }
             int[] shape = shapeOf(t, source);
             if (shape.length < 2) {
                 continue;
             }
+            String name = uniqueName(base, generated, usedNames, explicitNames);
+            if (!name.equals(base)) {
+                warnings.add("layer name '" + base + "' " + (generated ? "(generated for the unnamed " + op
+                        + " node at index " + i + ") is also the name of another node" : "is used by two nodes")
+                        + "; the layer of node " + i + " (initializer '" + tensorName + "') is called '" + name
+                        + "'");
+            }
+            usedNames.add(name);
             int axis = switch (kind) {
                 case MATMUL -> shape.length - 1;
                 case GEMM -> intAttr(node, "transB", 0) == 1 ? 0 : 1;
@@ -153,19 +216,131 @@ public final class OnnxModel implements QuantizableModel {
         }
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("'" + source + "' has no quantizable weights (no FLOAT initializer"
-                    + " feeds a MatMul B, Gemm B or Conv W input)");
+                    + " feeds a MatMul B, Gemm B or Conv W input)"
+                    + (skipped.isEmpty() ? "" : "; skipped non-FP32 weights: " + describe(skipped)));
+        }
+        if (!skipped.isEmpty()) {
+            warnings.add(skipped.size() + " weight initializer(s) are not FP32 and stay unquantized, counted at their"
+                    + " stored size: " + describe(skipped));
         }
         long other = 0;
+        long otherBits = 0;
         for (OnnxMl.TensorProto t : g.getInitializerList()) {
             if (!taken.containsKey(t.getName())) {
-                long n = 1;
-                for (long d : t.getDimsList()) {
-                    n *= d;
-                }
+                long n = counts.get(t.getName());
                 other += n;
+                otherBits += n * elementBits(t.getDataType());
             }
         }
-        return new OnnxModel(source, bytes, Collections.unmodifiableList(layers), other, Map.of());
+        return new OnnxModel(source, bytes, Collections.unmodifiableList(layers), other, otherBits,
+                List.copyOf(skipped), List.copyOf(warnings), Map.of());
+    }
+
+    /**
+     * {@code base}, or if an earlier layer has it, or it was generated for an unnamed node and some node is
+     * explicitly called that, {@code base#k} with the smallest k ≥ 2 that no layer or node has. Explicit names win,
+     * so renaming never depends on anything but the graph.
+     */
+    private static String uniqueName(String base, boolean generated, Set<String> used, Set<String> explicit) {
+        if (!used.contains(base) && !(generated && explicit.contains(base))) {
+            return base;
+        }
+        for (int k = 2; ; k++) {
+            String candidate = base + "#" + k;
+            if (!used.contains(candidate) && !explicit.contains(candidate)) {
+                return candidate;
+            }
+        }
+    }
+
+    private static String describe(List<SkippedWeight> skipped) {
+        StringBuilder sb = new StringBuilder();
+        for (SkippedWeight sw : skipped) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append('\'').append(sw.initializer()).append("' (").append(sw.dataType()).append(", ")
+                    .append(sw.params()).append(" values, node ").append(sw.node()).append(')');
+        }
+        return sb.toString();
+    }
+
+    private static String typeName(int dataType) {
+        OnnxMl.TensorProto.DataType t = OnnxMl.TensorProto.DataType.forNumber(dataType);
+        return t == null ? "data type " + dataType : t.name();
+    }
+
+    /**
+     * Bits one element of an ONNX data type takes in {@code raw_data}; 0 for types without a fixed size (STRING,
+     * UNDEFINED, unknown).
+     */
+    static int elementBits(int dataType) {
+        OnnxMl.TensorProto.DataType t = OnnxMl.TensorProto.DataType.forNumber(dataType);
+        if (t == null) {
+            return 0;
+        }
+        return switch (t.name()) {
+            case "FLOAT", "INT32", "UINT32" -> 32;
+            case "DOUBLE", "INT64", "UINT64", "COMPLEX64" -> 64;
+            case "COMPLEX128" -> 128;
+            case "FLOAT16", "BFLOAT16", "INT16", "UINT16" -> 16;
+            case "INT8", "UINT8", "BOOL", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ" -> 8;
+            case "INT4", "UINT4" -> 4;
+            default -> 0;
+        };
+    }
+
+    /**
+     * The number of elements an initializer declares, checked against the data it holds before anything is
+     * allocated: no negative dimension, no overflow, at most {@link Integer#MAX_VALUE} elements, and (unless the
+     * data is external) {@code raw_data} of exactly {@code count × element size} bytes or as many typed values.
+     */
+    private static long checkedCount(OnnxMl.TensorProto t, String source) {
+        long n = 1;
+        for (int d = 0; d < t.getDimsCount(); d++) {
+            long v = t.getDims(d);
+            if (v < 0) {
+                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName()
+                        + "' has a negative dimension " + v + " in " + t.getDimsList());
+            }
+            try {
+                n = Math.multiplyExact(n, v);
+            } catch (ArithmeticException e) {
+                n = Long.MAX_VALUE;
+            }
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
+                        + t.getDimsList() + " declares more than " + Integer.MAX_VALUE + " elements");
+            }
+        }
+        if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+            return n;
+        }
+        int bits = elementBits(t.getDataType());
+        ByteString raw = t.getRawData();
+        if (!raw.isEmpty() || t.hasRawData()) {
+            long expected = (n * bits + 7) / 8;
+            if (bits > 0 && raw.size() != expected) {
+                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
+                        + t.getDimsList() + " and type " + typeName(t.getDataType()) + " needs " + expected
+                        + " bytes but has " + raw.size() + " bytes (truncated or corrupt model)");
+            }
+            return n;
+        }
+        long stored = t.getFloatDataCount() + t.getInt32DataCount() + t.getInt64DataCount()
+                + t.getDoubleDataCount() + t.getUint64DataCount() + t.getStringDataCount();
+        String type = typeName(t.getDataType());
+        long expected = switch (type) {
+            case "COMPLEX64", "COMPLEX128" -> 2 * n;
+            case "INT4", "UINT4" -> (n + 1) / 2;
+            default -> n;
+        };
+        if (bits > 0 && stored != expected) {
+            throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
+                    + t.getDimsList() + " and type " + type + " holds " + stored + " values, expected " + expected
+                    + " (truncated or corrupt model)");
+        }
+        return n;
     }
 
     private static long intAttr(OnnxMl.NodeProto node, String name, long dflt) {
@@ -190,34 +365,49 @@ public final class OnnxModel implements QuantizableModel {
         return shape;
     }
 
+    /** The values of a FLOAT initializer whose size {@link #checkedCount} has checked; allocates only then. */
     private static float[] floatsOf(OnnxMl.TensorProto t, int[] shape, String source) {
         long n = 1;
         for (int d : shape) {
-            n *= d;
+            n = Math.multiplyExact(n, d);
         }
         if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
             throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName()
                     + "' keeps its data in an external file, which is not supported");
         }
-        float[] out = new float[(int) n];
         ByteString raw = t.getRawData();
+        long stored = raw.isEmpty() ? t.getFloatDataCount() : raw.size() / 4;
+        if (stored != n || raw.size() % 4 != 0) {
+            throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
+                    + Arrays.toString(shape) + " needs " + n + " values but holds "
+                    + (raw.isEmpty() ? stored + " values" : raw.size() + " bytes") + " (truncated or corrupt model)");
+        }
+        float[] out = new float[(int) n];
         if (!raw.isEmpty()) {
-            if (raw.size() != n * 4) {
-                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
-                        + Arrays.toString(shape) + " needs " + n * 4 + " bytes but has " + raw.size()
-                        + " (truncated or corrupt model)");
-            }
             raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
         } else {
-            if (t.getFloatDataCount() != n) {
-                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
-                        + Arrays.toString(shape) + " has " + t.getFloatDataCount() + " values, expected " + n);
-            }
             for (int i = 0; i < n; i++) {
                 out[i] = t.getFloatData(i);
             }
         }
         return out;
+    }
+
+    /** Weight initializers of MatMul, Gemm and Conv nodes that are not FP32 and so are not quantized (file order). */
+    public List<SkippedWeight> skippedWeights() {
+        return skipped;
+    }
+
+    /** Storage of the other parameters at their stored types (e.g. 16 bits per FLOAT16 value), in bits. */
+    @Override
+    public long otherBits() {
+        return otherBits;
+    }
+
+    /** Layer names changed because they collided, and skipped non-FP32 weights, one line each. */
+    @Override
+    public List<String> warnings() {
+        return warnings;
     }
 
     @Override
@@ -270,8 +460,8 @@ public final class OnnxModel implements QuantizableModel {
             newLayers.set(idx, updated);
             o.put(updated.tensorName(), e.getValue());
         }
-        return new OnnxModel(source, modelBytes, Collections.unmodifiableList(newLayers), otherParams,
-                Collections.unmodifiableMap(o));
+        return new OnnxModel(source, modelBytes, Collections.unmodifiableList(newLayers), otherParams, otherBits,
+                skipped, warnings, Collections.unmodifiableMap(o));
     }
 
     private int indexOf(String layerName) {

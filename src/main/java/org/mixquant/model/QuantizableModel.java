@@ -20,6 +20,22 @@ public interface QuantizableModel {
     long otherParams();
 
     /**
+     * Storage of the {@link #otherParams()} as the model holds them, in bits: 32 per parameter unless the model
+     * keeps some in another type (e.g. FP16 initializers of an ONNX file are 16 bits each).
+     */
+    default long otherBits() {
+        return 32L * otherParams();
+    }
+
+    /**
+     * Things about the model a user should know before trusting its results, one line each (e.g. layers renamed
+     * because their names collided); empty for most models.
+     */
+    default List<String> warnings() {
+        return List.of();
+    }
+
+    /**
      * A new model with the named layers' weights replaced (same shapes). The receiver is not changed.
      *
      * @throws IllegalArgumentException for an unknown layer or a shape mismatch

@@ -18,7 +18,8 @@ import java.util.function.IntConsumer;
  * Sentence embeddings from a BERT-style ONNX encoder (inputs {@code input_ids}, {@code attention_mask} and, if the
  * graph has it, {@code token_type_ids}; first output {@code [batch, tokens, hidden]}): tokenize with a Hugging Face
  * {@code tokenizer.json}, run, mean-pool over the attention mask, L2-normalise — the sentence-transformers recipe of
- * all-MiniLM-L6-v2.
+ * all-MiniLM-L6-v2. An encoder whose first output is already pooled, {@code [batch, hidden]}, gives its own sentence
+ * vector, which is only L2-normalised.
  *
  * <p>Texts are sorted by token count and run in batches padded to their longest text, so padding costs little; the
  * returned rows are in input order.
@@ -106,9 +107,20 @@ public final class TextEmbedder implements AutoCloseable {
                             shape));
                 }
                 try (OrtSession.Result r = session.run(inputs)) {
-                    float[][][] hidden = (float[][][]) r.get(0).getValue();
-                    for (int j = 0; j < b; j++) {
-                        out[order.get(start + j)] = meanPoolNormalize(hidden[j], maskBuf, j * len);
+                    Object value = r.get(0).getValue();
+                    if (value instanceof float[][][] hidden && hidden.length == b) {
+                        for (int j = 0; j < b; j++) {
+                            out[order.get(start + j)] = meanPoolNormalize(hidden[j], maskBuf, j * len);
+                        }
+                    } else if (value instanceof float[][] pooled && pooled.length == b) {
+                        for (int j = 0; j < b; j++) {
+                            out[order.get(start + j)] = normalize(pooled[j]);
+                        }
+                    } else {
+                        throw new IllegalArgumentException("embedding needs the model's first output '"
+                                + session.getOutputNames().iterator().next() + "' to be float [batch, tokens, hidden]"
+                                + " (token vectors, mean-pooled here) or [batch, hidden] (already pooled); it is "
+                                + r.get(0).getInfo());
                     }
                 }
             } finally {
@@ -135,17 +147,33 @@ public final class TextEmbedder implements AutoCloseable {
                 sum[d] += tokens[t][d];
             }
         }
-        double norm = 0;
         for (int d = 0; d < h; d++) {
             sum[d] /= Math.max(count, 1);
-            norm += sum[d] * sum[d];
+        }
+        return unit(sum);
+    }
+
+    /** A pooled sentence vector divided by its L2 norm. */
+    static float[] normalize(float[] pooled) {
+        double[] v = new double[pooled.length];
+        for (int d = 0; d < v.length; d++) {
+            v[d] = pooled[d];
+        }
+        return unit(v);
+    }
+
+    /** {@code v / max(‖v‖₂, 1e-12)} in float32. */
+    private static float[] unit(double[] v) {
+        double norm = 0;
+        for (double x : v) {
+            norm += x * x;
         }
         norm = Math.max(Math.sqrt(norm), 1e-12);
-        float[] v = new float[h];
-        for (int d = 0; d < h; d++) {
-            v[d] = (float) (sum[d] / norm);
+        float[] out = new float[v.length];
+        for (int d = 0; d < v.length; d++) {
+            out[d] = (float) (v[d] / norm);
         }
-        return v;
+        return out;
     }
 
     @Override

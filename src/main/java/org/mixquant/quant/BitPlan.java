@@ -1,5 +1,7 @@
 package org.mixquant.quant;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,8 +51,11 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
     public static final String FORMAT = "mixquant-bitplan/1";
     /** The toolkit version recorded in provenance. */
     public static final String TOOLKIT_VERSION = "0.1.0";
+    /** Largest plan file {@link #read} accepts, in bytes (64 MiB; real plans are a few kB). */
+    public static final long MAX_FILE_BYTES = 64L << 20;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** Validates every bit-width and freezes the maps. */
     public BitPlan {
@@ -171,6 +176,38 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
         return this;
     }
 
+    /**
+     * Checks that the plan was made for the model {@code modelSource} (see {@link #sameModel}), then its layers as
+     * {@link #validateFor(Collection)} does.
+     *
+     * @throws IllegalArgumentException naming the plan's {@code "model"} and the loaded model, or the first unknown
+     *                                  or missing layer
+     */
+    public BitPlan validateFor(String modelSource, Collection<String> modelLayers) {
+        if (!sameModel(model, modelSource)) {
+            throw new IllegalArgumentException("the plan '" + name + "' was made for \"model\" '" + model
+                    + "', not for '" + modelSource + "' (make a plan for this model with 'mixquant search')");
+        }
+        return validateFor(modelLayers);
+    }
+
+    /**
+     * Whether two model sources, as plans record them ({@link #model()}), name the same model: built-in names equal
+     * ignoring case; file paths with the same file name, so a plan still fits its model file after the folder was
+     * moved or spelled differently (relative or absolute).
+     */
+    public static boolean sameModel(String a, String b) {
+        if (a.equalsIgnoreCase(b)) {
+            return true;
+        }
+        return fileName(a).equals(fileName(b));
+    }
+
+    private static String fileName(String source) {
+        int slash = Math.max(source.lastIndexOf('/'), source.lastIndexOf(java.io.File.separatorChar));
+        return source.substring(slash + 1);
+    }
+
     /** The JSON form described in the class comment. */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -192,64 +229,144 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
     }
 
     /**
-     * Parses the JSON form.
+     * Parses the JSON form. Strict: {@code model}, {@code scheme}, {@code granularity} and {@code bits} are required;
+     * a field or layer given twice, bits that are not an integer in 2..8 (also beyond the int range), and fields of
+     * the wrong JSON type are errors.
      *
-     * @throws IllegalArgumentException with a one-line reason for malformed JSON, a wrong format tag, missing
-     *                                  fields, non-integer bits or bits outside 2..8
+     * @throws IllegalArgumentException with a one-line reason naming the field: malformed JSON, a wrong format tag,
+     *                                  a missing or mistyped field, a duplicate, or bad bits
      */
     public static BitPlan fromJson(String json) {
+        return parse(json, "the bit plan");
+    }
+
+    private static BitPlan parse(String json, String what) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("the bit plan is not valid JSON: " + e.getOriginalMessage());
+            String msg = e.getOriginalMessage();
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            if (msg != null && msg.startsWith("Duplicate field ")) {
+                throw new IllegalArgumentException(what + " gives field " + msg.substring("Duplicate field ".length())
+                        + " twice" + where);
+            }
+            throw new IllegalArgumentException(what + " is not valid JSON: " + firstLine(msg) + where);
         }
         if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException("the bit plan must be a JSON object");
+            throw new IllegalArgumentException(what + " must be a JSON object");
         }
-        String format = text(root, "format", FORMAT);
+        String format = text(root, "format", FORMAT, what);
         if (!FORMAT.equals(format)) {
-            throw new IllegalArgumentException("unsupported bit plan format '" + format + "' (expected " + FORMAT
-                    + ")");
+            throw new IllegalArgumentException("unsupported bit plan format '" + format + "' in \"format\" (expected "
+                    + FORMAT + ")");
         }
         JsonNode bitsNode = root.get("bits");
         if (bitsNode == null || !bitsNode.isObject()) {
-            throw new IllegalArgumentException("the bit plan has no \"bits\" object (layer name → bits)");
+            throw new IllegalArgumentException(what + " has no \"bits\" object (layer name → bits)"
+                    + (bitsNode == null ? "" : ", got " + shortJson(bitsNode)));
         }
         Map<String, Integer> bits = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = bitsNode.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();
-            if (!v.isIntegralNumber()) {
-                throw new IllegalArgumentException("layer '" + e.getKey() + "': bits must be an integer between "
-                        + Bits.MIN + " and " + Bits.MAX + ", got " + v);
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                throw new IllegalArgumentException("\"bits\" of layer '" + e.getKey() + "' must be an integer"
+                        + " between " + Bits.MIN + " and " + Bits.MAX + ", got " + shortJson(v));
             }
             bits.put(e.getKey(), v.intValue());
         }
-        Map<String, Object> params = toMap(root.get("params"));
-        Map<String, Object> prov = toMap(root.get("provenance"));
-        return new BitPlan(text(root, "name", "plan"), text(root, "model", "unknown"),
-                Scheme.parse(text(root, "scheme", "asymmetric")),
-                Granularity.parse(text(root, "granularity", "per-channel")), text(root, "rule", "file"), params,
-                prov, bits);
+        Map<String, Object> params = toMap(root, "params", what);
+        Map<String, Object> prov = toMap(root, "provenance", what);
+        String model = text(root, "model", null, what);
+        String schemeText = text(root, "scheme", null, what);
+        String granularityText = text(root, "granularity", null, what);
+        Scheme scheme;
+        Granularity granularity;
+        try {
+            scheme = Scheme.parse(schemeText);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + "'s \"scheme\": " + e.getMessage());
+        }
+        try {
+            granularity = Granularity.parse(granularityText);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + "'s \"granularity\": " + e.getMessage());
+        }
+        return new BitPlan(text(root, "name", "plan", what), model, scheme, granularity,
+                text(root, "rule", "file", what), params, prov, bits);
     }
 
-    private static String text(JsonNode root, String field, String dflt) {
+    /** The string value of {@code field}; {@code dflt} when absent, or an error naming the field if that is null. */
+    private static String text(JsonNode root, String field, String dflt, String what) {
         JsonNode n = root.get(field);
-        return n == null || n.isNull() ? dflt : n.asText();
+        if (n == null || n.isNull()) {
+            if (dflt == null) {
+                throw new IllegalArgumentException(what + " has no \"" + field + "\" field");
+            }
+            return dflt;
+        }
+        if (!n.isTextual()) {
+            throw new IllegalArgumentException(what + "'s \"" + field + "\" must be a string, got " + shortJson(n));
+        }
+        return n.asText();
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> toMap(JsonNode n) {
+    private static Map<String, Object> toMap(JsonNode root, String field, String what) {
+        JsonNode n = root.get(field);
         if (n == null || n.isNull()) {
             return Map.of();
+        }
+        if (!n.isObject()) {
+            throw new IllegalArgumentException(what + "'s \"" + field + "\" must be a JSON object, got "
+                    + shortJson(n));
         }
         return JSON.convertValue(n, LinkedHashMap.class);
     }
 
-    /** Reads a plan file. */
+    /** A JSON value for a message: one line, at most 60 characters. */
+    private static String shortJson(JsonNode n) {
+        String s = n.toString();
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+
+    /**
+     * Reads a plan file: a regular file of at most {@link #MAX_FILE_BYTES} bytes of UTF-8 JSON (checked before
+     * reading), parsed as {@link #fromJson} does.
+     *
+     * @throws IOException              if the file cannot be read, is a directory or is too large
+     * @throws IllegalArgumentException naming the file if it is not UTF-8 text or not a valid plan
+     */
     public static BitPlan read(Path file) throws IOException {
-        return fromJson(Files.readString(file));
+        if (Files.isDirectory(file)) {
+            throw new IOException("not a bit plan JSON file: " + file + " is a directory");
+        }
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new IOException("not a bit plan JSON file: " + file + " is " + size + " bytes, more than the "
+                    + (MAX_FILE_BYTES >> 20) + " MiB a plan may have");
+        }
+        String json;
+        try {
+            json = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("not a bit plan JSON file: " + file + " is not UTF-8 text"
+                    + " (a binary file such as a model?)");
+        }
+        return parse(json, "bit plan file " + file);
     }
 
     /**

@@ -125,8 +125,8 @@ class MixQuantCliTest {
         nan[3] = Float.NaN;
         Path nanModel = TinyOnnx.mlp(nan, TinyOnnx.values(6, 2)).write(dir, "nan.onnx");
         Path otherPlan = dir.resolve("other.json");
-        BitPlan.uniform("x", List.of("fc1/MatMul", "missing/MatMul"), 4, org.mixquant.quant.Scheme.ASYMMETRIC,
-                org.mixquant.quant.Granularity.PER_CHANNEL).write(otherPlan);
+        BitPlan.uniform(tiny().toString(), List.of("fc1/MatMul", "missing/MatMul"), 4,
+                org.mixquant.quant.Scheme.ASYMMETRIC, org.mixquant.quant.Granularity.PER_CHANNEL).write(otherPlan);
         Path out = dir.resolve("should-not-exist.json");
         Object[][] cases = {
             {new String[] {"layers", corrupt.toString(), "-q"}, "not a valid ONNX model"},

@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,34 +16,12 @@ class FashionMnistTest {
     @TempDir
     Path tmp;
 
-    /** Writes a gzip IDX file: big-endian ints, then the bytes. */
     static void writeIdx(Path file, int[] header, byte[] data) throws IOException {
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bos)) {
-            for (int h : header) {
-                out.writeInt(h);
-            }
-            out.write(data);
-        }
-        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
-            out.write(bos.toByteArray());
-        }
+        IdxFiles.writeIdx(file, header, data);
     }
 
-    /** A tiny split of {@code n} images whose pixel p of image i is (i * 7 + p) mod 256, labels i mod 10. */
     static void writeSplit(Path dir, FashionMnist.Split split, int n) throws IOException {
-        byte[] px = new byte[n * 784];
-        for (int i = 0; i < n; i++) {
-            for (int p = 0; p < 784; p++) {
-                px[i * 784 + p] = (byte) ((i * 7 + p) % 256);
-            }
-        }
-        byte[] lb = new byte[n];
-        for (int i = 0; i < n; i++) {
-            lb[i] = (byte) (i % 10);
-        }
-        writeIdx(dir.resolve(split.imagesFile()), new int[] {0x803, n, 28, 28}, px);
-        writeIdx(dir.resolve(split.labelsFile()), new int[] {0x801, n}, lb);
+        IdxFiles.writeSplit(dir, split, n);
     }
 
     @Test
@@ -90,6 +64,72 @@ class FashionMnistTest {
         Files.write(plain, new byte[] {0, 0, 8, 3});
         e = assertThrows(IOException.class, () -> FashionMnist.readImages(plain));
         assertTrue(e.getMessage().contains("not a gzip file"), e.getMessage());
+    }
+
+    @Test
+    void corruptedGzipStreamIsAnErrorNotWrongData() throws IOException {
+        byte[] labels = new byte[100];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = (byte) (i % 10);
+        }
+        byte[] gz = IdxFiles.gzipStored(IdxFiles.raw(new int[] {0x801, labels.length}, labels));
+        // flip a label byte in the middle of the stored block: it inflates fine, only the CRC32 trailer disagrees
+        int mid = gz.length / 2;
+        gz[mid] = (byte) (gz[mid] ^ 0x01);
+        Path bad = tmp.resolve("flipped-labels.gz");
+        Files.write(bad, gz);
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readLabels(bad));
+        assertTrue(e.getMessage().contains(bad.toString()) && e.getMessage().contains("corrupt"), e.getMessage());
+
+        // the same for a wrong CRC in the trailer itself (last 8 bytes: CRC32, then the length)
+        byte[] crc = IdxFiles.gzipStored(IdxFiles.raw(new int[] {0x801, labels.length}, labels));
+        crc[crc.length - 8] ^= 0x55;
+        Path badCrc = tmp.resolve("crc.gz");
+        Files.write(badCrc, crc);
+        e = assertThrows(IOException.class, () -> FashionMnist.readLabels(badCrc));
+        assertTrue(e.getMessage().contains(badCrc.toString()), e.getMessage());
+    }
+
+    @Test
+    void bytesAfterTheDeclaredPayloadAreAnError() throws IOException {
+        Path extra = tmp.resolve("extra.gz");
+        writeIdx(extra, new int[] {0x803, 1, 28, 28}, new byte[784 + 5]);
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readImages(extra));
+        assertTrue(e.getMessage().contains(extra.toString()) && e.getMessage().contains("after the"),
+                e.getMessage());
+        Path extraLabels = tmp.resolve("extra-labels.gz");
+        writeIdx(extraLabels, new int[] {0x801, 2}, new byte[] {1, 2, 3});
+        e = assertThrows(IOException.class, () -> FashionMnist.readLabels(extraLabels));
+        assertTrue(e.getMessage().contains("after the"), e.getMessage());
+    }
+
+    @Test
+    void emptyOrHeaderlessFileNamesTheFileAndTheProblem() throws IOException {
+        Path empty = tmp.resolve("empty-labels.gz");
+        Files.write(empty, new byte[0]);
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readLabels(empty));
+        assertTrue(e.getMessage().contains(empty.toString()) && e.getMessage().contains("empty"), e.getMessage());
+        assertTrue(!e.getMessage().contains("null"), e.getMessage());
+
+        Path shortHeader = tmp.resolve("short.gz");
+        writeIdx(shortHeader, new int[] {0x803, 1}, new byte[0]);
+        e = assertThrows(IOException.class, () -> FashionMnist.readImages(shortHeader));
+        assertTrue(e.getMessage().contains(shortHeader.toString()) && e.getMessage().contains("truncated"),
+                e.getMessage());
+    }
+
+    @Test
+    void declaredSizesAreCheckedBeforeAllocating() throws IOException {
+        // 2^31-1 images would be 1.7 TB: the header alone must be rejected, not an ArithmeticException or an OOM
+        Path huge = tmp.resolve("huge.gz");
+        writeIdx(huge, new int[] {0x803, Integer.MAX_VALUE, 28, 28}, new byte[784]);
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readImages(huge));
+        assertTrue(e.getMessage().contains(huge.toString()) && e.getMessage().contains("declares"), e.getMessage());
+        // a million labels cannot come out of a 40-byte gzip file (deflate expands at most 1032:1)
+        Path many = tmp.resolve("many.gz");
+        writeIdx(many, new int[] {0x801, 1_000_000}, new byte[] {1});
+        e = assertThrows(IOException.class, () -> FashionMnist.readLabels(many));
+        assertTrue(e.getMessage().contains("declares"), e.getMessage());
     }
 
     @Test

@@ -37,6 +37,22 @@ class SizeReportTest {
     }
 
     @Test
+    void nonFp32WeightsCountAtTheirStoredSize() {
+        // fc2's weight is FLOAT16: not quantized, and 6 values × 16 bits, not × 32
+        OnnxModel half = OnnxModel.fromBytes("half", new TinyOnnx().input("x", 1, 4).output("z", 1, 2)
+                .init("W1", TinyOnnx.values(12, 1), 4, 3)
+                .initRaw("Wh", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT16, new byte[12], 3, 2)
+                .node("MatMul", "fc1", java.util.List.of("x", "W1"), java.util.List.of("h"))
+                .node("MatMul", "fc2", java.util.List.of("h", "Wh"), java.util.List.of("z")).bytes());
+        BitPlan p = BitPlan.uniform("half", half.layerNames(), 4, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
+        SizeReport r = SizeReport.of(half, p);
+        assertEquals(6, r.otherParams());
+        assertEquals(6 * 16 / 8e6, r.otherMB(), 1e-18);
+        assertEquals((12 * 32 + 6 * 16) / 8e6, r.fp32MB(), 1e-18, "the unquantized model as stored");
+        assertEquals(6 * 16 / 8e6, SizeReport.fp32(half).otherMB(), 1e-18);
+    }
+
+    @Test
     void symmetricPerTensorStoresOneScalePerLayer() {
         SizeReport r = SizeReport.of(MLP, plan(Scheme.SYMMETRIC, Granularity.PER_TENSOR));
         assertEquals(2 * 32, r.qparamBits());

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mixquant.tensor.WeightTensor;
@@ -150,6 +151,99 @@ class OnnxModelTest {
                 .node("MatMul", "m", List.of("x", "W"), List.of("y")).bytes();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxModel.fromBytes("w", b));
         assertTrue(e.getMessage().contains("needs 16 bytes but has 12"), e.getMessage());
+    }
+
+    /** A MatMul model whose weight declares {@code dims} but stores {@code raw}. */
+    static byte[] declaring(byte[] raw, long... dims) {
+        return new TinyOnnx().input("x", 1, 2).output("y", 1, 2)
+                .initRaw("W", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT, raw, dims)
+                .node("MatMul", "mm", List.of("x", "W"), List.of("y")).bytes();
+    }
+
+    static IllegalArgumentException rejected(byte[] model) {
+        return assertThrows(IllegalArgumentException.class, () -> OnnxModel.fromBytes("hostile.onnx", model));
+    }
+
+    @Test
+    void declaredSizesAreCheckedAgainstTheDataBeforeAllocating() {
+        // 46340² floats = 8.6 GB declared in a ~100-byte file: used to be an OutOfMemoryError
+        IllegalArgumentException e = rejected(declaring(new byte[16], 46340, 46340));
+        assertTrue(e.getMessage().contains("'W'") && e.getMessage().contains("16 bytes"), e.getMessage());
+        // 46341² > 2^31 - 1 elements: used to be "-2147479015" (NegativeArraySizeException)
+        e = rejected(declaring(new byte[16], 46341, 46341));
+        assertTrue(e.getMessage().contains("'W'") && e.getMessage().contains("elements"), e.getMessage());
+        // the product of the dims overflows a long
+        e = rejected(declaring(new byte[16], Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        assertTrue(e.getMessage().contains("'W'"), e.getMessage());
+        // float_data with fewer values than declared
+        byte[] floatData = new TinyOnnx().input("x", 1, 2).output("y", 1, 2)
+                .initFloatData("W", new float[4], 40000, 40000)
+                .node("MatMul", "mm", List.of("x", "W"), List.of("y")).bytes();
+        e = rejected(floatData);
+        assertTrue(e.getMessage().contains("'W'") && e.getMessage().contains("4 values"), e.getMessage());
+    }
+
+    @Test
+    void otherInitializersAreCheckedToo() {
+        byte[] negative = TinyOnnx.mlp(W1, W2)
+                .initRaw("bad", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT, new byte[8], -2, 1).bytes();
+        IllegalArgumentException e = rejected(negative);
+        assertTrue(e.getMessage().contains("'bad'") && e.getMessage().contains("-2"), e.getMessage());
+        byte[] shortData = TinyOnnx.mlp(W1, W2)
+                .initRaw("emb", ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64, new byte[8], 1000, 1000).bytes();
+        e = rejected(shortData);
+        assertTrue(e.getMessage().contains("'emb'") && e.getMessage().contains("8 bytes"), e.getMessage());
+    }
+
+    @Test
+    void modelFileOverTwoGigabytesIsRejectedBeforeReading() throws IOException {
+        Path big = dir.resolve("big.onnx");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(Integer.MAX_VALUE + 1L); // sparse: costs no disk
+        }
+        IOException e = assertThrows(IOException.class, () -> OnnxModel.load(big));
+        assertTrue(e.getMessage().contains(big.toString()) && e.getMessage().contains("2 GB"), e.getMessage());
+    }
+
+    @Test
+    void layerNamesAreUniqueEvenWhenAGeneratedNameIsTaken() {
+        // the unnamed MatMul at index 1 would be called MatMul_1, which the first node is explicitly called
+        float[] a = TinyOnnx.values(4, 7);
+        float[] b = TinyOnnx.values(4, 8);
+        byte[] bytes = new TinyOnnx().input("x", 1, 2).output("z", 1, 2).init("Wa", a, 2, 2).init("Wb", b, 2, 2)
+                .node("MatMul", "MatMul_1", List.of("x", "Wa"), List.of("y"))
+                .node("MatMul", "", List.of("y", "Wb"), List.of("z")).bytes();
+        OnnxModel m = OnnxModel.fromBytes("dup", bytes);
+        assertEquals(2, Set.copyOf(m.layerNames()).size(), m.layerNames().toString());
+        assertEquals("Wa", m.layer("MatMul_1").tensorName(), "the explicit name keeps its node");
+        String renamed = m.layerNames().get(1);
+        assertEquals("Wb", m.layer(renamed).tensorName());
+        assertEquals(m.layerNames(), OnnxModel.fromBytes("dup", bytes).layerNames(), "deterministic");
+        assertEquals(1, m.warnings().size());
+        assertTrue(m.warnings().get(0).contains(renamed) && m.warnings().get(0).contains("MatMul_1"),
+                m.warnings().toString());
+
+        // two nodes that share one explicit name
+        byte[] same = new TinyOnnx().input("x", 1, 2).output("z", 1, 2).init("Wa", a, 2, 2).init("Wb", b, 2, 2)
+                .node("MatMul", "mm", List.of("x", "Wa"), List.of("y"))
+                .node("MatMul", "mm", List.of("y", "Wb"), List.of("z")).bytes();
+        OnnxModel s = OnnxModel.fromBytes("same", same);
+        assertEquals(2, Set.copyOf(s.layerNames()).size(), s.layerNames().toString());
+        assertEquals("Wa", s.layer("mm").tensorName());
+    }
+
+    @Test
+    void nonFp32WeightsAreListedAndCountedAtTheirRealSize() {
+        byte[] fp16 = new byte[2 * 6];
+        byte[] bytes = new TinyOnnx().input("x", 1, 4).output("z", 1, 2).init("W1", W1, 4, 3)
+                .initRaw("Wh", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT16, fp16, 3, 2)
+                .node("MatMul", "fc1", List.of("x", "W1"), List.of("h"))
+                .node("MatMul", "fc2", List.of("h", "Wh"), List.of("z")).bytes();
+        OnnxModel m = OnnxModel.fromBytes("half", bytes);
+        assertEquals(List.of("fc1"), m.layerNames());
+        assertEquals(List.of(new OnnxModel.SkippedWeight("Wh", "fc2", "FLOAT16", 6, 12)), m.skippedWeights());
+        assertEquals(6, m.otherParams());
+        assertEquals(6 * 16, m.otherBits(), "FP16 weights are stored in 16 bits, not 32");
     }
 
     @Test

@@ -89,6 +89,55 @@ class TextEmbedderTest {
         }
     }
 
+    /** A word-level tokenizer over TinyBert's vocabulary: "[UNK]" = 0, "w1" .. "w19" = 1 .. 19, no special tokens. */
+    static byte[] tinyTokenizer() {
+        StringBuilder vocab = new StringBuilder("\"[UNK]\": 0");
+        for (int i = 1; i < TinyBert.V; i++) {
+            vocab.append(", \"w").append(i).append("\": ").append(i);
+        }
+        return ("{\"version\": \"1.0\", \"truncation\": null, \"padding\": null, \"added_tokens\": [],"
+                + " \"normalizer\": null, \"pre_tokenizer\": {\"type\": \"Whitespace\"}, \"post_processor\": null,"
+                + " \"decoder\": null, \"model\": {\"type\": \"WordLevel\", \"vocab\": {" + vocab + "},"
+                + " \"unk_token\": \"[UNK]\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** TinyBert with its token vectors averaged inside the graph: output {@code pooled [batch, H]}. */
+    static byte[] tinyBertPooled() throws Exception {
+        ai.onnx.proto.OnnxMl.ModelProto m = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(TinyBert.bytes(3));
+        ai.onnx.proto.OnnxMl.GraphProto.Builder g = m.getGraph().toBuilder();
+        g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("ReduceMean").setName("pool")
+                .addInput("last_hidden_state").addOutput("pooled")
+                .addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("axes")
+                        .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INTS).addInts(1))
+                .addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("keepdims")
+                        .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(0)));
+        g.clearOutput().addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("pooled")
+                .setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder().setTensorType(
+                        ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder()
+                                .setElemType(ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT.getNumber()))));
+        return m.toBuilder().setGraph(g).build().toByteArray();
+    }
+
+    @Test
+    void pooledEncoderOutputIsTheSentenceEmbedding() throws Exception {
+        // one text per batch, so no padding: the graph's mean over tokens equals our masked mean pooling
+        List<String> texts = List.of("w1 w5 w7", "w3 w3 w9 w12 w2", "w18");
+        OnnxModel tokens = OnnxModel.fromBytes("tinybert", TinyBert.bytes(3));
+        OnnxModel pooled = OnnxModel.fromBytes("tinybert-pooled", tinyBertPooled());
+        try (TextEmbedder tiny = TextEmbedder.fromTokenizerJson(tinyTokenizer(), 16);
+                OnnxRunner rt = tokens.open(OrtEnvironment.getEnvironment(), 1);
+                OnnxRunner rp = pooled.open(OrtEnvironment.getEnvironment(), 1)) {
+            float[][] expected = tiny.embed(rt.session(), texts, 1, null);
+            float[][] got = tiny.embed(rp.session(), texts, 1, null);
+            for (int i = 0; i < texts.size(); i++) {
+                for (int d = 0; d < TinyBert.H; d++) {
+                    // ORT's ReduceMean and our double sum differ by float rounding only
+                    assertEquals(expected[i][d], got[i][d], 1e-6, "text " + i + " dim " + d);
+                }
+            }
+        }
+    }
+
     @Test
     void minilmHasThe36MatMulLayersOfDesignMd() {
         assertEquals(36, model.layers().size());

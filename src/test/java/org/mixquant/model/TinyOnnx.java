@@ -23,6 +23,19 @@ public final class TinyOnnx {
         return this;
     }
 
+    /** An input of any element type; a dimension {@code -1} is dynamic (named {@code d0}, {@code d1}, ...). */
+    public TinyOnnx input(String name, OnnxMl.TensorProto.DataType type, long... shape) {
+        OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
+        for (int i = 0; i < shape.length; i++) {
+            s.addDim(shape[i] < 0 ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("d" + i)
+                    : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(shape[i]));
+        }
+        inputs.add(OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
+                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(s)))
+                .build());
+        return this;
+    }
+
     /** A float output of the given shape. */
     public TinyOnnx output(String name, long... shape) {
         outputs.add(valueInfo(name, shape));
@@ -36,6 +49,16 @@ public final class TinyOnnx {
         inits.add(OnnxMl.TensorProto.newBuilder().setName(name)
                 .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()).addAllDims(box(dims))
                 .setRawData(ByteString.copyFrom(b.array())).build());
+        return this;
+    }
+
+    /**
+     * An initializer of any ONNX data type with the given raw bytes and declared dims, which need not agree (for
+     * tests of corrupt files).
+     */
+    public TinyOnnx initRaw(String name, OnnxMl.TensorProto.DataType type, byte[] raw, long... dims) {
+        inits.add(OnnxMl.TensorProto.newBuilder().setName(name).setDataType(type.getNumber()).addAllDims(box(dims))
+                .setRawData(ByteString.copyFrom(raw)).build());
         return this;
     }
 

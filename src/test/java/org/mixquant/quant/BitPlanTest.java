@@ -98,6 +98,103 @@ class BitPlanTest {
                 .getMessage().contains("JSON object"));
     }
 
+    /** The sample plan's JSON with one top-level field replaced by {@code value} (raw JSON), or removed if null. */
+    static String withField(String field, String value) {
+        com.fasterxml.jackson.databind.node.ObjectNode root;
+        try {
+            root = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(sample().toJson());
+            if (value == null) {
+                root.remove(field);
+            } else {
+                root.set(field, new com.fasterxml.jackson.databind.ObjectMapper().readTree(value));
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new AssertionError(e);
+        }
+        return root.toString();
+    }
+
+    static IllegalArgumentException rejected(String json) {
+        return assertThrows(IllegalArgumentException.class, () -> BitPlan.fromJson(json), json);
+    }
+
+    @Test
+    void bitsBeyondIntRangeAreRejectedNotWrappedAround() {
+        // 4294967300 = 2^32 + 4 used to be read as 4
+        for (String big : new String[] {"4294967300", "-4294967292", "18446744073709551620", "2147483652"}) {
+            String json = sample().toJson().replace("\"b\" : 2", "\"b\" : " + big);
+            IllegalArgumentException e = rejected(json);
+            assertTrue(e.getMessage().contains("'b'") && e.getMessage().contains(big), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFieldOrLayerListedTwiceIsRejected() {
+        String twice = sample().toJson().replace("\"c\" : 8", "\"c\" : 8, \"b\" : 4");
+        IllegalArgumentException e = rejected(twice);
+        assertTrue(e.getMessage().contains("'b'") && e.getMessage().contains("twice"), e.getMessage());
+        String scheme = sample().toJson().replace("\"rule\"", "\"scheme\" : \"asymmetric\", \"rule\"");
+        e = rejected(scheme);
+        assertTrue(e.getMessage().contains("'scheme'"), e.getMessage());
+    }
+
+    @Test
+    void schemeGranularityAndModelAreRequired() {
+        for (String f : new String[] {"scheme", "granularity", "model"}) {
+            IllegalArgumentException e = rejected(withField(f, null));
+            assertTrue(e.getMessage().contains("\"" + f + "\""), e.getMessage());
+        }
+    }
+
+    @Test
+    void fieldsOfTheWrongTypeNameTheField() {
+        String[][] cases = {
+            {"params", "5"}, {"provenance", "\"x\""}, {"params", "[1]"}, {"scheme", "5"}, {"granularity", "{}"},
+            {"scheme", "\"log\""}, {"granularity", "\"per-row\""}, {"model", "7"}, {"name", "[]"}, {"rule", "{}"},
+            {"format", "1"}, {"bits", "[4]"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = rejected(withField(c[0], c[1]));
+            assertTrue(e.getMessage().contains("\"" + c[0] + "\""), c[0] + "=" + c[1] + " → " + e.getMessage());
+            assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("com.fasterxml"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aPlanForAnotherModelIsRejected() {
+        BitPlan p = sample();
+        List<String> layers = List.copyOf(p.layers());
+        assertEquals(p, p.validateFor("minilm", layers));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> p.validateFor("resnet20-fashion", layers));
+        assertTrue(e.getMessage().contains("\"model\"") && e.getMessage().contains("minilm")
+                && e.getMessage().contains("resnet20-fashion"), e.getMessage());
+        // a model file is the same model wherever the plan and the command spell its folder
+        BitPlan f = BitPlan.uniform("/data/models/enc.onnx", List.of("x"), 4, Scheme.ASYMMETRIC,
+                Granularity.PER_CHANNEL);
+        assertEquals(f, f.validateFor("enc.onnx", List.of("x")));
+        assertEquals(f, f.validateFor("./models/enc.onnx", List.of("x")));
+        assertThrows(IllegalArgumentException.class, () -> f.validateFor("/data/models/other.onnx", List.of("x")));
+    }
+
+    @Test
+    void readRejectsBinaryFilesDirectoriesAndHugeFiles() throws IOException {
+        Path binary = Files.write(dir.resolve("model.onnx"), new byte[] {8, 7, 18, (byte) 0xff, (byte) 0xfe, 0, 1});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BitPlan.read(binary));
+        assertTrue(e.getMessage().contains("not a bit plan JSON file") && e.getMessage().contains(binary.toString()),
+                e.getMessage());
+        IOException io = assertThrows(IOException.class, () -> BitPlan.read(dir));
+        assertTrue(io.getMessage().contains("not a bit plan JSON file") && io.getMessage().contains("directory"),
+                io.getMessage());
+        Path huge = dir.resolve("huge.json");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(BitPlan.MAX_FILE_BYTES + 1); // sparse: costs no disk
+        }
+        io = assertThrows(IOException.class, () -> BitPlan.read(huge));
+        assertTrue(io.getMessage().contains(huge.toString()) && io.getMessage().contains("MiB"), io.getMessage());
+    }
+
     @Test
     void summaries() {
         BitPlan p = sample();
