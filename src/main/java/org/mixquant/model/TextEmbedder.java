@@ -105,7 +105,7 @@ public final class TextEmbedder implements AutoCloseable {
                     inputs.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]),
                             shape));
                 }
-                try (OrtSession.Result r = session.run(inputs)) {
+                try (OrtSession.Result r = NativeSessions.GLOBAL.call(() -> session.run(inputs))) {
                     float[][][] hidden = (float[][][]) r.get(0).getValue();
                     for (int j = 0; j < b; j++) {
                         out[order.get(start + j)] = meanPoolNormalize(hidden[j], maskBuf, j * len);
