@@ -13,8 +13,8 @@ import org.mixquant.model.QuantizableModel;
 import org.mixquant.notebook.ConsoleProgress;
 import org.mixquant.search.Progress;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** What every subcommand shares: its writers, JSON, model loading and progress. */
