@@ -4,14 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.mixquant.io.OutputFiles;
 import org.mixquant.model.Models;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.notebook.ConsoleProgress;
 import org.mixquant.search.Progress;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** What every subcommand shares: its writers, JSON, model loading and progress. */
@@ -36,6 +39,39 @@ abstract class BaseCommand implements Callable<Integer> {
         if (!run.quiet) {
             err().println("[mixquant] " + msg);
             err().flush();
+        }
+    }
+
+    /** A warning: one stderr line, printed even with {@code --quiet}; the command goes on. */
+    void warn(String msg) {
+        err().println("[mixquant] warning: " + msg.replace('\n', ' '));
+        err().flush();
+    }
+
+    /**
+     * Checks an output file given on the command line before any work starts (no-op for {@code null}): a folder, or
+     * a path whose parent cannot be created or written, is a usage error (exit 2) naming the option and the path.
+     */
+    void checkOutputFile(Path file, String option) {
+        if (file == null) {
+            return;
+        }
+        try {
+            OutputFiles.checkFile(file);
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+    }
+
+    /** Like {@link #checkOutputFile} for an output folder: a file in its place is a usage error (exit 2). */
+    void checkOutputFolder(Path dir, String option) {
+        if (dir == null) {
+            return;
+        }
+        try {
+            OutputFiles.checkFolder(dir);
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.mixquant.io.TempFiles;
 import org.mixquant.model.Layer;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.quant.Bits;
@@ -108,6 +109,7 @@ final class BenchCommand extends BaseCommand {
         if (!noTorch) {
             info(f("timing PyTorch (%s, %d threads, %d warm-up + %d timed runs)", python, threads, 2, repeats));
             Path weights = Files.createTempFile("mixquant-bench", ".bin");
+            TempFiles.register(weights);
             try {
                 exportWeights(m, weights);
                 JsonNode res = runTorch(weights, threads);
@@ -124,6 +126,7 @@ final class BenchCommand extends BaseCommand {
                 }
             } finally {
                 Files.deleteIfExists(weights);
+                TempFiles.release(weights);
             }
         }
         double jMed = median(java);

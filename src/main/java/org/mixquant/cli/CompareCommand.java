@@ -2,7 +2,6 @@ package org.mixquant.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +14,7 @@ import org.mixquant.eval.ComparisonRow;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.MethodComparison;
 import org.mixquant.eval.SizeReport;
+import org.mixquant.io.OutputFiles;
 import org.mixquant.methods.Methods;
 import org.mixquant.methods.Quantizer;
 import org.mixquant.methods.ReconstructionOptions;
@@ -187,7 +187,8 @@ final class CompareCommand extends BaseCommand {
                     + " sentences are fortunes %d.. (disjoint)", texts.size(), corpus.maxTokens,
                     org.mixquant.methods.OnnxTextCalibration.FORTUNE_OFFSET);
             try (TextEmbedder embedder = corpus.embedder()) {
-                EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, run.threads(), progress());
+                EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, run.threads(), progress(),
+                    corpus.cacheDir(), this::warn);
                 rows.addAll(evaluateAll(MethodComparison.of(onnx, ev), plansOf, searchSecs));
             }
         }
@@ -197,17 +198,14 @@ final class CompareCommand extends BaseCommand {
                         : "at int" + firstLastBits) : "");
 
         if (csv != null) {
-            write(csv, table(rows).csv());
+            OutputFiles.writeString(csv, table(rows).csv());
         }
         if (json != null) {
-            write(json, JSON.writeValueAsString(json(m, rows, equal, settings, evaluatedOn)) + "\n");
+            OutputFiles.writeString(json, JSON.writeValueAsString(json(m, rows, equal, settings, evaluatedOn))
+                    + "\n");
         }
         if (plot != null) {
-            Path p = plot.toAbsolutePath();
-            if (p.getParent() != null) {
-                Files.createDirectories(p.getParent());
-            }
-            Charts.savePng(Charts.methodComparison(m.source(), rows), p);
+            Charts.savePng(Charts.methodComparison(m.source(), rows), plot);
         }
         switch (format.format) {
             case json -> printJson(json(m, rows, equal, settings, evaluatedOn));
@@ -230,6 +228,9 @@ final class CompareCommand extends BaseCommand {
     }
 
     private void validate() {
+        checkOutputFile(csv, "--csv");
+        checkOutputFile(json, "--json");
+        checkOutputFile(plot, "--plot");
         for (int b : bits) {
             if (b < Bits.MIN || b > Bits.MAX) {
                 throw new ParameterException(spec.commandLine(), "--bits must be between " + Bits.MIN + " and "
@@ -319,13 +320,5 @@ final class CompareCommand extends BaseCommand {
         ArrayNode eq = root.putArray("equalBits");
         equal.forEach(eq::add);
         return root;
-    }
-
-    private static void write(Path file, String text) throws java.io.IOException {
-        Path p = file.toAbsolutePath();
-        if (p.getParent() != null) {
-            Files.createDirectories(p.getParent());
-        }
-        Files.writeString(p, text);
     }
 }

@@ -85,7 +85,8 @@ final class EvaluateCommand extends BaseCommand {
         Evaluation fp32;
         Evaluation row;
         try (TextEmbedder embedder = corpus.embedder()) {
-            EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, run.threads(), progress());
+            EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, run.threads(), progress(),
+                    corpus.cacheDir(), this::warn);
             EmbeddingComparison cmp = new EmbeddingComparison(onnx, ev);
             fp32 = cmp.fp32();
             row = cmp.evaluate(plan, new NearestRounding(), 0);

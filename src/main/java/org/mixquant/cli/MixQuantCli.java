@@ -1,6 +1,7 @@
 package org.mixquant.cli;
 
 import java.io.PrintWriter;
+import org.mixquant.model.NativeSessions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -47,6 +48,25 @@ public final class MixQuantCli implements Runnable {
         return cl;
     }
 
+    /**
+     * On SIGINT (Ctrl-C), SIGTERM and SIGHUP: first let ONNX Runtime calls in progress return and close the open
+     * sessions ({@link NativeSessions#closeAllBeforeExit}), then exit with 128 + the signal number as the JVM would.
+     * The JVM's shutdown hooks (temporary files removed, ONNX Runtime's own environment released) run only after
+     * that, so they never free native state a thread is still using. A signal the shell ignores stays ignored.
+     */
+    static void exitCleanlyOnSignals() {
+        for (String name : new String[] {"INT", "TERM", "HUP"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    NativeSessions.closeAllBeforeExit(NativeSessions.SHUTDOWN_WAIT_MS);
+                    System.exit(128 + sig.getNumber());
+                });
+            } catch (IllegalArgumentException unavailable) {
+                // not a signal on this platform, or reserved by the JVM (-Xrs): keep the default
+            }
+        }
+    }
+
     /** A one-line message for an exception: its message, or its type when it has none. */
     static String oneLine(Throwable ex) {
         String msg = ex.getMessage();
@@ -63,6 +83,7 @@ public final class MixQuantCli implements Runnable {
     /** Entry point: runs the command line and exits with its code. */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        exitCleanlyOnSignals();
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         int code = create(out, err).execute(args);

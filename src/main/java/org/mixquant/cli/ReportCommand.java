@@ -3,7 +3,6 @@ package org.mixquant.cli;
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +14,7 @@ import org.mixquant.eval.AccuracyEvaluator;
 import org.mixquant.eval.EmbeddingComparison;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.Evaluation;
+import org.mixquant.io.OutputFiles;
 import org.mixquant.methods.NearestRounding;
 import org.mixquant.model.Models;
 import org.mixquant.model.OnnxModel;
@@ -39,7 +39,8 @@ import picocli.CommandLine.Option;
         + " PNG charts) to an output folder.")
 final class ReportCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, defaultValue = "out/main-job",
-            description = "Output folder (default: ${DEFAULT-VALUE}).")
+            description = "Output folder (default: ${DEFAULT-VALUE}); created if missing. The run's files replace"
+                    + " files of the same names; nothing else in it is touched.")
     Path output;
 
     @Option(names = "--qem", split = ",", defaultValue = "20,300,1000",
@@ -79,6 +80,17 @@ final class ReportCommand extends BaseCommand {
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
+        checkOutputFolder(output, "-o");
+        for (String file : List.of("results.csv", "results.json", "error-table.csv", "error-curves.png",
+                "qe-ratio-curves.png", "chosen-bits.png")) {
+            checkOutputFile(output.resolve(file), "-o");
+        }
+        checkOutputFolder(output.resolve("plans"), "-o");
+        for (String name : cnns) {
+            if (!name.isBlank()) {
+                checkOutputFolder(output.resolve(name.strip()), "-o");
+            }
+        }
         for (int b : uniform) {
             Bits.check(b);
         }
@@ -106,7 +118,8 @@ final class ReportCommand extends BaseCommand {
 
         List<Evaluation> rows = new ArrayList<>();
         try (TextEmbedder embedder = corpus.embedder()) {
-            EmbeddingEvaluator ev = EmbeddingEvaluator.create(model, embedder, texts, run.threads(), progress());
+            EmbeddingEvaluator ev = EmbeddingEvaluator.create(model, embedder, texts, run.threads(), progress(),
+                    corpus.cacheDir(), this::warn);
             EmbeddingComparison cmp = new EmbeddingComparison(model, ev);
             rows.add(cmp.fp32());
             NearestRounding nearest = new NearestRounding();
@@ -127,38 +140,29 @@ final class ReportCommand extends BaseCommand {
             }
         }
 
-        // Write everything into a temporary folder first, then move it into place, so a failure leaves nothing half
-        // written.
-        Path out = output.toAbsolutePath();
-        Path parent = out.getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, ".report-");
-        try {
-            TextTable tt = Rows.evaluationTable(rows);
-            Files.writeString(tmp.resolve("results.csv"), tt.csv());
-            Files.writeString(tmp.resolve("results.json"), JSON.writeValueAsString(resultsJson(table, rows,
-                    texts.size())) + "\n");
-            Files.writeString(tmp.resolve("error-table.csv"), errorTableCsv(table));
-            Path plans = Files.createDirectories(tmp.resolve("plans"));
-            for (BitPlan p : mixed) {
-                p.write(plans.resolve(p.name().replaceAll("[^A-Za-z0-9.=_-]", "_") + ".json"));
+        // Each file is written atomically into the output folder (a failure leaves it as it was); nothing else in the
+        // folder is touched.
+        Path out = OutputFiles.createFolder(output);
+        TextTable tt = Rows.evaluationTable(rows);
+        OutputFiles.writeString(out.resolve("results.csv"), tt.csv());
+        OutputFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(resultsJson(table, rows,
+                texts.size())) + "\n");
+        OutputFiles.writeString(out.resolve("error-table.csv"), errorTableCsv(table));
+        Path plans = OutputFiles.createFolder(out.resolve("plans"));
+        for (BitPlan p : mixed) {
+            p.write(plans.resolve(p.name().replaceAll("[^A-Za-z0-9.=_-]", "_") + ".json"));
+        }
+        Charts.savePng(Charts.errorCurves(table), out.resolve("error-curves.png"));
+        Charts.savePng(Charts.ratioCurves(table), out.resolve("qe-ratio-curves.png"));
+        List<BitPlan> shown = new ArrayList<>();
+        for (BitPlan p : mixed) {
+            if (!p.isUniform()) {
+                shown.add(p);
             }
-            Charts.savePng(Charts.errorCurves(table), tmp.resolve("error-curves.png"));
-            Charts.savePng(Charts.ratioCurves(table), tmp.resolve("qe-ratio-curves.png"));
-            List<BitPlan> shown = new ArrayList<>();
-            for (BitPlan p : mixed) {
-                if (!p.isUniform()) {
-                    shown.add(p);
-                }
-            }
-            Charts.savePng(Charts.chosenBits(shown.isEmpty() ? mixed : shown), tmp.resolve("chosen-bits.png"));
-            for (CnnSection c : cnnSections) {
-                c.write(Files.createDirectories(tmp.resolve(c.model)));
-            }
-            deleteTree(out);
-            Files.move(tmp, out);
-        } finally {
-            deleteTree(tmp);
+        }
+        Charts.savePng(Charts.chosenBits(shown.isEmpty() ? mixed : shown), out.resolve("chosen-bits.png"));
+        for (CnnSection c : cnnSections) {
+            c.write(OutputFiles.createFolder(out.resolve(c.model)));
         }
 
         out().print(Rows.evaluationTable(rows).render());
@@ -253,7 +257,7 @@ final class ReportCommand extends BaseCommand {
         }
 
         void write(Path dir) throws java.io.IOException {
-            Files.writeString(dir.resolve("results.csv"), CnnEvaluation.table(rows).csv());
+            OutputFiles.writeString(dir.resolve("results.csv"), CnnEvaluation.table(rows).csv());
             ObjectNode root = JSON.createObjectNode();
             root.put("model", model);
             root.put("scheme", table.scheme().cliName());
@@ -263,9 +267,9 @@ final class ReportCommand extends BaseCommand {
             for (AccuracyEvaluation e : rows) {
                 arr.add(JSON.valueToTree(e));
             }
-            Files.writeString(dir.resolve("results.json"), JSON.writeValueAsString(root) + "\n");
-            Files.writeString(dir.resolve("error-table.csv"), errorTableCsv(table));
-            Path plansDir = Files.createDirectories(dir.resolve("plans"));
+            OutputFiles.writeString(dir.resolve("results.json"), JSON.writeValueAsString(root) + "\n");
+            OutputFiles.writeString(dir.resolve("error-table.csv"), errorTableCsv(table));
+            Path plansDir = OutputFiles.createFolder(dir.resolve("plans"));
             List<BitPlan> shown = new ArrayList<>();
             for (BitPlan p : plans) {
                 p.write(plansDir.resolve(p.name().replaceAll("[^A-Za-z0-9.=_-]", "_") + ".json"));
@@ -371,16 +375,5 @@ final class ReportCommand extends BaseCommand {
             tt.add(row);
         }
         return tt.csv();
-    }
-
-    private static void deleteTree(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(x);
-            }
-        }
     }
 }

@@ -52,6 +52,7 @@ final class SearchCommand extends BaseCommand {
 
     @Override
     public Integer call() throws Exception {
+        checkOutputFile(output, "-o");
         QuantizableModel m = loadModel(model);
         ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), run.threads(), progress());
         long t0 = System.nanoTime();

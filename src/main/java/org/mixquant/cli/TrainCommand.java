@@ -1,6 +1,5 @@
 package org.mixquant.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -9,6 +8,7 @@ import java.util.Map;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.eval.Accuracy;
 import org.mixquant.eval.AccuracyEvaluator;
+import org.mixquant.io.OutputFiles;
 import org.mixquant.model.cnn.CnnArch;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.model.cnn.CnnModels;
@@ -58,6 +58,7 @@ final class TrainCommand extends BaseCommand {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        checkOutputFolder(out, "--out");
         TrainConfig cfg = TrainConfig.defaults(a).withThreads(run.threads()).withTrainLimit(trainLimit);
         if (epochs != null) {
             if (epochs < 1) {
@@ -79,7 +80,7 @@ final class TrainCommand extends BaseCommand {
                 trainLimit > 0 ? Math.min(trainLimit, train.size()) : train.size(), cfg.epochs(), cfg.seed(),
                 cfg.threads()));
         CnnTrainer.Result r = CnnTrainer.train(cfg, train, test, this::info);
-        Files.createDirectories(out);
+        OutputFiles.createFolder(out);
         Path weights = out.resolve(a.modelName() + CnnModels.EXT);
         String sha = r.weights().write(weights);
         CnnModel model = CnnModel.of(a.modelName(), a, r.weights());

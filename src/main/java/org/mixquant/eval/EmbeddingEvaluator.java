@@ -6,15 +6,17 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.mixquant.io.OutputFiles;
 import org.mixquant.model.OnnxModel;
 import org.mixquant.model.OnnxRunner;
 import org.mixquant.model.QuantizableModel;
@@ -24,7 +26,9 @@ import org.mixquant.search.Progress;
 /**
  * Embedding fidelity of quantized versions of one sentence-embedding ONNX model over a fixed corpus. The FP32
  * embeddings are computed once and cached on disk under {@link #cacheDir()} keyed by the SHA-256 of the model file,
- * the texts and the tokenizer settings, so repeated runs skip them.
+ * the texts and the tokenizer settings, so repeated runs skip them. The cache is only an optimisation: when it
+ * cannot be read or written (no home folder, a file where the folder should be, no permission) the evaluator tells
+ * its warning listener in one line and goes on without it.
  */
 public final class EmbeddingEvaluator {
     private final OnnxModel reference;
@@ -32,15 +36,19 @@ public final class EmbeddingEvaluator {
     private final List<String> texts;
     private final int threads;
     private final Progress progress;
+    private final Path cacheDir;
+    private final Consumer<String> warnings;
     private float[][] referenceEmbeddings;
 
     private EmbeddingEvaluator(OnnxModel reference, TextEmbedder embedder, List<String> texts, int threads,
-            Progress progress) {
+            Progress progress, Path cacheDir, Consumer<String> warnings) {
         this.reference = reference;
         this.embedder = embedder;
         this.texts = List.copyOf(texts);
         this.threads = threads;
         this.progress = progress;
+        this.cacheDir = cacheDir;
+        this.warnings = warnings;
     }
 
     /**
@@ -51,6 +59,19 @@ public final class EmbeddingEvaluator {
      */
     public static EmbeddingEvaluator create(OnnxModel reference, TextEmbedder embedder, List<String> texts,
             int threads, Progress progress) {
+        return create(reference, embedder, texts, threads, progress, cacheDir().orElse(null),
+                msg -> System.err.println("[mixquant] warning: " + msg));
+    }
+
+    /**
+     * Like {@link #create(OnnxModel, TextEmbedder, List, int, Progress)} with the cache folder and the warning
+     * listener given.
+     *
+     * @param cacheDir folder of the FP32 embedding cache ({@code null}: no disk cache)
+     * @param warnings told, in one line each, when the cache cannot be used (the evaluation goes on)
+     */
+    public static EmbeddingEvaluator create(OnnxModel reference, TextEmbedder embedder, List<String> texts,
+            int threads, Progress progress, Path cacheDir, Consumer<String> warnings) {
         if (texts.size() <= Fidelity.K) {
             throw new IllegalArgumentException("the corpus needs more than " + Fidelity.K + " texts, got "
                     + texts.size());
@@ -58,7 +79,7 @@ public final class EmbeddingEvaluator {
         if (!reference.overrides().isEmpty()) {
             throw new IllegalArgumentException("the reference model must be the unmodified FP32 model");
         }
-        return new EmbeddingEvaluator(reference, embedder, texts, threads, progress);
+        return new EmbeddingEvaluator(reference, embedder, texts, threads, progress, cacheDir, warnings);
     }
 
     /** Texts of the corpus. */
@@ -66,13 +87,25 @@ public final class EmbeddingEvaluator {
         return texts;
     }
 
-    /** Where FP32 embeddings are cached: {@code $MIXQUANT_CACHE_DIR} or {@code ~/.cache/mixquant}. */
-    public static Path cacheDir() {
-        String env = System.getenv("MIXQUANT_CACHE_DIR");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
+    /**
+     * Where FP32 embeddings are cached by default: {@code $MIXQUANT_CACHE_DIR} or {@code ~/.cache/mixquant}; empty
+     * when neither names a usable absolute path (e.g. a user without a home folder), so nothing is ever cached in the
+     * working folder by accident.
+     */
+    public static Optional<Path> cacheDir() {
+        try {
+            String env = System.getenv("MIXQUANT_CACHE_DIR");
+            if (env != null && !env.isBlank()) {
+                return Optional.of(Path.of(env));
+            }
+            String home = System.getProperty("user.home");
+            if (home == null || home.isBlank() || !Path.of(home).isAbsolute()) {
+                return Optional.empty();
+            }
+            return Optional.of(Path.of(home, ".cache", "mixquant"));
+        } catch (InvalidPathException e) {
+            return Optional.empty();
         }
-        return Path.of(System.getProperty("user.home"), ".cache", "mixquant");
     }
 
     /** FP32 embeddings of the corpus (computed once, then from memory or the disk cache). */
@@ -80,17 +113,27 @@ public final class EmbeddingEvaluator {
         if (referenceEmbeddings != null) {
             return referenceEmbeddings;
         }
-        Path file = cacheDir().resolve("embeddings").resolve(cacheKey() + ".bin");
-        if (Files.isRegularFile(file)) {
+        Path file = cacheDir == null ? null : cacheDir.resolve("embeddings").resolve(cacheKey() + ".bin");
+        if (file != null && Files.isRegularFile(file)) {
             try {
                 referenceEmbeddings = readMatrix(file, texts.size());
                 return referenceEmbeddings;
             } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(file);
+                // a corrupt or stale cache entry: computed again below and replaced
             }
         }
         referenceEmbeddings = embed(reference, "FP32 embeddings");
-        writeMatrix(file, referenceEmbeddings);
+        if (file == null) {
+            warnings.accept("no cache folder for FP32 embeddings (MIXQUANT_CACHE_DIR is unset and there is no home"
+                    + " folder); going on without the cache");
+            return referenceEmbeddings;
+        }
+        try {
+            writeMatrix(file, referenceEmbeddings);
+        } catch (IOException e) {
+            warnings.accept("FP32 embeddings not cached in '" + cacheDir + "' (" + e.getMessage()
+                    + "); going on without the cache");
+        }
         return referenceEmbeddings;
     }
 
@@ -148,22 +191,16 @@ public final class EmbeddingEvaluator {
     }
 
     static void writeMatrix(Path file, float[][] m) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = Files.createTempFile(file.getParent(), ".emb", ".tmp");
-        try {
-            try (OutputStream raw = Files.newOutputStream(tmp);
-                 DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(raw))) {
-                out.writeInt(m.length);
-                out.writeInt(m[0].length);
-                for (float[] row : m) {
-                    for (float v : row) {
-                        out.writeFloat(v);
-                    }
+        OutputFiles.write(file, raw -> {
+            DataOutputStream out = new DataOutputStream(raw);
+            out.writeInt(m.length);
+            out.writeInt(m[0].length);
+            for (float[] row : m) {
+                for (float v : row) {
+                    out.writeFloat(v);
                 }
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            out.flush();
+        });
     }
 }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.mixquant.io.TempFiles;
 import org.mixquant.model.Layer;
 import org.mixquant.model.LayerSite;
 import org.mixquant.model.Models;
@@ -98,6 +99,7 @@ public final class AdaRoundBench {
         float[] x = cal.inputs(m, List.of(site.input())).get(site.input());
         QParams q = LpScaleSearch.choose(layer.weight(), QuantSpec.asymmetric(bits));
         Path dir = Files.createTempDirectory("mixquant-adaround-bench");
+        TempFiles.register(dir);
         Path problem = dir.resolve("problem.bin");
         try (NDManager nd = Djl.engine().newBaseManager()) {
             LayerReconstruction rec = LayerReconstruction.create(nd, x, x, layer.weight(), site.bias(),
@@ -124,6 +126,7 @@ public final class AdaRoundBench {
         } finally {
             Files.deleteIfExists(problem);
             Files.deleteIfExists(dir);
+            TempFiles.release(dir);
         }
     }
 }

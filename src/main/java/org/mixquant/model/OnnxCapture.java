@@ -266,7 +266,7 @@ public final class OnnxCapture {
                         feeds.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]),
                                 shape));
                     }
-                    try (OrtSession.Result r = session.run(feeds, requested)) {
+                    try (OrtSession.Result r = NativeSessions.GLOBAL.call(() -> session.run(feeds, requested))) {
                         for (String t : names) {
                             OnnxValue v = r.get(t).orElseThrow();
                             long[] s = ((OnnxTensor) v).getInfo().getShape();

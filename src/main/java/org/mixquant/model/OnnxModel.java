@@ -512,8 +512,8 @@ public final class OnnxModel implements QuantizableModel {
                 tensors.add(t);
                 opts.addInitializer(e.getKey(), t);
             }
-            OrtSession session = env.createSession(graph, opts);
-            return new OnnxRunner(session, opts, tensors);
+            // created and recorded as open in one native section, so shutdown closes it or waits for it
+            return NativeSessions.GLOBAL.call(() -> new OnnxRunner(env.createSession(graph, opts), opts, tensors));
         } catch (OrtException | RuntimeException ex) {
             tensors.forEach(OnnxTensor::close);
             opts.close();

@@ -106,7 +106,7 @@ public final class TextEmbedder implements AutoCloseable {
                     inputs.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]),
                             shape));
                 }
-                try (OrtSession.Result r = session.run(inputs)) {
+                try (OrtSession.Result r = NativeSessions.GLOBAL.call(() -> session.run(inputs))) {
                     Object value = r.get(0).getValue();
                     if (value instanceof float[][][] hidden && hidden.length == b) {
                         for (int j = 0; j < b; j++) {

@@ -3,7 +3,6 @@ package org.mixquant.notebook;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +27,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.mixquant.eval.AccuracyEvaluation;
 import org.mixquant.eval.ComparisonRow;
 import org.mixquant.eval.Evaluation;
+import org.mixquant.io.OutputFiles;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
 import org.mixquant.quant.Granularity;
@@ -877,10 +877,16 @@ public final class Charts {
         return BitmapEncoder.getBufferedImage(chart);
     }
 
-    /** Writes a chart as PNG to {@code file} (parent folders are created). */
+    /**
+     * Writes a chart as PNG to {@code file} with {@link OutputFiles#write} (atomically, parent folders created; a
+     * folder at {@code file} is refused, not replaced). Errors name the file.
+     */
     public static void savePng(Chart<?, ?> chart, Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        javax.imageio.ImageIO.write(toImage(chart), "png", file.toFile());
+        java.awt.image.BufferedImage image = toImage(chart);
+        OutputFiles.write(file, out -> {
+            if (!javax.imageio.ImageIO.write(image, "png", out)) {
+                throw new IOException("no PNG writer available");
+            }
+        });
     }
 }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
@@ -20,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import org.mixquant.io.OutputFiles;
 
 /**
  * An immutable assignment of a bit-width (2..8) to each quantizable layer, with how it was made.
@@ -370,19 +370,11 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
     }
 
     /**
-     * Writes the plan as JSON, atomically: a temporary file beside {@code file} is renamed into place, so a failure
-     * never leaves a partial plan.
+     * Writes the plan as JSON with {@link OutputFiles#writeString}: atomically (a failure never leaves a partial plan),
+     * with the user's default permissions, and never over a folder.
      */
     public void write(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".bitplan", ".tmp");
-        try {
-            Files.writeString(tmp, toJson());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        OutputFiles.writeString(file, toJson());
     }
 
     @Override

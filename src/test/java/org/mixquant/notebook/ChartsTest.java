@@ -261,6 +261,23 @@ class ChartsTest {
     }
 
     @Test
+    void savePngRefusesAFolderAndNamesIt() throws IOException {
+        Path folder = Files.createDirectories(tmp.resolve("a-folder.png"));
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        IOException e;
+        System.setErr(new java.io.PrintStream(stderr, true));
+        try {
+            e = assertThrows(IOException.class, () -> Charts.savePng(Charts.ratioCurves(small()), folder));
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(e.getMessage().contains(folder.toString()), e.getMessage());
+        assertTrue(Files.isDirectory(folder), "the folder is left alone");
+        assertEquals("", stderr.toString(), "no stack trace printed");
+    }
+
+    @Test
     void chosenBitsDrawsOneBarSeriesPerPlan() throws IOException {
         ErrorTable t = miniLm();
         CategoryChart c = Charts.chosenBits(List.of(MixQuant.budget(t, 4), MixQuant.qem(t, 80),

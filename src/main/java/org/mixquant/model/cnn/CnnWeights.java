@@ -1,15 +1,12 @@
 package org.mixquant.model.cnn;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
@@ -18,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.mixquant.io.OutputFiles;
 import org.mixquant.tensor.WeightTensor;
 
 /**
@@ -256,25 +254,9 @@ public final class CnnWeights {
      */
     public String write(Path file) throws IOException {
         byte[] bytes = toBytes();
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".mqw", ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
-                out.write(bytes);
-            }
-            try {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString(
-                        "rw-r--r--"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: keep the default permissions
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        OutputFiles.writeBytes(file, bytes);
         String sum = sha256(bytes);
-        Files.writeString(checksumFile(file), sum + "  " + file.getFileName() + "\n", StandardCharsets.US_ASCII);
+        OutputFiles.writeString(checksumFile(file), sum + "  " + file.getFileName() + "\n");
         return sum;
     }
 

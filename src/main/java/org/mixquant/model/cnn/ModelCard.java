@@ -3,10 +3,10 @@ package org.mixquant.model.cnn;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.mixquant.io.OutputFiles;
 
 /**
  * The small JSON card kept next to a trained model's weights: what was trained, how, how long, and how well.
@@ -43,9 +43,9 @@ public record ModelCard(String model, String architecture, String dataset, int e
         return JSON.writeValueAsString(m);
     }
 
-    /** Writes the card. */
+    /** Writes the card (atomically, with {@link OutputFiles#writeString}). */
     public void write(Path file) throws IOException {
-        Files.writeString(file, toJson() + "\n");
+        OutputFiles.writeString(file, toJson() + "\n");
     }
 
     /** Reads a card (unknown fields such as {@code format} are ignored). */
