@@ -38,10 +38,10 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--model", defaultValue = "minilm", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--repeats", defaultValue = "15", description = "Timed repeats (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", defaultValue = "15", converter = OptionValues.Positive.class, description = "Timed repeats (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5", converter = OptionValues.NonNegative.class, description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--python", defaultValue = "/usr/bin/python3",
@@ -59,11 +59,11 @@ final class BenchCommand extends BaseCommand {
             description = "--adaround: the layer (default: ${DEFAULT-VALUE}).")
     String layer;
 
-    @Option(names = "--iterations", defaultValue = "500",
+    @Option(names = "--iterations", defaultValue = "500", converter = OptionValues.Positive.class,
             description = "--adaround: timed steps per run and side (default: ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--rounds", defaultValue = "3",
+    @Option(names = "--rounds", defaultValue = "3", converter = OptionValues.Positive.class,
             description = "--adaround: alternating Java/PyTorch rounds; medians are reported (default:"
                     + " ${DEFAULT-VALUE}).")
     int rounds;
@@ -73,13 +73,10 @@ final class BenchCommand extends BaseCommand {
 
     @Override
     public Integer call() throws Exception {
-        if (repeats < 1 || warmup < 0) {
-            throw new IllegalArgumentException("--repeats must be ≥ 1 and --warmup ≥ 0");
-        }
         if (adaround) {
             return adaroundBench();
         }
-        int threads = run.threads();
+        int threads = threads();
         QuantizableModel m = loadModel(model);
         long n = m.quantizableParams();
         info(f("timing the Java sweep: %d warm-up + %d timed runs, %d threads", warmup, repeats, threads));
@@ -179,10 +176,7 @@ final class BenchCommand extends BaseCommand {
 
     /** Learned-rounding speed, Java vs PyTorch, {@code rounds} times in one run; medians and their ratio. */
     private int adaroundBench() throws Exception {
-        if (iterations < 1 || rounds < 1) {
-            throw new IllegalArgumentException("--iterations and --rounds must be ≥ 1");
-        }
-        int threads = run.threads != null ? run.threads() : 1;
+        int threads = run.threadsGiven() ? threads() : 1;
         double[] java = new double[rounds];
         double[] torch = new double[rounds];
         double[] ratio = new double[rounds];

@@ -38,7 +38,7 @@ final class QeCommand extends BaseCommand {
     public Integer call() throws Exception {
         int[] bs = BitsRange.parse(spec.commandLine(), bits);
         QuantizableModel m = loadModel(model);
-        ErrorTable t = ErrorTable.compute(m, quant.scheme, quant.granularity, run.threads(), progress());
+        ErrorTable t = ErrorTable.compute(m, quant.scheme, quant.granularity, threads(), progress());
         info(f("error sweep over %d layers and bits 2..8: %.3f s", t.size(), t.seconds()));
         if (format.format == OutputFormat.json) {
             ObjectNode root = JSON.createObjectNode();

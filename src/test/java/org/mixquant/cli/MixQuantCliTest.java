@@ -106,6 +106,7 @@ class MixQuantCliTest {
             {"qe", t, "--bits", "1"},
             {"qe", t, "--scheme", "log"},
             {"evaluate", t, "--bits", "9"},
+            {"search", t, "--qem", "0.5"},
             {"layers", t, "--format", "xml"},
         }) {
             Run r = run(args);
@@ -138,7 +139,6 @@ class MixQuantCliTest {
             {new String[] {"evaluate", tiny().toString(), "--plan", otherPlan.toString(), "-q"}, "missing/MatMul"},
             {new String[] {"evaluate", tiny().toString(), "--plan", dir.resolve("nope.json").toString(), "-q"},
                 "nope.json"},
-            {new String[] {"search", tiny().toString(), "--qem", "0.5", "-q"}, "qem must be"},
             {new String[] {"evaluate", tiny().toString(), "--bits", "4", "--corpus-size", "16", "-q"}, "input_ids"},
         };
         for (Object[] c : cases) {

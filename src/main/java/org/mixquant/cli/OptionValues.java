@@ -1,0 +1,170 @@
+package org.mixquant.cli;
+
+import java.io.IOException;
+import org.mixquant.data.FortuneCorpus;
+import org.mixquant.quant.Bits;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * Range checks for option values, as picocli converters: a value out of range fails while the command line is
+ * parsed, before any model is loaded, with exit code 2 and one line that names the option and the value (picocli
+ * prefixes the converter's message with {@code Invalid value for option '--x': }). One converter per kind of value;
+ * every option of that kind, in every subcommand, names the same converter.
+ */
+final class OptionValues {
+    private OptionValues() {
+    }
+
+    /** Whole number ≥ 1 (threads, iterations, batch size, repeats, ...). */
+    static final class Positive implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String s) {
+            return atLeast(integer(s), 1, s);
+        }
+    }
+
+    /** Whole number ≥ 0 (warm-up runs, limits where 0 means "all"). */
+    static final class NonNegative implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String s) {
+            return atLeast(integer(s), 0, s);
+        }
+    }
+
+    /** A bit-width, {@value Bits#MIN}..{@value Bits#MAX}. */
+    static final class BitWidth implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String s) {
+            return between(integer(s), Bits.MIN, Bits.MAX, s);
+        }
+    }
+
+    /** A bit-width or 0 (= follow the plan). */
+    static final class BitWidthOrZero implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String s) {
+            int v = integer(s);
+            return v == 0 ? 0 : between(v, Bits.MIN, Bits.MAX, s);
+        }
+    }
+
+    /** Average bits per weight, a finite number in [{@value Bits#MIN}, {@value Bits#MAX}]. */
+    static final class AvgBits implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String s) {
+            double v = number(s);
+            if (!(v >= Bits.MIN && v <= Bits.MAX)) {
+                throw new TypeConversionException("must be between " + Bits.MIN + " and " + Bits.MAX + ", got " + s);
+            }
+            return v;
+        }
+    }
+
+    /** The paper rule's multiplier: a finite number ≥ 1. */
+    static final class Qem implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String s) {
+            double v = number(s);
+            if (!(v >= 1)) {
+                throw new TypeConversionException("must be a number ≥ 1 (QE(b) ≤ X·QE(8)), got " + s);
+            }
+            return v;
+        }
+    }
+
+    /** A relative-error threshold in (0, 1]. */
+    static final class RelError implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String s) {
+            double v = number(s);
+            if (!(v > 0 && v <= 1)) {
+                throw new TypeConversionException("must be greater than 0 and at most 1, got " + s);
+            }
+            return v;
+        }
+    }
+
+    /** A finite number ≥ 0 (regulariser weights). */
+    static final class NonNegativeNumber implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String s) {
+            double v = number(s);
+            if (!(v >= 0)) {
+                throw new TypeConversionException("must be a finite number ≥ 0, got " + s);
+            }
+            return v;
+        }
+    }
+
+    /**
+     * Texts of the fortune corpus: more than {@value CorpusMixin#MIN_CORPUS} (top-10 neighbour overlap needs 10
+     * others) and at most what the installed fortune files hold. When the files are missing only the lower bound is
+     * checked here; loading the corpus then says which package to install.
+     */
+    static final class CorpusSize implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String s) {
+            int v = integer(s);
+            if (v < CorpusMixin.MIN_CORPUS) {
+                throw new TypeConversionException("must be at least " + CorpusMixin.MIN_CORPUS + " (top-10 neighbour"
+                        + " overlap needs 10 other texts), got " + s);
+            }
+            int available;
+            try {
+                available = FortuneCorpus.count();
+            } catch (IOException e) {
+                return v;
+            }
+            if (v > available) {
+                throw new TypeConversionException("the fortune corpus (" + FortuneCorpus.DEFAULT_DIR + ") has "
+                        + available + " texts, got " + s);
+            }
+            return v;
+        }
+    }
+
+    /** Longest text in tokens, {@value CorpusMixin#MIN_TOKENS}..{@value CorpusMixin#MAX_TOKENS}. */
+    static final class MaxTokens implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String s) {
+            return between(integer(s), CorpusMixin.MIN_TOKENS, CorpusMixin.MAX_TOKENS, s);
+        }
+    }
+
+    static int integer(String s) {
+        try {
+            return Integer.parseInt(s.strip());
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + s + "' is not a whole number between " + Integer.MIN_VALUE
+                    + " and " + Integer.MAX_VALUE);
+        }
+    }
+
+    static double number(String s) {
+        double v;
+        try {
+            v = Double.parseDouble(s.strip());
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + s + "' is not a number");
+        }
+        if (!Double.isFinite(v)) {
+            throw new TypeConversionException("must be a finite number, got " + s);
+        }
+        return v;
+    }
+
+    static int atLeast(int v, int min, String s) {
+        if (v < min) {
+            throw new TypeConversionException("must be ≥ " + min + ", got " + s);
+        }
+        return v;
+    }
+
+    static int between(int v, int min, int max, String s) {
+        if (v < min || v > max) {
+            throw new TypeConversionException("must be between " + min + " and " + max + ", got " + s);
+        }
+        return v;
+    }
+}
