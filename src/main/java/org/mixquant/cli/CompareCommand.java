@@ -72,9 +72,9 @@ final class CompareCommand extends BaseCommand {
                     + " speed).")
     int iterations;
 
-    @Option(names = "--calibration", paramLabel = "N", converter = OptionValues.Positive.class,
+    @Option(names = "--calibration", paramLabel = "N", converter = OptionValues.Calibration.class,
             description = "Calibration samples: images for CNNs (default 1024, as the papers), sentences for text"
-                    + " models (default 256).")
+                    + " models (default 256); at most 60,000.")
     Integer calibration;
 
     @Option(names = "--batch", defaultValue = "32", converter = OptionValues.Positive.class, description = "Mini-batch size (default: ${DEFAULT-VALUE}).")

@@ -32,6 +32,20 @@ final class OptionValues {
         }
     }
 
+    /**
+     * Calibration samples: 1 up to the 60,000 Fashion-MNIST training images (text models draw from the fortune
+     * corpus, which holds fewer; loading says how many).
+     */
+    static final class Calibration implements ITypeConverter<Integer> {
+        /** Fashion-MNIST training images. */
+        static final int MAX = 60_000;
+
+        @Override
+        public Integer convert(String s) {
+            return between(integer(s), 1, MAX, s);
+        }
+    }
+
     /** A bit-width, {@value Bits#MIN}..{@value Bits#MAX}. */
     static final class BitWidth implements ITypeConverter<Integer> {
         @Override

@@ -118,6 +118,8 @@ class BadOptionsTest {
         assertUsageError("--max-rel-error", "0", "compare", m, "--max-rel-error", "0");
         assertUsageError("--iterations", "0", "compare", m, "--iterations", "0");
         assertUsageError("--calibration", "0", "compare", m, "--calibration", "0");
+        // used to overflow into "corpus size must be ≥ 1, got -2147483137" after the model loaded
+        assertUsageError("--calibration", "2147483647", "compare", m, "--calibration", "2147483647");
         assertUsageError("--batch", "0", "compare", m, "--batch", "0");
         assertUsageError("--lambda", "-1", "compare", m, "--lambda", "-1");
         assertUsageError("--lambda", "NaN", "compare", m, "--lambda", "NaN");
