@@ -75,22 +75,34 @@ public final class EmbeddingEvaluator {
         return Path.of(System.getProperty("user.home"), ".cache", "mixquant");
     }
 
-    /** FP32 embeddings of the corpus (computed once, then from memory or the disk cache). */
+    /**
+     * FP32 embeddings of the corpus (computed once, then from memory or the disk cache).
+     *
+     * @throws IllegalStateException if some are not finite (a NaN or infinity in a weight that is never quantized:
+     *                               the message counts the texts); such embeddings are never cached
+     */
     public synchronized float[][] referenceEmbeddings() throws OrtException, IOException {
         if (referenceEmbeddings != null) {
             return referenceEmbeddings;
         }
         Path file = cacheDir().resolve("embeddings").resolve(cacheKey() + ".bin");
+        float[][] e = null;
         if (Files.isRegularFile(file)) {
             try {
-                referenceEmbeddings = readMatrix(file, texts.size());
-                return referenceEmbeddings;
-            } catch (IOException | RuntimeException e) {
+                e = readMatrix(file, texts.size());
+            } catch (IOException | RuntimeException ex) {
                 Files.deleteIfExists(file);
             }
         }
-        referenceEmbeddings = embed(reference, "FP32 embeddings");
-        writeMatrix(file, referenceEmbeddings);
+        boolean cached = e != null;
+        if (!cached) {
+            e = embed(reference, "FP32 embeddings");
+        }
+        NonFiniteOutputs.requireFp32(reference.source(), NonFiniteOutputs.rows(e), texts.size(), "texts");
+        if (!cached) {
+            writeMatrix(file, e);
+        }
+        referenceEmbeddings = e;
         return referenceEmbeddings;
     }
 
@@ -107,10 +119,17 @@ public final class EmbeddingEvaluator {
         }
     }
 
-    /** Fidelity of {@code quantized} against the FP32 embeddings. */
+    /**
+     * Fidelity of {@code quantized} against the FP32 embeddings.
+     *
+     * @throws IllegalStateException if the FP32 or the quantized embeddings are not all finite (the message says
+     *                               which and for how many texts), so no NaN metric is ever made
+     */
     public Fidelity fidelity(QuantizableModel quantized, String task) throws OrtException, IOException {
         float[][] ref = referenceEmbeddings();
-        return Fidelity.compare(ref, embed(quantized, task));
+        float[][] other = embed(quantized, task);
+        NonFiniteOutputs.requireQuantized(task, NonFiniteOutputs.rows(other), texts.size(), "texts");
+        return Fidelity.compare(ref, other);
     }
 
     private String cacheKey() {

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mixquant.model.TinyBert;
 import org.mixquant.model.TinyOnnx;
 import org.mixquant.quant.BitPlan;
 
@@ -151,6 +152,18 @@ class MixQuantCliTest {
             assertEquals("", r.out());
         }
         assertFalse(Files.exists(out), "a failed search leaves no plan file");
+    }
+
+    @Test
+    void nanInANonQuantizedWeightFailsInsteadOfPrintingNaN() throws Exception {
+        // issue 13: a NaN in a word-embedding row used to print "meanCosine": "NaN", "top10Overlap": 1.0 with exit 0
+        Path model = Files.write(dir.resolve("nan-embedding.onnx"), TinyBert.bytes(7, TinyBert.MINILM_VOCAB,
+                java.util.Map.of("E", e -> e[TinyBert.MINILM_THE * TinyBert.H] = Float.NaN)));
+        CliHarness.Run r = CliHarness.run("evaluate", model.toString(), "--bits", "4", "--corpus-size", "64",
+                "--format", "json", "-q");
+        r.assertOneLineError(ExitCodes.FAILURE, "the FP32 model's outputs contain NaN or infinite values for ",
+                " of 64 texts", "non-quantized weights");
+        assertEquals("", r.out(), "no result is printed");
     }
 
     @Test
