@@ -110,6 +110,13 @@ class BadOptionsTest {
     }
 
     @Test
+    void qeBitsOutOfRangeNameTheOption() {
+        // used to say "bits must be between 2 and 8, got 9" without naming --bits
+        assertUsageError("--bits", "9", "qe", absent(), "--bits", "9");
+        assertUsageError("--bits", "3,9", "qe", absent(), "--bits", "3,9");
+    }
+
+    @Test
     void compareValuesOutOfRangeAreUsageErrors() {
         String m = absent();
         assertUsageError("--bits", "9", "compare", m, "--bits", "4,9");
