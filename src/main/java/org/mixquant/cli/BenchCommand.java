@@ -38,10 +38,10 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--model", defaultValue = "minilm", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--repeats", defaultValue = "15", converter = OptionValues.Positive.class, description = "Timed repeats (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", defaultValue = "15", converter = OptionValues.Steps.class, description = "Timed repeats (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "5", converter = OptionValues.NonNegative.class, description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5", converter = OptionValues.WarmupSteps.class, description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--python", defaultValue = "/usr/bin/python3",
@@ -59,11 +59,11 @@ final class BenchCommand extends BaseCommand {
             description = "--adaround: the layer (default: ${DEFAULT-VALUE}).")
     String layer;
 
-    @Option(names = "--iterations", defaultValue = "500", converter = OptionValues.Positive.class,
+    @Option(names = "--iterations", defaultValue = "500", converter = OptionValues.Steps.class,
             description = "--adaround: timed steps per run and side (default: ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--rounds", defaultValue = "3", converter = OptionValues.Positive.class,
+    @Option(names = "--rounds", defaultValue = "3", converter = OptionValues.Steps.class,
             description = "--adaround: alternating Java/PyTorch rounds; medians are reported (default:"
                     + " ${DEFAULT-VALUE}).")
     int rounds;

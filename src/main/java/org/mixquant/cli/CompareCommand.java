@@ -67,9 +67,9 @@ final class CompareCommand extends BaseCommand {
             description = "MixQuant plans with the relative-error rule.")
     List<Double> relErrors = new ArrayList<>();
 
-    @Option(names = "--iterations", defaultValue = "500", converter = OptionValues.Positive.class,
-            description = "Learned-rounding steps per layer/block (papers: 20000; default: ${DEFAULT-VALUE}, for"
-                    + " speed).")
+    @Option(names = "--iterations", defaultValue = "500", converter = OptionValues.Steps.class,
+            description = "Learned-rounding steps per layer/block, at most 1,000,000 (papers: 20000; default:"
+                    + " ${DEFAULT-VALUE}, for speed).")
     int iterations;
 
     @Option(names = "--calibration", paramLabel = "N", converter = OptionValues.Calibration.class,

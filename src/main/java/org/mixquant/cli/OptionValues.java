@@ -16,7 +16,7 @@ final class OptionValues {
     private OptionValues() {
     }
 
-    /** Whole number ≥ 1 (threads, iterations, batch size, repeats, ...). */
+    /** Whole number ≥ 1 (threads, batch size, epochs, ...). */
     static final class Positive implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String s) {
@@ -24,7 +24,29 @@ final class OptionValues {
         }
     }
 
-    /** Whole number ≥ 0 (warm-up runs, limits where 0 means "all"). */
+    /**
+     * Repetitions of a step, 1..{@value #MAX} (learned-rounding steps, benchmark repeats and rounds): each is
+     * planned in an array up front, so 2147483647 would be an out-of-memory crash, and the papers use 20,000 steps.
+     */
+    static final class Steps implements ITypeConverter<Integer> {
+        /** Most repetitions. */
+        static final int MAX = 1_000_000;
+
+        @Override
+        public Integer convert(String s) {
+            return between(integer(s), 1, MAX, s);
+        }
+    }
+
+    /** Warm-up repetitions, 0..{@value Steps#MAX}. */
+    static final class WarmupSteps implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String s) {
+            return between(integer(s), 0, Steps.MAX, s);
+        }
+    }
+
+    /** Whole number ≥ 0 (limits where 0 means "all"). */
     static final class NonNegative implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String s) {

@@ -124,6 +124,8 @@ class BadOptionsTest {
         assertUsageError("--qem", "0", "compare", m, "--qem", "0");
         assertUsageError("--max-rel-error", "0", "compare", m, "--max-rel-error", "0");
         assertUsageError("--iterations", "0", "compare", m, "--iterations", "0");
+        // used to be an OutOfMemoryError stack trace once the model had loaded (one planned batch per step)
+        assertUsageError("--iterations", "2147483647", "compare", m, "--iterations", "2147483647");
         assertUsageError("--calibration", "0", "compare", m, "--calibration", "0");
         // used to overflow into "corpus size must be ≥ 1, got -2147483137" after the model loaded
         assertUsageError("--calibration", "2147483647", "compare", m, "--calibration", "2147483647");
@@ -137,6 +139,7 @@ class BadOptionsTest {
     @Test
     void benchAndTrainValuesOutOfRangeAreUsageErrors() {
         assertUsageError("--repeats", "0", "bench", "--repeats", "0");
+        assertUsageError("--repeats", "2147483647", "bench", "--repeats", "2147483647");
         assertUsageError("--warmup", "-1", "bench", "--warmup", "-1");
         assertUsageError("--rounds", "0", "bench", "--adaround", "--rounds", "0");
         assertUsageError("--iterations", "0", "bench", "--adaround", "--iterations", "0");
