@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mixquant.quant.Bits;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /** Parses {@code --bits} values: {@code 4}, {@code 2-8} or {@code 3,4,8}; each width must be in 2..8. */
 final class BitsRange {
@@ -22,7 +21,8 @@ final class BitsRange {
                 parse(s);
                 return s;
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage() + " (in '" + s + "')");
+                throw new OptionValues.Invalid("must be widths between " + Bits.MIN + " and " + Bits.MAX
+                        + " as 4, 2-8 or 3,4,8, got '" + s + "'");
             }
         }
     }

@@ -8,12 +8,22 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * Range checks for option values, as picocli converters: a value out of range fails while the command line is
- * parsed, before any model is loaded, with exit code 2 and one line that names the option and the value (picocli
- * prefixes the converter's message with {@code Invalid value for option '--x': }). One converter per kind of value;
- * every option of that kind, in every subcommand, names the same converter.
+ * parsed, before any model is loaded, with exit code 2 and one line that names the option and the value, e.g.
+ * {@code mixquant: --avg-bits must be between 2 and 8, got 1.9} (the converter's message follows the option's name,
+ * see {@link MixQuantCli#create}). One converter per kind of value; every option of that kind, in every subcommand,
+ * names the same converter.
  */
 final class OptionValues {
     private OptionValues() {
+    }
+
+    /** A value out of range; its message reads after the option's name ("must be ..., got X"). */
+    static final class Invalid extends TypeConversionException {
+        private static final long serialVersionUID = 1L;
+
+        Invalid(String msg) {
+            super(msg);
+        }
     }
 
     /** Whole number ≥ 1 (threads, batch size, epochs, ...). */
@@ -64,7 +74,11 @@ final class OptionValues {
 
         @Override
         public Integer convert(String s) {
-            return between(integer(s), 1, MAX, s);
+            int v = atLeast(integer(s), 1, s);
+            if (v > MAX) {
+                throw new Invalid("must be at most 60,000 (the Fashion-MNIST training images), got " + s);
+            }
+            return v;
         }
     }
 
@@ -91,7 +105,7 @@ final class OptionValues {
         public Double convert(String s) {
             double v = number(s);
             if (!(v >= Bits.MIN && v <= Bits.MAX)) {
-                throw new TypeConversionException("must be between " + Bits.MIN + " and " + Bits.MAX + ", got " + s);
+                throw new Invalid("must be between " + Bits.MIN + " and " + Bits.MAX + ", got " + s);
             }
             return v;
         }
@@ -103,7 +117,7 @@ final class OptionValues {
         public Double convert(String s) {
             double v = number(s);
             if (!(v >= 1)) {
-                throw new TypeConversionException("must be a number ≥ 1 (QE(b) ≤ X·QE(8)), got " + s);
+                throw new Invalid("must be a number ≥ 1 (QE(b) ≤ X·QE(8)), got " + s);
             }
             return v;
         }
@@ -115,7 +129,7 @@ final class OptionValues {
         public Double convert(String s) {
             double v = number(s);
             if (!(v > 0 && v <= 1)) {
-                throw new TypeConversionException("must be greater than 0 and at most 1, got " + s);
+                throw new Invalid("must be greater than 0 and at most 1, got " + s);
             }
             return v;
         }
@@ -127,7 +141,7 @@ final class OptionValues {
         public Double convert(String s) {
             double v = number(s);
             if (!(v >= 0)) {
-                throw new TypeConversionException("must be a finite number ≥ 0, got " + s);
+                throw new Invalid("must be a finite number ≥ 0, got " + s);
             }
             return v;
         }
@@ -143,7 +157,7 @@ final class OptionValues {
         public Integer convert(String s) {
             int v = integer(s);
             if (v < CorpusMixin.MIN_CORPUS) {
-                throw new TypeConversionException("must be at least " + CorpusMixin.MIN_CORPUS + " (top-10 neighbour"
+                throw new Invalid("must be at least " + CorpusMixin.MIN_CORPUS + " (top-10 neighbour"
                         + " overlap needs 10 other texts), got " + s);
             }
             int available;
@@ -153,8 +167,8 @@ final class OptionValues {
                 return v;
             }
             if (v > available) {
-                throw new TypeConversionException("the fortune corpus (" + FortuneCorpus.DEFAULT_DIR + ") has "
-                        + available + " texts, got " + s);
+                throw new Invalid("must be at most " + available + ", the texts the fortune corpus ("
+                        + FortuneCorpus.DEFAULT_DIR + ") has, got " + s);
             }
             return v;
         }
@@ -172,8 +186,7 @@ final class OptionValues {
         try {
             return Integer.parseInt(s.strip());
         } catch (NumberFormatException e) {
-            throw new TypeConversionException("'" + s + "' is not a whole number between " + Integer.MIN_VALUE
-                    + " and " + Integer.MAX_VALUE);
+            throw new Invalid("must be a whole number up to " + Integer.MAX_VALUE + ", got '" + s + "'");
         }
     }
 
@@ -182,24 +195,24 @@ final class OptionValues {
         try {
             v = Double.parseDouble(s.strip());
         } catch (NumberFormatException e) {
-            throw new TypeConversionException("'" + s + "' is not a number");
+            throw new Invalid("must be a number, got '" + s + "'");
         }
         if (!Double.isFinite(v)) {
-            throw new TypeConversionException("must be a finite number, got " + s);
+            throw new Invalid("must be a finite number, got " + s);
         }
         return v;
     }
 
     static int atLeast(int v, int min, String s) {
         if (v < min) {
-            throw new TypeConversionException("must be ≥ " + min + ", got " + s);
+            throw new Invalid("must be ≥ " + min + ", got " + s);
         }
         return v;
     }
 
     static int between(int v, int min, int max, String s) {
         if (v < min || v > max) {
-            throw new TypeConversionException("must be between " + min + " and " + max + ", got " + s);
+            throw new Invalid("must be between " + min + " and " + max + ", got " + s);
         }
         return v;
     }
