@@ -88,8 +88,8 @@ abstract class BaseCommand implements Callable<Integer> {
         BitPlan p = MixQuant.maxRelativeError(table, threshold);
         Object over = p.params().get("layersAboveThresholdAt8Bits");
         if (over instanceof Number n && n.intValue() > 0) {
-            warn(f("--max-rel-error %s: %d of %d layers exceed it even at %d bits; they get %d bits", threshold,
-                    n.intValue(), table.size(), Bits.MAX, Bits.MAX));
+            warn(f("--max-rel-error %s: %d of %d layers of %s exceed it even at %d bits; they get %d bits",
+                    threshold, n.intValue(), table.size(), table.model(), Bits.MAX, Bits.MAX));
         }
         return p;
     }

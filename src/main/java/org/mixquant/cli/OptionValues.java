@@ -1,7 +1,10 @@
 package org.mixquant.cli;
 
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
 import org.mixquant.data.FortuneCorpus;
+import org.mixquant.model.cnn.CnnArch;
 import org.mixquant.quant.Bits;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -79,6 +82,20 @@ final class OptionValues {
                 throw new Invalid("must be at most 60,000 (the Fashion-MNIST training images), got " + s);
             }
             return v;
+        }
+    }
+
+    /** A bundled Fashion-MNIST CNN's name, or blank (for "none"). */
+    static final class CnnName implements ITypeConverter<String> {
+        @Override
+        public String convert(String s) {
+            String name = s.strip();
+            List<String> known = Arrays.stream(CnnArch.values()).map(CnnArch::modelName).toList();
+            if (!name.isEmpty() && !known.contains(name)) {
+                throw new Invalid("must be Fashion-MNIST CNNs (" + String.join(", ", known) + ") or empty, got '"
+                        + s + "'");
+            }
+            return name;
         }
     }
 

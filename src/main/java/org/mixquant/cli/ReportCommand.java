@@ -58,6 +58,7 @@ final class ReportCommand extends BaseCommand {
     List<Integer> uniform;
 
     @Option(names = "--cnn", split = ",", defaultValue = "resnet20-fashion,mobilenetv2-fashion",
+            converter = OptionValues.CnnName.class,
             description = "Fashion-MNIST CNNs to add (empty: none; default: ${DEFAULT-VALUE}).")
     List<String> cnns;
 
