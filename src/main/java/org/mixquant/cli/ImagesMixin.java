@@ -16,11 +16,14 @@ public final class ImagesMixin {
             description = "CNNs only: the first N test images, 0 = all 10,000 (default: ${DEFAULT-VALUE}).")
     int images;
 
-    /** The test images to score on; warns on {@code cmd}'s stderr when {@code --images} asks for more than exist. */
+    /**
+     * The test images to score on; warns once on {@code cmd}'s stderr when {@code --images} asks for more than
+     * exist (report scores several CNNs on them).
+     */
     FashionMnist testImages(BaseCommand cmd) throws IOException {
         FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
         if (images > test.size()) {
-            cmd.warn(BaseCommand.f("--images %d is more than the %,d Fashion-MNIST test images; using all %,d",
+            cmd.warnOnce(BaseCommand.f("--images %d is more than the %,d Fashion-MNIST test images; using all %,d",
                     images, test.size(), test.size()));
         }
         return images > 0 ? test.head(images) : test;
