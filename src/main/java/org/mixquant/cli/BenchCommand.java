@@ -38,10 +38,12 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--model", defaultValue = "minilm", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--repeats", defaultValue = "15", converter = OptionValues.Steps.class, description = "Timed repeats (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", defaultValue = "15", converter = OptionValues.Steps.class,
+            description = "Timed repeats (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "5", converter = OptionValues.WarmupSteps.class, description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5", converter = OptionValues.WarmupSteps.class,
+            description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--python", defaultValue = "/usr/bin/python3",

@@ -60,7 +60,8 @@ final class CompareCommand extends BaseCommand {
     @Option(names = "--no-avg-bits", description = "No budget-rule MixQuant plans.")
     boolean noAvgBits;
 
-    @Option(names = "--qem", split = ",", paramLabel = "X", converter = OptionValues.Qem.class, description = "MixQuant plans with the paper's qem rule.")
+    @Option(names = "--qem", split = ",", paramLabel = "X", converter = OptionValues.Qem.class,
+            description = "MixQuant plans with the paper's qem rule.")
     List<Double> qems = new ArrayList<>();
 
     @Option(names = "--max-rel-error", split = ",", paramLabel = "T", converter = OptionValues.RelError.class,
@@ -77,7 +78,8 @@ final class CompareCommand extends BaseCommand {
                     + " models (default 256); at most 60,000.")
     Integer calibration;
 
-    @Option(names = "--batch", defaultValue = "32", converter = OptionValues.Positive.class, description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "32", converter = OptionValues.Positive.class,
+            description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--lambda", defaultValue = "0.01", converter = OptionValues.NonNegativeNumber.class,

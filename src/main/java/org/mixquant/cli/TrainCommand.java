@@ -26,8 +26,8 @@ final class TrainCommand extends BaseCommand {
     @Option(names = "--arch", required = true, paramLabel = "ARCH", description = "resnet20 or mobilenetv2")
     String arch;
 
-    @Option(names = "--epochs", paramLabel = "N", converter = OptionValues.Positive.class, description = "Epochs (default: as the kept weights, "
-            + TrainConfig.DEFAULT_EPOCHS + ").")
+    @Option(names = "--epochs", paramLabel = "N", converter = OptionValues.Positive.class,
+            description = "Epochs (default: as the kept weights, " + TrainConfig.DEFAULT_EPOCHS + ").")
     Integer epochs;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed for initialisation, shuffling and augmentation"

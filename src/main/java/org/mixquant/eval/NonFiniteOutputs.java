@@ -37,7 +37,7 @@ final class NonFiniteOutputs {
         }
     }
 
-    /** Throws when the quantized model {@code what} gave {@code bad > 0} non-finite outputs (the FP32 model did not). */
+    /** Throws when the quantized model {@code what} gave {@code bad > 0} non-finite outputs (FP32 did not). */
     static void requireQuantized(String what, int bad, int total, String unit) {
         if (bad > 0) {
             throw new IllegalStateException(String.format(java.util.Locale.ROOT, "the quantized model (%s) gives NaN"
