@@ -5,8 +5,8 @@ import picocli.CommandLine.Option;
 /** {@code --threads} and {@code --quiet}. */
 public final class RunMixin {
     @Option(names = "--threads", paramLabel = "N", converter = OptionValues.Positive.class,
-            description = "Worker threads, at most the number of cores (default: the number of cores for the error"
-                    + " sweep and evaluation, 1 for AdaRound/BRECQ reconstruction: several libtorch threads on shared"
+            description = "Worker threads, at most the number of cores (default: the cores; 1 for learned"
+                    + " rounding on text models and for bench --adaround, where several libtorch threads on shared"
                     + " cores wait for each other).")
     Integer threads;
 
