@@ -12,7 +12,6 @@ import org.mixquant.model.OnnxModel;
 import org.mixquant.model.TextEmbedder;
 import org.mixquant.model.TinyBert;
 import org.mixquant.search.Progress;
-import org.mixquant.tensor.WeightTensor;
 
 /** Non-finite model outputs never become metrics (issue 13, "non-finite metrics"). */
 class EmbeddingEvaluatorTest {
