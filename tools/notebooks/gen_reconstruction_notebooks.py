@@ -74,7 +74,7 @@ is top-1 on the first 2,000 Fashion-MNIST test images; the calibration images co
 """),
     code("""
 ReconstructionOptions cnnOptions = ReconstructionOptions.builder().optIterations(200).optCalibrationSamples(512)
-        .optThreads(2).build();
+        .build(); // one libtorch thread (the default): steady on cores shared with other work
 System.out.println("reconstruction: " + cnnOptions.describe("layer (adaround) or block (brecq)", false));
 AccuracyEvaluator evaluator = AccuracyEvaluator.testSet(2000, Progress.NONE);
 
@@ -404,7 +404,7 @@ same average bits (first/last also int8), on both CNNs. 200 steps per block, 512
 """),
     code("""
 ReconstructionOptions brecqOptions = ReconstructionOptions.builder().optIterations(200).optCalibrationSamples(512)
-        .optThreads(2).build();
+        .build(); // one libtorch thread (the default): steady on cores shared with other work
 System.out.println("BRECQ: " + brecqOptions.describe("block", false));
 Map<String, List<ComparisonRow>> brecqRows = new LinkedHashMap<>();
 double brecqSeconds = 0;

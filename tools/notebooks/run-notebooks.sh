@@ -2,6 +2,7 @@
 # Executes Jupyter notebooks headless with the 'mixquant-java' kernel and fails if any of them errs.
 #
 #   tools/notebooks/run-notebooks.sh [--inplace] [--timeout SECONDS] [--out DIR] [NOTEBOOK.ipynb ...]
+#   tools/notebooks/run-notebooks.sh --show-timeout     (prints the per-cell timeout it would use now, and why)
 #
 # Without arguments, runs every notebooks/*.ipynb in name order. Each notebook is executed by Debian's
 # '/usr/bin/jupyter nbconvert --execute' in its own directory (so '%jars ../target/mixquant.jar' finds the toolkit
@@ -17,7 +18,10 @@
 # The kernelspec is installed first (environment/install.d/20-jupyter-kernel.sh) when it is missing, and a kernel
 # that does not start within 30 s is started again, twice at most (see the start-up race in that script).
 #
-# Environment: MIXQUANT_NB_TIMEOUT (per-cell timeout in seconds, default 600; --timeout wins).
+# Per-cell timeout: --timeout, else MIXQUANT_NB_TIMEOUT, else measured before each notebook from how much CPU one
+# thread gets right now: a 0.3 s pure-Python loop's wall time over its CPU time is the slowdown (1 on an idle core,
+# about 2 when other builds keep the cores busy), and the timeout is max(600, 900 x slowdown) seconds, at most 3600.
+# Environment: MIXQUANT_NB_TIMEOUT (a fixed per-cell timeout in seconds; --timeout wins).
 # Exit status: 0 if every notebook passed, 1 if any failed, 2 on a usage or setup error.
 set -uo pipefail
 
@@ -27,12 +31,14 @@ PYTHON=/usr/bin/python3           # Debian's Python, the one that has nbformat (
 KERNEL=mixquant-java
 
 inplace=0
-timeout="${MIXQUANT_NB_TIMEOUT:-600}"
+show_timeout=0
+timeout="${MIXQUANT_NB_TIMEOUT:-}"
 out_dir="$root/target/notebooks"
 notebooks=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --inplace) inplace=1 ;;
+    --show-timeout) show_timeout=1 ;;
     --timeout) timeout="${2:?--timeout needs seconds}"; shift ;;
     --timeout=*) timeout="${1#*=}" ;;
     --out) out_dir="${2:?--out needs a directory}"; shift ;;
@@ -43,12 +49,34 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[[ "$timeout" =~ ^[0-9]+$ ]] || { echo "--timeout must be a whole number of seconds" >&2; exit 2; }
+[ -z "$timeout" ] || [[ "$timeout" =~ ^[0-9]+$ ]] \
+  || { echo "--timeout / MIXQUANT_NB_TIMEOUT must be a whole number of seconds, got '$timeout'" >&2; exit 2; }
 if [ ${#notebooks[@]} -eq 0 ]; then
   shopt -s nullglob
   notebooks=("$root"/notebooks/*.ipynb)
   shopt -u nullglob
   [ ${#notebooks[@]} -gt 0 ] || { echo "no notebooks in $root/notebooks" >&2; exit 2; }
+fi
+
+# The per-cell timeout for the next notebook: the fixed one, or scaled by the slowdown measured now (see the top).
+cell_timeout() {
+  if [ -n "$timeout" ]; then echo "$timeout fixed"; return; fi
+  "$PYTHON" - <<'PY'
+import time
+wall0, cpu0 = time.perf_counter(), time.process_time()
+s = 0
+for i in range(3_000_000):
+    s += i
+wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+slowdown = max(1.0, wall / max(cpu, 1e-3))
+print(min(3600, max(600, round(900 * slowdown))), f"slowdown {slowdown:.2f}")
+PY
+}
+
+if [ $show_timeout -eq 1 ]; then
+  read -r cell_secs cell_why < <(cell_timeout)
+  echo "$cell_secs ($cell_why)"
+  exit 0
 fi
 
 # --- setup checks ---------------------------------------------------------------------------------------------------
@@ -116,6 +144,8 @@ for nb in "${notebooks[@]}"; do
   out="$out_dir/$name.ipynb"
   log="$out_dir/$name.log"
   rm -f "$out" "$log".attempt*
+  read -r cell_secs cell_why < <(cell_timeout)
+  echo "     $name: per-cell timeout ${cell_secs} s (${cell_why})"
   start=$(date +%s%N)
   attempt=1
   while :; do
@@ -123,7 +153,7 @@ for nb in "${notebooks[@]}"; do
     # record_timing=False: no per-cell timestamps in the outputs (they would change on every refresh).
     "$JUPYTER" nbconvert --to notebook --execute --allow-errors \
         --ExecutePreprocessor.kernel_name="$KERNEL" \
-        --ExecutePreprocessor.timeout="$timeout" \
+        --ExecutePreprocessor.timeout="$cell_secs" \
         --ExecutePreprocessor.startup_timeout=30 \
         --ExecutePreprocessor.record_timing=False \
         --output-dir "$out_dir" --output "$name.ipynb" "$nb" >"$log" 2>&1

@@ -5,12 +5,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.mixquant.io.OutputFiles;
 import org.mixquant.model.Models;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.notebook.ConsoleProgress;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Bits;
+import org.mixquant.search.ErrorTable;
+import org.mixquant.search.MixQuant;
 import org.mixquant.search.Progress;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,6 +32,8 @@ abstract class BaseCommand implements Callable<Integer> {
 
     @Mixin
     RunMixin run;
+
+    private final Set<String> warned = new HashSet<>();
 
     PrintWriter out() {
         return spec.commandLine().getOut();
@@ -75,6 +83,18 @@ abstract class BaseCommand implements Callable<Integer> {
         }
     }
 
+    /** {@link #warn} the first time this command sees {@code msg}. */
+    void warnOnce(String msg) {
+        if (warned.add(msg)) {
+            warn(msg);
+        }
+    }
+
+    /** Worker threads: {@code --threads} capped at the cores, or all cores (see {@link RunMixin#threads}). */
+    int threads() {
+        return run.threads(this);
+    }
+
     Progress progress() {
         if (run.quiet) {
             return Progress.NONE;
@@ -92,6 +112,20 @@ abstract class BaseCommand implements Callable<Integer> {
         }
         err().flush();
         return m;
+    }
+
+    /**
+     * {@link MixQuant#maxRelativeError}, warning on stderr when some layers miss the threshold even at 8 bits (they
+     * get 8 bits, so a tiny threshold silently means uniform int8 otherwise).
+     */
+    BitPlan relErrorPlan(ErrorTable table, double threshold) {
+        BitPlan p = MixQuant.maxRelativeError(table, threshold);
+        Object over = p.params().get("layersAboveThresholdAt8Bits");
+        if (over instanceof Number n && n.intValue() > 0) {
+            warn(f("--max-rel-error %s: %d of %d layers of %s exceed it even at %d bits; they get %d bits",
+                    threshold, n.intValue(), table.size(), table.model(), Bits.MAX, Bits.MAX));
+        }
+        return p;
     }
 
     void printJson(Object tree) throws IOException {

@@ -39,10 +39,12 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--model", defaultValue = "minilm", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--repeats", defaultValue = "15", description = "Timed repeats (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", defaultValue = "15", converter = OptionValues.Steps.class,
+            description = "Timed repeats (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5", converter = OptionValues.WarmupSteps.class,
+            description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--python", defaultValue = "/usr/bin/python3",
@@ -60,11 +62,11 @@ final class BenchCommand extends BaseCommand {
             description = "--adaround: the layer (default: ${DEFAULT-VALUE}).")
     String layer;
 
-    @Option(names = "--iterations", defaultValue = "500",
+    @Option(names = "--iterations", defaultValue = "500", converter = OptionValues.Steps.class,
             description = "--adaround: timed steps per run and side (default: ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--rounds", defaultValue = "3",
+    @Option(names = "--rounds", defaultValue = "3", converter = OptionValues.Steps.class,
             description = "--adaround: alternating Java/PyTorch rounds; medians are reported (default:"
                     + " ${DEFAULT-VALUE}).")
     int rounds;
@@ -74,13 +76,10 @@ final class BenchCommand extends BaseCommand {
 
     @Override
     public Integer call() throws Exception {
-        if (repeats < 1 || warmup < 0) {
-            throw new IllegalArgumentException("--repeats must be ≥ 1 and --warmup ≥ 0");
-        }
         if (adaround) {
             return adaroundBench();
         }
-        int threads = run.threads();
+        int threads = threads();
         QuantizableModel m = loadModel(model);
         long n = m.quantizableParams();
         info(f("timing the Java sweep: %d warm-up + %d timed runs, %d threads", warmup, repeats, threads));
@@ -182,10 +181,7 @@ final class BenchCommand extends BaseCommand {
 
     /** Learned-rounding speed, Java vs PyTorch, {@code rounds} times in one run; medians and their ratio. */
     private int adaroundBench() throws Exception {
-        if (iterations < 1 || rounds < 1) {
-            throw new IllegalArgumentException("--iterations and --rounds must be ≥ 1");
-        }
-        int threads = run.threads != null ? run.threads() : 1;
+        int threads = run.threadsGiven() ? threads() : 1;
         double[] java = new double[rounds];
         double[] torch = new double[rounds];
         double[] ratio = new double[rounds];

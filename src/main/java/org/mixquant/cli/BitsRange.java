@@ -3,18 +3,27 @@ package org.mixquant.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.mixquant.quant.Bits;
+import picocli.CommandLine.ITypeConverter;
 
 /** Parses {@code --bits} values: {@code 4}, {@code 2-8} or {@code 3,4,8}; each width must be in 2..8. */
 final class BitsRange {
     private BitsRange() {
     }
 
-    /** Parses {@code s}; a bad value is a usage error of {@code cl} (exit code 2). */
-    static int[] parse(picocli.CommandLine cl, String s) {
-        try {
-            return parse(s);
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(cl, e.getMessage());
+    /**
+     * The picocli check: a bad value fails while the command line is parsed (exit code 2, the message names the
+     * option and the value); a good one is kept as written, for {@link #parse(String)}.
+     */
+    static final class Check implements ITypeConverter<String> {
+        @Override
+        public String convert(String s) {
+            try {
+                parse(s);
+                return s;
+            } catch (IllegalArgumentException e) {
+                throw new OptionValues.Invalid("must be widths between " + Bits.MIN + " and " + Bits.MAX
+                        + " as 4, 2-8 or 3,4,8, got '" + s + "'");
+            }
         }
     }
 

@@ -29,16 +29,12 @@ final class CnnEvaluation {
      * Evaluates {@code model} under {@code plan} with {@code quantizer} and prints the result with {@code cmd}'s
      * writers.
      *
-     * @param images test images to use: 0 for all 10,000, else the first {@code images}
+     * @param test the test images to score on
      * @return the exit code
      */
     static int run(BaseCommand cmd, CnnModel model, BitPlan plan, Quantizer quantizer, OutputFormat format,
-            int images) throws IOException {
-        FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
-        if (images > 0) {
-            test = test.head(images);
-        }
-        AccuracyEvaluator ev = AccuracyEvaluator.create(test, AccuracyEvaluator.DEFAULT_BATCH, cmd.run.threads(),
+            FashionMnist test) throws IOException {
+        AccuracyEvaluator ev = AccuracyEvaluator.create(test, AccuracyEvaluator.DEFAULT_BATCH, cmd.threads(),
                 cmd.progress());
         AccuracyComparison cmp = new AccuracyComparison(model, ev);
         AccuracyEvaluation fp32 = cmp.fp32();
@@ -52,7 +48,7 @@ final class CnnEvaluation {
         cmd.out().print(format == OutputFormat.csv ? t.csv() : t.render());
         if (format == OutputFormat.table) {
             cmd.out().println(BaseCommand.f("accuracy: top-1 on %s Fashion-MNIST test images (%s), BN folded;"
-                    + " biases stay FP32", test.size() == 10_000 ? "all 10,000" : "the first " + test.size(),
+                    + " biases stay FP32", ImagesMixin.describe(test),
                     FashionMnist.DEFAULT_DIR));
             cmd.out().println(SizeReport.whatIsCounted());
         }

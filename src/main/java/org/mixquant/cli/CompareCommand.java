@@ -47,10 +47,11 @@ final class CompareCommand extends BaseCommand {
     List<String> methods;
 
     @Option(names = "--bits", split = ",", defaultValue = "4,3,2", paramLabel = "B",
+            converter = OptionValues.BitWidth.class,
             description = "Uniform bit-widths (default: ${DEFAULT-VALUE}).")
     List<Integer> bits;
 
-    @Option(names = "--avg-bits", split = ",", paramLabel = "B",
+    @Option(names = "--avg-bits", split = ",", paramLabel = "B", converter = OptionValues.AvgBits.class,
             description = "MixQuant plans at these average bits (budget rule). Default: the --bits values above 2"
                     + " (at 2 bits the budget can only be uniform), so every uniform plan has a MixQuant plan of equal"
                     + " size next to it.")
@@ -59,27 +60,30 @@ final class CompareCommand extends BaseCommand {
     @Option(names = "--no-avg-bits", description = "No budget-rule MixQuant plans.")
     boolean noAvgBits;
 
-    @Option(names = "--qem", split = ",", paramLabel = "X", description = "MixQuant plans with the paper's qem rule.")
+    @Option(names = "--qem", split = ",", paramLabel = "X", converter = OptionValues.Qem.class,
+            description = "MixQuant plans with the paper's qem rule.")
     List<Double> qems = new ArrayList<>();
 
-    @Option(names = "--max-rel-error", split = ",", paramLabel = "T",
+    @Option(names = "--max-rel-error", split = ",", paramLabel = "T", converter = OptionValues.RelError.class,
             description = "MixQuant plans with the relative-error rule.")
     List<Double> relErrors = new ArrayList<>();
 
-    @Option(names = "--iterations", defaultValue = "500",
-            description = "Learned-rounding steps per layer/block (papers: 20000; default: ${DEFAULT-VALUE}, for"
-                    + " speed).")
+    @Option(names = "--iterations", defaultValue = "500", converter = OptionValues.Steps.class,
+            description = "Learned-rounding steps per layer/block, at most 1,000,000 (papers: 20000; default:"
+                    + " ${DEFAULT-VALUE}, for speed).")
     int iterations;
 
-    @Option(names = "--calibration", paramLabel = "N",
+    @Option(names = "--calibration", paramLabel = "N", converter = OptionValues.Calibration.class,
             description = "Calibration samples: images for CNNs (default 1024, as the papers), sentences for text"
-                    + " models (default 256).")
+                    + " models (default 256); at most 60,000.")
     Integer calibration;
 
-    @Option(names = "--batch", defaultValue = "32", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "32", converter = OptionValues.Positive.class,
+            description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lambda", defaultValue = "0.01", description = "Rounding regulariser weight (default:"
+    @Option(names = "--lambda", defaultValue = "0.01", converter = OptionValues.NonNegativeNumber.class,
+            description = "Rounding regulariser weight (default:"
             + " ${DEFAULT-VALUE}).")
     double lambda;
 
@@ -90,13 +94,12 @@ final class CompareCommand extends BaseCommand {
     @Option(names = "--fisher", description = "BRECQ: weight the block loss by the Fisher diagonal.")
     boolean fisher;
 
-    @Option(names = "--first-last-bits", defaultValue = "8",
+    @Option(names = "--first-last-bits", defaultValue = "8", converter = OptionValues.BitWidthOrZero.class,
             description = "BRECQ: bits of the first and last layers, 0 = follow the plan (default: ${DEFAULT-VALUE}).")
     int firstLastBits;
 
-    @Option(names = "--images", defaultValue = "0",
-            description = "CNNs: test images, 0 = all 10,000 (default: ${DEFAULT-VALUE}).")
-    int images;
+    @Mixin
+    ImagesMixin images;
 
     @Option(names = "--csv", paramLabel = "FILE", description = "Also write the rows as CSV.")
     Path csv;
@@ -131,7 +134,7 @@ final class CompareCommand extends BaseCommand {
         List<String> names = methods == null || methods.isEmpty()
                 ? (isCnn ? Methods.NAMES : List.of("asym", "adaround")) : methods;
         int samples = calibration != null ? calibration : isCnn ? FashionMnist.DEFAULT_CALIBRATION : 256;
-        int threads = run.threads != null ? run.threads() : isCnn ? run.threads() : 1;
+        int threads = run.threadsGiven() ? threads() : isCnn ? threads() : 1;
         ReconstructionOptions options = ReconstructionOptions.builder().optIterations(iterations)
                 .optCalibrationSamples(samples).optBatchSize(batch).optLambda(lambda).optSeed(seed)
                 .optThreads(threads).build();
@@ -141,7 +144,7 @@ final class CompareCommand extends BaseCommand {
             quantizers.add(Methods.create(n, m, options, extras));
         }
 
-        ErrorTable table = ErrorTable.compute(m, quant.scheme(), quant.granularity(), run.threads(), progress());
+        ErrorTable table = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         List<Double> budgets = noAvgBits ? List.of() : avgBits != null ? avgBits
                 : bits.stream().filter(b -> b > Bits.MIN).map(Integer::doubleValue).toList();
         Map<String, Double> searchSecs = new LinkedHashMap<>();
@@ -159,7 +162,7 @@ final class CompareCommand extends BaseCommand {
                 ReportCommand.timed(plans, searchSecs, table, () -> MixQuant.qem(table, x));
             }
             for (double t : relErrors) {
-                ReportCommand.timed(plans, searchSecs, table, () -> MixQuant.maxRelativeError(table, t));
+                ReportCommand.timed(plans, searchSecs, table, () -> relErrorPlan(table, t));
             }
             plansOf.put(q, plans);
             planCount = plans.size();
@@ -171,23 +174,19 @@ final class CompareCommand extends BaseCommand {
         List<ComparisonRow> rows = new ArrayList<>();
         String evaluatedOn;
         if (m instanceof CnnModel cnn) {
-            FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
-            if (images > 0) {
-                test = test.head(images);
-            }
-            evaluatedOn = f("top-1 on %s Fashion-MNIST test images", test.size() == 10_000 ? "all 10,000"
-                    : "the first " + test.size());
-            AccuracyEvaluator ev = AccuracyEvaluator.create(test, AccuracyEvaluator.DEFAULT_BATCH, run.threads(),
-                    progress());
+            corpus.warnIgnoredFor(this, model);
+            AccuracyEvaluator ev = images.evaluator(this);
+            evaluatedOn = f("top-1 on %s Fashion-MNIST test images", ImagesMixin.describe(ev.images()));
             rows.addAll(evaluateAll(MethodComparison.of(cnn, ev), plansOf, searchSecs));
         } else {
             OnnxModel onnx = (OnnxModel) m;
+            images.warnIgnoredFor(this, model);
             List<String> texts = corpus.texts();
             evaluatedOn = f("mean cosine to FP32 embeddings over the first %d fortunes (max %d tokens); calibration"
                     + " sentences are fortunes %d.. (disjoint)", texts.size(), corpus.maxTokens,
                     org.mixquant.methods.OnnxTextCalibration.FORTUNE_OFFSET);
             try (TextEmbedder embedder = corpus.embedder()) {
-                EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, run.threads(), progress(),
+                EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, threads(), progress(),
                     corpus.cacheDir(), this::warn);
                 rows.addAll(evaluateAll(MethodComparison.of(onnx, ev), plansOf, searchSecs));
             }
@@ -227,40 +226,11 @@ final class CompareCommand extends BaseCommand {
         return ExitCodes.OK;
     }
 
+    /** The checks that span more than one option value (each value's own range is checked when parsed). */
     private void validate() {
         checkOutputFile(csv, "--csv");
         checkOutputFile(json, "--json");
         checkOutputFile(plot, "--plot");
-        for (int b : bits) {
-            if (b < Bits.MIN || b > Bits.MAX) {
-                throw new ParameterException(spec.commandLine(), "--bits must be between " + Bits.MIN + " and "
-                        + Bits.MAX + ", got " + b);
-            }
-        }
-        if (avgBits != null) {
-            for (double b : avgBits) {
-                if (!(b >= Bits.MIN && b <= Bits.MAX)) {
-                    throw new ParameterException(spec.commandLine(), "--avg-bits must be between " + Bits.MIN
-                            + " and " + Bits.MAX + ", got " + b);
-                }
-            }
-        }
-        if (iterations < 1) {
-            throw new ParameterException(spec.commandLine(), "--iterations must be ≥ 1, got " + iterations);
-        }
-        if (calibration != null && calibration < 1) {
-            throw new ParameterException(spec.commandLine(), "--calibration must be ≥ 1, got " + calibration);
-        }
-        if (batch < 1) {
-            throw new ParameterException(spec.commandLine(), "--batch must be ≥ 1, got " + batch);
-        }
-        if (images < 0) {
-            throw new ParameterException(spec.commandLine(), "--images must be ≥ 0 (0 = all), got " + images);
-        }
-        if (firstLastBits != 0 && (firstLastBits < Bits.MIN || firstLastBits > Bits.MAX)) {
-            throw new ParameterException(spec.commandLine(), "--first-last-bits must be 0 or between " + Bits.MIN
-                    + " and " + Bits.MAX + ", got " + firstLastBits);
-        }
         if (methods != null) {
             for (String n : methods) {
                 if (!Methods.NAMES.contains(n.strip().toLowerCase(Locale.ROOT))) {

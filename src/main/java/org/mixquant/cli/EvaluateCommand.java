@@ -15,7 +15,6 @@ import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.TextEmbedder;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.quant.BitPlan;
-import org.mixquant.quant.Bits;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,7 +35,8 @@ final class EvaluateCommand extends BaseCommand {
         @Option(names = "--plan", paramLabel = "FILE", description = "A bit plan JSON file (from 'search -o').")
         Path plan;
 
-        @Option(names = "--bits", paramLabel = "B", description = "Uniform bits 2..8 for every layer.")
+        @Option(names = "--bits", paramLabel = "B", converter = OptionValues.BitWidth.class,
+                description = "Uniform bits 2..8 for every layer.")
         Integer bits;
     }
 
@@ -46,19 +46,14 @@ final class EvaluateCommand extends BaseCommand {
     @Mixin
     CorpusMixin corpus;
 
-    @Option(names = "--images", defaultValue = "0",
-            description = "CNNs only: test images to use, 0 = all 10,000 (default: ${DEFAULT-VALUE}).")
-    int images;
+    @Mixin
+    ImagesMixin images;
 
     @Mixin
     FormatMixin format;
 
     @Override
     public Integer call() throws Exception {
-        if (which.bits != null && (which.bits < Bits.MIN || which.bits > Bits.MAX)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bits must be between "
-                    + Bits.MIN + " and " + Bits.MAX + ", got " + which.bits);
-        }
         BitPlan fromFile = null;
         if (which.plan != null) {
             try {
@@ -68,24 +63,22 @@ final class EvaluateCommand extends BaseCommand {
             }
             quant.checkAgreesWith(fromFile, which.plan, spec.commandLine());
         }
-        if (images < 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--images must be ≥ 0 (0 = all),"
-                    + " got " + images);
-        }
         QuantizableModel m = loadModel(model);
         BitPlan plan = fromFile != null ? fromFile.validateFor(m.source(), m.layerNames())
                 : BitPlan.uniform(m.source(), m.layerNames(), which.bits, quant.scheme(), quant.granularity());
         if (m instanceof CnnModel cnn) {
-            return CnnEvaluation.run(this, cnn, plan, new NearestRounding(), format.format, images);
+            corpus.warnIgnoredFor(this, model);
+            return CnnEvaluation.run(this, cnn, plan, new NearestRounding(), format.format, images.testImages(this));
         }
         if (!(m instanceof OnnxModel onnx)) {
             throw new IllegalArgumentException("evaluate supports ONNX embedding models and the Fashion-MNIST CNNs");
         }
+        images.warnIgnoredFor(this, model);
         List<String> texts = corpus.texts();
         Evaluation fp32;
         Evaluation row;
         try (TextEmbedder embedder = corpus.embedder()) {
-            EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, run.threads(), progress(),
+            EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, threads(), progress(),
                     corpus.cacheDir(), this::warn);
             EmbeddingComparison cmp = new EmbeddingComparison(onnx, ev);
             fp32 = cmp.fp32();

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import org.mixquant.model.NativeSessions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code mixquant}: MixQuant bit-width search and quantization from the command line. Exit codes are in
@@ -31,7 +32,7 @@ public final class MixQuantCli implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("mixquant: " + ex.getMessage());
+            c.getErr().println("mixquant: " + usageMessage(ex));
             c.getErr().println("(see 'mixquant " + (c.getCommandName().equals("mixquant") ? "" : c.getCommandName()
                     + " ") + "--help')");
             c.getErr().flush();
@@ -65,6 +66,17 @@ public final class MixQuantCli implements Runnable {
                 // not a signal on this platform, or reserved by the JVM (-Xrs): keep the default
             }
         }
+    }
+
+    /**
+     * The usage error's message: for a value {@link OptionValues} rejected, the option's name and the check's message
+     * ({@code --avg-bits must be between 2 and 8, got 1.9}); otherwise picocli's.
+     */
+    static String usageMessage(CommandLine.ParameterException ex) {
+        if (ex.getCause() instanceof OptionValues.Invalid bad && ex.getArgSpec() instanceof OptionSpec o) {
+            return o.longestName() + " " + bad.getMessage();
+        }
+        return ex.getMessage();
     }
 
     /** A one-line message for an exception: its message, or its type when it has none. */

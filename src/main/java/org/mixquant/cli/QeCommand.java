@@ -25,7 +25,7 @@ final class QeCommand extends BaseCommand {
     @Mixin
     FormatMixin format;
 
-    @Option(names = "--bits", defaultValue = "2-8",
+    @Option(names = "--bits", defaultValue = "2-8", converter = BitsRange.Check.class,
             description = "Bit-widths to show: one (4), a range (2-8) or a list (3,4,8). Default: ${DEFAULT-VALUE}.")
     String bits;
 
@@ -36,9 +36,9 @@ final class QeCommand extends BaseCommand {
 
     @Override
     public Integer call() throws Exception {
-        int[] bs = BitsRange.parse(spec.commandLine(), bits);
+        int[] bs = BitsRange.parse(bits);
         QuantizableModel m = loadModel(model);
-        ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), run.threads(), progress());
+        ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         info(f("error sweep over %d layers and bits 2..8: %.3f s", t.size(), t.seconds()));
         if (format.format == OutputFormat.json) {
             ObjectNode root = JSON.createObjectNode();

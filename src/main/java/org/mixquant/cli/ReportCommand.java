@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.mixquant.eval.AccuracyComparison;
 import org.mixquant.eval.AccuracyEvaluation;
-import org.mixquant.eval.AccuracyEvaluator;
 import org.mixquant.eval.EmbeddingComparison;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.Evaluation;
@@ -43,33 +42,33 @@ final class ReportCommand extends BaseCommand {
                     + " files of the same names; nothing else in it is touched.")
     Path output;
 
-    @Option(names = "--qem", split = ",", defaultValue = "20,300,1000",
+    @Option(names = "--qem", split = ",", defaultValue = "20,300,1000", converter = OptionValues.Qem.class,
             description = "qem values of the paper rule (default: ${DEFAULT-VALUE}).")
     List<Double> qems;
 
-    @Option(names = "--max-rel-error", split = ",", defaultValue = "0.02",
+    @Option(names = "--max-rel-error", split = ",", defaultValue = "0.02", converter = OptionValues.RelError.class,
             description = "Relative-error thresholds (default: ${DEFAULT-VALUE}).")
     List<Double> relErrors;
 
-    @Option(names = "--avg-bits", split = ",", defaultValue = "4,3.5,3",
+    @Option(names = "--avg-bits", split = ",", defaultValue = "4,3.5,3", converter = OptionValues.AvgBits.class,
             description = "Size budgets in average bits per weight (default: ${DEFAULT-VALUE}).")
     List<Double> budgets;
 
-    @Option(names = "--uniform", split = ",", defaultValue = "8,6,5,4,3,2",
+    @Option(names = "--uniform", split = ",", defaultValue = "8,6,5,4,3,2", converter = OptionValues.BitWidth.class,
             description = "Uniform bit-widths to compare with (default: ${DEFAULT-VALUE}).")
     List<Integer> uniform;
 
     @Option(names = "--cnn", split = ",", defaultValue = "resnet20-fashion,mobilenetv2-fashion",
+            converter = OptionValues.CnnName.class,
             description = "Fashion-MNIST CNNs to add (empty: none; default: ${DEFAULT-VALUE}).")
     List<String> cnns;
 
-    @Option(names = "--cnn-uniform", split = ",", defaultValue = "8,4,3,2",
+    @Option(names = "--cnn-uniform", split = ",", defaultValue = "8,4,3,2", converter = OptionValues.BitWidth.class,
             description = "Uniform bit-widths for the CNNs (default: ${DEFAULT-VALUE}).")
     List<Integer> cnnUniform;
 
-    @Option(names = "--images", defaultValue = "0",
-            description = "CNN test images, 0 = all 10,000 (default: ${DEFAULT-VALUE}).")
-    int images;
+    @Mixin
+    ImagesMixin images;
 
     @Mixin
     QuantMixin quant;
@@ -91,12 +90,9 @@ final class ReportCommand extends BaseCommand {
                 checkOutputFolder(output.resolve(name.strip()), "-o");
             }
         }
-        for (int b : uniform) {
-            Bits.check(b);
-        }
         List<String> texts = corpus.texts();
         OnnxModel model = (OnnxModel) loadModel(Models.MINILM);
-        ErrorTable table = ErrorTable.compute(model, quant.scheme(), quant.granularity(), run.threads(), progress());
+        ErrorTable table = ErrorTable.compute(model, quant.scheme(), quant.granularity(), threads(), progress());
         info(f("error sweep: %d layers × bits 2..8 in %.3f s", table.size(), table.seconds()));
 
         List<BitPlan> mixed = new ArrayList<>();
@@ -105,7 +101,7 @@ final class ReportCommand extends BaseCommand {
             timed(mixed, searchSecs, table, () -> MixQuant.qem(table, q));
         }
         for (double t : relErrors) {
-            timed(mixed, searchSecs, table, () -> MixQuant.maxRelativeError(table, t));
+            timed(mixed, searchSecs, table, () -> relErrorPlan(table, t));
         }
         for (double b : budgets) {
             timed(mixed, searchSecs, table, () -> MixQuant.budget(table, b));
@@ -118,7 +114,7 @@ final class ReportCommand extends BaseCommand {
 
         List<Evaluation> rows = new ArrayList<>();
         try (TextEmbedder embedder = corpus.embedder()) {
-            EmbeddingEvaluator ev = EmbeddingEvaluator.create(model, embedder, texts, run.threads(), progress(),
+            EmbeddingEvaluator ev = EmbeddingEvaluator.create(model, embedder, texts, threads(), progress(),
                     corpus.cacheDir(), this::warn);
             EmbeddingComparison cmp = new EmbeddingComparison(model, ev);
             rows.add(cmp.fp32());
@@ -283,27 +279,24 @@ final class ReportCommand extends BaseCommand {
     }
 
     private CnnSection cnnSection(String name) throws Exception {
-        for (int b : cnnUniform) {
-            Bits.check(b);
-        }
         QuantizableModel loaded = loadModel(name);
         if (!(loaded instanceof CnnModel model)) {
             throw new IllegalArgumentException("--cnn expects a Fashion-MNIST CNN (resnet20-fashion,"
                     + " mobilenetv2-fashion), got '" + name + "'");
         }
-        ErrorTable table = ErrorTable.compute(model, quant.scheme(), quant.granularity(), run.threads(), progress());
+        ErrorTable table = ErrorTable.compute(model, quant.scheme(), quant.granularity(), threads(), progress());
         List<BitPlan> mixed = new ArrayList<>();
         Map<String, Double> secs = new LinkedHashMap<>();
         for (double q : qems) {
             timed(mixed, secs, table, () -> MixQuant.qem(table, q));
         }
         for (double t : relErrors) {
-            timed(mixed, secs, table, () -> MixQuant.maxRelativeError(table, t));
+            timed(mixed, secs, table, () -> relErrorPlan(table, t));
         }
         for (double b : budgets) {
             timed(mixed, secs, table, () -> MixQuant.budget(table, b));
         }
-        AccuracyComparison cmp = new AccuracyComparison(model, AccuracyEvaluator.testSet(images, progress()));
+        AccuracyComparison cmp = new AccuracyComparison(model, images.evaluator(this));
         NearestRounding nearest = new NearestRounding();
         List<AccuracyEvaluation> rows = new ArrayList<>();
         rows.add(cmp.fp32());

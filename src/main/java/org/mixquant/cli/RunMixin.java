@@ -4,17 +4,33 @@ import picocli.CommandLine.Option;
 
 /** {@code --threads} and {@code --quiet}. */
 public final class RunMixin {
-    @Option(names = "--threads", description = "Worker threads (default: number of cores).")
+    @Option(names = "--threads", paramLabel = "N", converter = OptionValues.Positive.class,
+            description = "Worker threads, at most the number of cores (default: the cores; 1 for learned"
+                    + " rounding on text models and for bench --adaround, where several libtorch threads on shared"
+                    + " cores wait for each other).")
     Integer threads;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress output on stderr.")
+    @Option(names = {"-q", "--quiet"}, description = "No progress output on stderr (warnings still show).")
     boolean quiet;
 
-    int threads() {
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (t < 1) {
-            throw new IllegalArgumentException("--threads must be ≥ 1, got " + t);
+    /** Whether {@code --threads} was given. */
+    boolean threadsGiven() {
+        return threads != null;
+    }
+
+    /**
+     * The thread count: {@code --threads} capped at the cores (more threads than cores only make the cores switch
+     * between them; {@code cmd} warns once when it caps), or all cores when not given.
+     */
+    int threads(BaseCommand cmd) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (threads == null) {
+            return cores;
         }
-        return t;
+        if (threads > cores) {
+            cmd.warnOnce("--threads " + threads + " is more than the " + cores + " cores; using " + cores);
+            return cores;
+        }
+        return threads;
     }
 }

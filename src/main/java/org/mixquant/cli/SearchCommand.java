@@ -28,15 +28,15 @@ final class SearchCommand extends BaseCommand {
     Rule rule;
 
     static final class Rule {
-        @Option(names = "--qem", paramLabel = "X",
+        @Option(names = "--qem", paramLabel = "X", converter = OptionValues.Qem.class,
                 description = "Paper rule: smallest b with QE(b) <= X * QE(8) (X >= 1).")
         Double qem;
 
-        @Option(names = "--max-rel-error", paramLabel = "T",
+        @Option(names = "--max-rel-error", paramLabel = "T", converter = OptionValues.RelError.class,
                 description = "Smallest b with sum (w-w^)^2 / sum w^2 <= T (0 < T <= 1).")
         Double maxRelError;
 
-        @Option(names = "--avg-bits", paramLabel = "B",
+        @Option(names = "--avg-bits", paramLabel = "B", converter = OptionValues.AvgBits.class,
                 description = "Size budget: average B bits per weight (2..8), minimising summed squared error.")
         Double avgBits;
     }
@@ -54,13 +54,13 @@ final class SearchCommand extends BaseCommand {
     public Integer call() throws Exception {
         checkOutputFile(output, "-o");
         QuantizableModel m = loadModel(model);
-        ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), run.threads(), progress());
+        ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         long t0 = System.nanoTime();
         BitPlan plan;
         if (rule.qem != null) {
             plan = MixQuant.qem(t, rule.qem);
         } else if (rule.maxRelError != null) {
-            plan = MixQuant.maxRelativeError(t, rule.maxRelError);
+            plan = relErrorPlan(t, rule.maxRelError);
         } else {
             plan = MixQuant.budget(t, rule.avgBits);
         }

@@ -26,8 +26,8 @@ final class TrainCommand extends BaseCommand {
     @Option(names = "--arch", required = true, paramLabel = "ARCH", description = "resnet20 or mobilenetv2")
     String arch;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: as the kept weights, "
-            + TrainConfig.DEFAULT_EPOCHS + ").")
+    @Option(names = "--epochs", paramLabel = "N", converter = OptionValues.Positive.class,
+            description = "Epochs (default: as the kept weights, " + TrainConfig.DEFAULT_EPOCHS + ").")
     Integer epochs;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed for initialisation, shuffling and augmentation"
@@ -43,10 +43,12 @@ final class TrainCommand extends BaseCommand {
     Path data;
 
     @Option(names = "--train-limit", paramLabel = "N", hidden = true, defaultValue = "0",
+            converter = OptionValues.NonNegative.class,
             description = "Train on the first N shuffled images only (quick checks).")
     int trainLimit;
 
     @Option(names = "--test-limit", paramLabel = "N", hidden = true, defaultValue = "0",
+            converter = OptionValues.NonNegative.class,
             description = "Measure accuracy on the first N test images only (quick checks).")
     int testLimit;
 
@@ -59,12 +61,8 @@ final class TrainCommand extends BaseCommand {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         checkOutputFolder(out, "--out");
-        TrainConfig cfg = TrainConfig.defaults(a).withThreads(run.threads()).withTrainLimit(trainLimit);
+        TrainConfig cfg = TrainConfig.defaults(a).withThreads(threads()).withTrainLimit(trainLimit);
         if (epochs != null) {
-            if (epochs < 1) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--epochs must be ≥ 1, got "
-                        + epochs);
-            }
             cfg = cfg.withEpochs(epochs);
         }
         if (seed != null) {

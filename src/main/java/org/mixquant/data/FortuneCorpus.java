@@ -40,11 +40,8 @@ public final class FortuneCorpus {
         if (n < 1) {
             throw new IllegalArgumentException("corpus size must be ≥ 1, got " + n);
         }
-        if (!Files.isRegularFile(dir.resolve(FILES.get(0)))) {
-            throw new IOException("fortune corpus not found in " + dir + ": install the Debian packages fortunes-min"
-                    + " and fortunes (environment/install.sh does)");
-        }
-        List<String> out = new ArrayList<>(n);
+        requireFiles(dir);
+        List<String> out = new ArrayList<>(Math.min(n, 1024)); // n may be far more than the files hold
         for (String f : FILES) {
             Path p = dir.resolve(f);
             if (!Files.isRegularFile(p)) {
@@ -59,6 +56,35 @@ public final class FortuneCorpus {
         }
         throw new IllegalArgumentException("the fortune files in " + dir + " hold only " + out.size()
                 + " entries, fewer than the " + n + " requested");
+    }
+
+    /** {@link #count(Path)} of {@link #DEFAULT_DIR}. */
+    public static int count() throws IOException {
+        return count(DEFAULT_DIR);
+    }
+
+    /**
+     * How many entries the fortune files in {@code dir} hold: the largest corpus {@link #load(Path, int)} can give.
+     *
+     * @throws IOException if no fortune file is there (the message says which package to install)
+     */
+    public static int count(Path dir) throws IOException {
+        requireFiles(dir);
+        int n = 0;
+        for (String f : FILES) {
+            Path p = dir.resolve(f);
+            if (Files.isRegularFile(p)) {
+                n += parse(Files.readString(p, StandardCharsets.UTF_8)).size();
+            }
+        }
+        return n;
+    }
+
+    private static void requireFiles(Path dir) throws IOException {
+        if (!Files.isRegularFile(dir.resolve(FILES.get(0)))) {
+            throw new IOException("fortune corpus not found in " + dir + ": install the Debian packages fortunes-min"
+                    + " and fortunes (environment/install.sh does)");
+        }
     }
 
     /** Splits fortune-file text into entries with collapsed whitespace. */

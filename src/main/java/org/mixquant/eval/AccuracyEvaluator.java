@@ -67,6 +67,8 @@ public final class AccuracyEvaluator {
      * Top-1 of {@code model} (BN-folded, with whatever weights it carries).
      *
      * @throws IllegalArgumentException if {@code model} is not a {@link CnnModel}
+     * @throws IllegalStateException    if some logits are NaN or infinite (the message counts the images and says
+     *                                  whether the FP32 or a quantized model gave them)
      */
     public Accuracy evaluate(QuantizableModel model) {
         if (!(model instanceof CnnModel cnn)) {
@@ -74,28 +76,38 @@ public final class AccuracyEvaluator {
                     + " mobilenetv2-fashion), got " + model.source());
         }
         try (CnnRunner r = cnn.open()) {
-            return run(r, "accuracy (" + cnn.source() + ")");
+            return run(r, "accuracy (" + cnn.source() + ")", !cnn.isModified(), cnn.source());
         }
     }
 
     /** Top-1 of the BatchNorm (unfolded) form of {@code model}, for checking the folding. */
     public Accuracy evaluateUnfolded(CnnModel model) {
         try (CnnRunner r = model.openUnfolded()) {
-            return run(r, "accuracy (" + model.source() + ", unfolded)");
+            return run(r, "accuracy (" + model.source() + ", unfolded)", !model.isModified(), model.source());
         }
     }
 
-    private Accuracy run(CnnRunner r, String task) {
+    /** @param fp32 whether {@code r} runs the unmodified FP32 weights (for the message on non-finite logits) */
+    private Accuracy run(CnnRunner r, String task, boolean fp32, String source) {
         Djl.threads(threads);
         long t0 = System.nanoTime();
         int correct = 0;
+        int nonFinite = 0;
         int n = images.size();
         for (FashionMnist.Batch b : images.batches(r.manager(), batchSize)) {
             try (b) {
-                NDArray pred = r.logits(b.images()).argMax(1).toType(DataType.INT32, false);
+                NDArray logits = r.logits(b.images());
+                nonFinite += (int) logits.isNaN().logicalOr(logits.isInfinite()).toType(DataType.INT32, false)
+                        .sum(new int[] {1}).gt(0).toType(DataType.INT64, false).sum().getLong();
+                NDArray pred = logits.argMax(1).toType(DataType.INT32, false);
                 correct += (int) pred.eq(b.labels()).toType(DataType.INT64, false).sum().getLong();
                 progress.update(task, b.to(), n);
             }
+        }
+        if (fp32) {
+            NonFiniteOutputs.requireFp32(source, nonFinite, n, "images");
+        } else {
+            NonFiniteOutputs.requireQuantized(source, nonFinite, n, "images");
         }
         return new Accuracy(correct, n, (System.nanoTime() - t0) / 1e9, images.name());
     }

@@ -108,31 +108,43 @@ public final class EmbeddingEvaluator {
         }
     }
 
-    /** FP32 embeddings of the corpus (computed once, then from memory or the disk cache). */
+    /**
+     * FP32 embeddings of the corpus (computed once, then from memory or the disk cache).
+     *
+     * @throws IllegalStateException if some are not finite (a NaN or infinity in a weight that is never quantized:
+     *                               the message counts the texts); such embeddings are never cached
+     */
     public synchronized float[][] referenceEmbeddings() throws OrtException, IOException {
         if (referenceEmbeddings != null) {
             return referenceEmbeddings;
         }
         Path file = cacheDir == null ? null : cacheDir.resolve("embeddings").resolve(cacheKey() + ".bin");
+        float[][] e = null;
         if (file != null && Files.isRegularFile(file)) {
             try {
-                referenceEmbeddings = readMatrix(file, texts.size());
-                return referenceEmbeddings;
-            } catch (IOException | RuntimeException e) {
+                e = readMatrix(file, texts.size());
+            } catch (IOException | RuntimeException ex) {
                 // a corrupt or stale cache entry: computed again below and replaced
             }
         }
-        referenceEmbeddings = embed(reference, "FP32 embeddings");
-        if (file == null) {
-            warnings.accept("no cache folder for FP32 embeddings (MIXQUANT_CACHE_DIR is unset and there is no home"
-                    + " folder); going on without the cache");
-            return referenceEmbeddings;
+        boolean cached = e != null;
+        if (!cached) {
+            e = embed(reference, "FP32 embeddings");
         }
-        try {
-            writeMatrix(file, referenceEmbeddings);
-        } catch (IOException e) {
-            warnings.accept("FP32 embeddings not cached in '" + cacheDir + "' (" + e.getMessage()
-                    + "); going on without the cache");
+        NonFiniteOutputs.requireFp32(reference.source(), NonFiniteOutputs.rows(e), texts.size(), "texts");
+        referenceEmbeddings = e;
+        if (!cached) {
+            if (file == null) {
+                warnings.accept("no cache folder for FP32 embeddings (MIXQUANT_CACHE_DIR is unset and there is no"
+                        + " home folder); going on without the cache");
+            } else {
+                try {
+                    writeMatrix(file, e);
+                } catch (IOException ex) {
+                    warnings.accept("FP32 embeddings not cached in '" + cacheDir + "' (" + ex.getMessage()
+                            + "); going on without the cache");
+                }
+            }
         }
         return referenceEmbeddings;
     }
@@ -150,10 +162,17 @@ public final class EmbeddingEvaluator {
         }
     }
 
-    /** Fidelity of {@code quantized} against the FP32 embeddings. */
+    /**
+     * Fidelity of {@code quantized} against the FP32 embeddings.
+     *
+     * @throws IllegalStateException if the FP32 or the quantized embeddings are not all finite (the message says
+     *                               which and for how many texts), so no NaN metric is ever made
+     */
     public Fidelity fidelity(QuantizableModel quantized, String task) throws OrtException, IOException {
         float[][] ref = referenceEmbeddings();
-        return Fidelity.compare(ref, embed(quantized, task));
+        float[][] other = embed(quantized, task);
+        NonFiniteOutputs.requireQuantized(task, NonFiniteOutputs.rows(other), texts.size(), "texts");
+        return Fidelity.compare(ref, other);
     }
 
     private String cacheKey() {

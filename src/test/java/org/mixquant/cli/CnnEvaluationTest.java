@@ -35,7 +35,8 @@ class CnnEvaluationTest {
             CnnModel m = (CnnModel) loadModel(model);
             BitPlan plan = BitPlan.uniform(m.source(), m.layerNames(), bits, Scheme.ASYMMETRIC,
                     Granularity.PER_CHANNEL);
-            return CnnEvaluation.run(this, m, plan, new NearestRounding(), format.format, 500);
+            return CnnEvaluation.run(this, m, plan, new NearestRounding(), format.format,
+                    org.mixquant.data.FashionMnist.load(org.mixquant.data.FashionMnist.Split.TEST).head(500));
         }
     }
 

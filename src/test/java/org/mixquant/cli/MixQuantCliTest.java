@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mixquant.model.TinyBert;
 import org.mixquant.model.TinyOnnx;
 import org.mixquant.quant.BitPlan;
 
@@ -106,6 +107,7 @@ class MixQuantCliTest {
             {"qe", t, "--bits", "1"},
             {"qe", t, "--scheme", "log"},
             {"evaluate", t, "--bits", "9"},
+            {"search", t, "--qem", "0.5"},
             {"layers", t, "--format", "xml"},
         }) {
             Run r = run(args);
@@ -138,7 +140,6 @@ class MixQuantCliTest {
             {new String[] {"evaluate", tiny().toString(), "--plan", otherPlan.toString(), "-q"}, "missing/MatMul"},
             {new String[] {"evaluate", tiny().toString(), "--plan", dir.resolve("nope.json").toString(), "-q"},
                 "nope.json"},
-            {new String[] {"search", tiny().toString(), "--qem", "0.5", "-q"}, "qem must be"},
             {new String[] {"evaluate", tiny().toString(), "--bits", "4", "--corpus-size", "16", "-q"}, "input_ids"},
         };
         for (Object[] c : cases) {
@@ -151,6 +152,18 @@ class MixQuantCliTest {
             assertEquals("", r.out());
         }
         assertFalse(Files.exists(out), "a failed search leaves no plan file");
+    }
+
+    @Test
+    void nanInANonQuantizedWeightFailsInsteadOfPrintingNaN() throws Exception {
+        // issue 13: a NaN in a word-embedding row used to print "meanCosine": "NaN", "top10Overlap": 1.0 with exit 0
+        Path model = Files.write(dir.resolve("nan-embedding.onnx"), TinyBert.bytes(7, TinyBert.MINILM_VOCAB,
+                java.util.Map.of("E", e -> e[TinyBert.MINILM_THE * TinyBert.H] = Float.NaN)));
+        CliHarness.Run r = CliHarness.run("evaluate", model.toString(), "--bits", "4", "--corpus-size", "64",
+                "--format", "json", "-q");
+        r.assertOneLineError(ExitCodes.FAILURE, "the FP32 model's outputs contain NaN or infinite values for ",
+                " of 64 texts", "non-quantized weights");
+        assertEquals("", r.out(), "no result is printed");
     }
 
     @Test

@@ -31,6 +31,19 @@ class FortuneCorpusTest {
     }
 
     @Test
+    void countsWhatTheFilesHoldAndNeverAllocatesForTheRequest() throws IOException {
+        Files.writeString(dir.resolve("fortunes"), "a\n%\nb\n");
+        Files.writeString(dir.resolve("science"), "c\n%\nd\n%\ne\n");
+        assertEquals(5, FortuneCorpus.count(dir));
+        assertEquals(5, FortuneCorpus.load(dir, FortuneCorpus.count(dir)).size());
+        // a request far beyond the files used to size a list for it: OutOfMemoryError instead of this message
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FortuneCorpus.load(dir, Integer.MAX_VALUE));
+        assertTrue(e.getMessage().contains("only 5 entries"), e.getMessage());
+        assertThrows(IOException.class, () -> FortuneCorpus.count(dir.resolve("none")));
+    }
+
+    @Test
     void missingPackageSaysWhatToInstall() {
         IOException e = assertThrows(IOException.class, () -> FortuneCorpus.load(dir.resolve("none"), 5));
         assertTrue(e.getMessage().contains("fortunes-min"), e.getMessage());

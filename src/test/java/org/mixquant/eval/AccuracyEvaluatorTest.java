@@ -52,6 +52,25 @@ class AccuracyEvaluatorTest {
     }
 
     @Test
+    void overflowingLogitsAreReportedInsteadOfScored() throws IOException {
+        // loading rejects a NaN weight, but finite weights can still overflow: the largest float in the first bias
+        // (never quantized) makes later sums infinite and then NaN, and argmax would still have given a "top-1"
+        CnnModel m = CnnModels.load(CnnArch.RESNET20.modelName());
+        Map<String, WeightTensor> w = new LinkedHashMap<>(m.unfolded().tensors());
+        String bias = w.keySet().stream().filter(k -> k.endsWith("bias")).findFirst().orElseThrow();
+        float[] v = w.get(bias).toArray();
+        java.util.Arrays.fill(v, Float.MAX_VALUE);
+        w.put(bias, w.get(bias).withData(v));
+        CnnModel broken = CnnModel.of("resnet20-overflow", CnnArch.RESNET20, org.mixquant.model.cnn.CnnWeights.of(w));
+        AccuracyEvaluator sub = AccuracyEvaluator.create(FashionMnist.load(FashionMnist.Split.TEST).head(64), 32, 1,
+                Progress.NONE);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> sub.evaluate(broken));
+        assertEquals("the FP32 model's outputs contain NaN or infinite values for 64 of 64 images (resnet20-overflow):"
+                + " check the model's non-quantized weights (embeddings, biases, normalisation)", e.getMessage(),
+                "bias " + bias);
+    }
+
+    @Test
     void uniformEightBitsKeepsAccuracyAndTwoBitsLosesIt() throws IOException {
         CnnModel m = CnnModels.load(CnnArch.RESNET20.modelName());
         AccuracyEvaluator sub = AccuracyEvaluator.create(FashionMnist.load(FashionMnist.Split.TEST).head(2000),

@@ -5,7 +5,10 @@ import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A tiny BERT-shaped ONNX model for tests of token capture and AdaRound (built with the ONNX protobuf classes, no
@@ -25,20 +28,41 @@ public final class TinyBert {
     public static final int H = 8;
     /** Intermediate width. */
     public static final int I = 12;
+    /** The MiniLM (bert-base-uncased) vocabulary size: a model with it runs with the MiniLM tokenizer. */
+    public static final int MINILM_VOCAB = 30522;
+    /** The MiniLM tokenizer's id of the word "the". */
+    public static final int MINILM_THE = 1996;
 
     private TinyBert() {
     }
 
     /** The model with deterministic pseudo-random weights from {@code seed}. */
     public static byte[] bytes(long seed) {
+        return bytes(seed, V, Map.of());
+    }
+
+    /**
+     * The model with a vocabulary of {@code vocab} tokens (30522 runs with the MiniLM tokenizer), and the initializers
+     * named in {@code edits} changed in place by their function (e.g. a NaN in one embedding row).
+     */
+    public static byte[] bytes(long seed, int vocab, Map<String, Consumer<float[]>> edits) {
+        Map<String, float[]> w = new LinkedHashMap<>();
+        w.put("E", TinyOnnx.values(vocab * H, seed));
+        w.put("Wq", scaled(TinyOnnx.values(H * H, seed + 1), 0.5f));
+        w.put("bq", TinyOnnx.values(H, seed + 2));
+        w.put("Wi", scaled(TinyOnnx.values(H * I, seed + 3), 0.5f));
+        w.put("bi", TinyOnnx.values(I, seed + 4));
+        w.put("Wo", scaled(TinyOnnx.values(I * H, seed + 5), 0.5f));
+        w.put("bo", TinyOnnx.values(H, seed + 6));
+        edits.forEach((name, edit) -> edit.accept(w.get(name)));
         List<OnnxMl.TensorProto> inits = new ArrayList<>();
-        inits.add(init("E", TinyOnnx.values(V * H, seed), V, H));
-        inits.add(init("Wq", scaled(TinyOnnx.values(H * H, seed + 1), 0.5f), H, H));
-        inits.add(init("bq", TinyOnnx.values(H, seed + 2), H));
-        inits.add(init("Wi", scaled(TinyOnnx.values(H * I, seed + 3), 0.5f), H, I));
-        inits.add(init("bi", TinyOnnx.values(I, seed + 4), I));
-        inits.add(init("Wo", scaled(TinyOnnx.values(I * H, seed + 5), 0.5f), I, H));
-        inits.add(init("bo", TinyOnnx.values(H, seed + 6), H));
+        inits.add(init("E", w.get("E"), vocab, H));
+        inits.add(init("Wq", w.get("Wq"), H, H));
+        inits.add(init("bq", w.get("bq"), H));
+        inits.add(init("Wi", w.get("Wi"), H, I));
+        inits.add(init("bi", w.get("bi"), I));
+        inits.add(init("Wo", w.get("Wo"), I, H));
+        inits.add(init("bo", w.get("bo"), H));
         inits.add(init("sqrt2", new float[] {1.4142135f}));
         inits.add(init("one", new float[] {1f}));
         inits.add(init("half", new float[] {0.5f}));

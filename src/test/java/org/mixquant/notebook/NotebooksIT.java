@@ -30,8 +30,12 @@ import org.junit.jupiter.api.TestFactory;
  * are not touched.
  */
 class NotebooksIT {
-    /** Whole-notebook limit, on top of the script's per-cell timeout. */
-    private static final long NOTEBOOK_TIMEOUT_MINUTES = 30;
+    /**
+     * Whole-notebook limit, a guard against hangs the script's per-cell timeout misses. The per-cell timeout grows
+     * with the load the script measures (up to 3600 s, see {@code tools/notebooks/run-notebooks.sh}), so this limit
+     * is set well above it.
+     */
+    private static final long NOTEBOOK_TIMEOUT_MINUTES = 120;
 
     private static Path projectDir() {
         String basedir = System.getProperty("basedir");
