@@ -16,6 +16,7 @@ import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.MethodComparison;
 import org.mixquant.eval.SizeReport;
 import org.mixquant.methods.Methods;
+import org.mixquant.methods.OnnxTextCalibration;
 import org.mixquant.methods.Quantizer;
 import org.mixquant.methods.ReconstructionOptions;
 import org.mixquant.model.OnnxModel;
@@ -130,6 +131,13 @@ final class CompareCommand extends BaseCommand {
         }
         List<String> names = methods == null || methods.isEmpty()
                 ? (isCnn ? Methods.NAMES : List.of("asym", "adaround")) : methods;
+        if (!isCnn && names.stream().anyMatch(n -> n.strip().equalsIgnoreCase("adaround"))) {
+            try {
+                OnnxTextCalibration.requireDisjoint(corpus.corpusSize);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--corpus-size: " + e.getMessage());
+            }
+        }
         int samples = calibration != null ? calibration : isCnn ? FashionMnist.DEFAULT_CALIBRATION : 256;
         int threads = run.threads != null ? run.threads() : isCnn ? run.threads() : 1;
         ReconstructionOptions options = ReconstructionOptions.builder().optIterations(iterations)

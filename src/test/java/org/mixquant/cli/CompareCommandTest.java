@@ -94,4 +94,12 @@ class CompareCommandTest {
         String[] r = CnnEvaluationTest.run("compare", "--help");
         assertTrue(r[1].contains("--first-last-bits") && r[1].contains("papers:"), r[1]);
     }
+
+    /** Learned rounding on MiniLM calibrates on fortunes 512..; a larger evaluation corpus would overlap it. */
+    @Test
+    void textEvaluationCorpusOverlappingCalibrationIsAUsageError() {
+        CliHarness.Run r = CliHarness.run("compare", "minilm", "--methods", "adaround", "--corpus-size", "600",
+                "--bits", "4", "-q");
+        r.assertOneLineError(ExitCodes.USAGE, "--corpus-size", "600", "at most 512");
+    }
 }
