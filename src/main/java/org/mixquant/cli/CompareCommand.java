@@ -301,9 +301,10 @@ final class CompareCommand extends BaseCommand {
     static TextTable table(List<ComparisonRow> rows) {
         TextTable t = new TextTable(HEADER);
         for (ComparisonRow r : rows) {
-            t.add(List.of(r.methodFamily(), r.plan(), r.rule(), f("%.3f", r.averageBits()), f("%.3f", r.sizeMB()),
-                    r.metric(), f("%.4f", r.quality()), f("%+.4f", r.delta()), f("%.3f", r.searchSeconds()),
-                    f("%.1f", r.quantizeSeconds()), f("%.1f", r.evalSeconds()), r.bitsHistogram()));
+            t.add(List.of(r.methodFamily(), r.plan(), r.rule(), Rows.fmt("%.3f", r.averageBits()),
+                    Rows.fmt("%.3f", r.sizeMB()), r.metric(), Rows.fmt("%.4f", r.quality()),
+                    Rows.fmt("%+.4f", r.delta()), Rows.fmt("%.3f", r.searchSeconds()),
+                    Rows.fmt("%.1f", r.quantizeSeconds()), Rows.fmt("%.1f", r.evalSeconds()), r.bitsHistogram()));
         }
         return t;
     }
