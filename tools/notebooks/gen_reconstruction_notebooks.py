@@ -207,39 +207,24 @@ ErrorTable resnetTable = ErrorTable.compute(resnet, Scheme.ASYMMETRIC, Granulari
 ErrorTable mobilenetTable = ErrorTable.compute(mobilenet, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, 2, Progress.NONE);
 
 void verdict(String claim, boolean agrees, String evidence) {
-    System.out.println((agrees ? "AGREES       " : "DISAGREES    ") + claim + "\\n             " + evidence);
+    System.out.println(Verdict.of(agrees).line(claim, evidence));
 }
 
 // For accuracy differences: a paired difference smaller than NOISE points (5 of 2,000 images) decides nothing.
 double NOISE = 0.25;
-void verdict(String claim, double meanDelta, int wins, int comparisons, String evidence) {
-    String v = comparisons == 0 || Math.abs(meanDelta) < NOISE ? "INCONCLUSIVE "
-            : meanDelta > 0 && wins * 2 > comparisons ? "AGREES       "
-            : meanDelta < 0 && wins * 2 < comparisons ? "DISAGREES    " : "INCONCLUSIVE ";
-    System.out.println(v + claim + "\\n             " + String.format("mean difference %+.2f points, MixQuant ahead in %d of %d; ", meanDelta, wins, comparisons) + evidence);
-}
-
-/** Exact equal-bits comparisons (same method, average bits within 0.01, plans not identical): MixQuant − uniform. */
-List<Double> equalBitsDeltas(List<ComparisonRow> rows) {
-    List<Double> d = new ArrayList<>();
-    for (ComparisonRow m : rows) {
-        if (!m.isMixQuant()) continue;
-        for (ComparisonRow u : rows) {
-            if (u.rule().equals("uniform") && u.method().equals(m.method())
-                    && Math.abs(u.averageBits() - m.averageBits()) < MethodComparison.EQUAL_BITS
-                    && !u.bitsHistogram().equals(m.bitsHistogram())) {
-                d.add(m.quality() - u.quality());
-            }
-        }
-    }
-    return d;
+void verdict(String claim, List<Double> deltas, String evidence) {
+    double mean = deltas.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    int wins = (int) deltas.stream().filter(d -> d > 0).count();
+    System.out.println(Verdict.ofPairedDeltas(mean, wins, deltas.size(), NOISE).line(claim,
+            String.format("mean difference %+.2f points, MixQuant ahead in %d of %d; ", mean, wins, deltas.size()) + evidence));
 }
 """),
     md("""
 ## Claim 1 — the round trip causes round-off error that grows as bits shrink
 
-The squared error of quantize → dequantize for every layer of ResNet-20 at int2..int8 (relative to the layer's
-squared norm). If the claim holds, every curve falls monotonically from 2 to 8 bits, by roughly 4× per bit.
+The mean squared error of quantize → dequantize (QE) for every layer of ResNet-20 at int2..int8, on a log scale.
+If the claim holds, every curve falls monotonically from 2 to 8 bits, by roughly 4× per bit (the verdict below
+checks both CNNs).
 """),
     code("Charts.toImage(Charts.errorCurves(resnetTable))"),
     code("""
@@ -300,25 +285,6 @@ sens.getStyler().setXAxisLabelRotation(60);
 Charts.toImage(sens)
 """),
     code("""
-double spearman(double[] a, double[] b) {
-    double[] ra = ranks(a), rb = ranks(b);
-    double ma = Arrays.stream(ra).average().orElse(0), mb = Arrays.stream(rb).average().orElse(0);
-    double num = 0, da = 0, db = 0;
-    for (int i = 0; i < a.length; i++) {
-        num += (ra[i] - ma) * (rb[i] - mb);
-        da += (ra[i] - ma) * (ra[i] - ma);
-        db += (rb[i] - mb) * (rb[i] - mb);
-    }
-    return num / Math.sqrt(da * db);
-}
-double[] ranks(double[] v) {
-    Integer[] idx = new Integer[v.length];
-    for (int i = 0; i < v.length; i++) idx[i] = i;
-    Arrays.sort(idx, Comparator.comparingDouble(i -> v[i]));
-    double[] r = new double[v.length];
-    for (int i = 0; i < v.length; i++) r[idx[i]] = i;
-    return r;
-}
 XYChart scatter = new XYChartBuilder().width(800).height(420)
         .title("ResNet-20: per-layer round-off error vs accuracy drop").xAxisTitle("relative round-off error (log)")
         .yAxisTitle("top-1 drop (points), only this layer quantized").build();
@@ -326,13 +292,13 @@ scatter.getStyler().setXAxisLogarithmic(true);
 scatter.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
 scatter.addSeries("int2", rel[0], drop[0]);
 scatter.addSeries("int3", rel[1], drop[1]);
-double rho2 = spearman(mse[0], drop[0]);
-double rho3 = spearman(mse[1], drop[1]);
-System.out.println(String.format("Spearman rank correlation with the one-layer accuracy drop (int2 / int3):%n"
+double rho2 = Stats.spearman(mse[0], drop[0]);
+double rho3 = Stats.spearman(mse[1], drop[1]);
+System.out.println(String.format("Spearman rank correlation (ties: average ranks) with the one-layer accuracy drop (int2 / int3):%n"
         + "  QE = mean squared error (the paper's measure)   %5.2f / %5.2f%n"
         + "  summed squared error (the budget rule's cost)   %5.2f / %5.2f%n"
         + "  relative error  sum (w-q)^2 / sum w^2          %5.2f / %5.2f",
-        rho2, rho3, spearman(sse[0], drop[0]), spearman(sse[1], drop[1]), spearman(rel[0], drop[0]), spearman(rel[1], drop[1])));
+        rho2, rho3, Stats.spearman(sse[0], drop[0]), Stats.spearman(sse[1], drop[1]), Stats.spearman(rel[0], drop[0]), Stats.spearman(rel[1], drop[1])));
 double maxDrop = Arrays.stream(drop[0]).max().orElse(0), minDrop = Arrays.stream(drop[0]).min().orElse(0);
 double maxRel = Arrays.stream(rel[0]).max().orElse(0), minRel = Arrays.stream(rel[0]).min().orElse(0);
 verdict("layers differ in sensitivity", maxDrop - minDrop > 5 && maxRel / minRel > 2,
@@ -387,11 +353,9 @@ Tables.html(Tables.comparison("asymmetric rounding: uniform vs MixQuant (2,000 t
 List<Double> deltas = new ArrayList<>();
 for (var e : asymRows.entrySet()) {
     for (String line : MethodComparison.equalBits(e.getValue())) System.out.println(e.getKey() + ": " + line);
-    deltas.addAll(equalBitsDeltas(e.getValue()));
+    deltas.addAll(MethodComparison.equalBitsDeltas(e.getValue()));
 }
-verdict("MixQuant + asymmetric beats asymmetric at equal average bits",
-        deltas.stream().mapToDouble(Double::doubleValue).average().orElse(0),
-        (int) deltas.stream().filter(d -> d > 0).count(), deltas.size(),
+verdict("MixQuant + asymmetric beats asymmetric at equal average bits", deltas,
         "counting only exact equal-bits pairs with different plans; interpolated lines are indicative only (accuracy is far from linear in bits near 2)");
 Charts.toImage(Charts.methodComparison("mobilenetv2-fashion (asym)", asymRows.get("mobilenetv2-fashion")))
 """),
@@ -428,11 +392,9 @@ Tables.html(Tables.comparison("BRECQ: uniform vs MixQuant (2,000 test images)",
 List<Double> bDeltas = new ArrayList<>();
 for (var e : brecqRows.entrySet()) {
     for (String line : MethodComparison.equalBits(e.getValue())) System.out.println(e.getKey() + ": " + line);
-    bDeltas.addAll(equalBitsDeltas(e.getValue()));
+    bDeltas.addAll(MethodComparison.equalBitsDeltas(e.getValue()));
 }
-verdict("MixQuant + BRECQ beats BRECQ at equal average bits",
-        bDeltas.stream().mapToDouble(Double::doubleValue).average().orElse(0),
-        (int) bDeltas.stream().filter(d -> d > 0).count(), bDeltas.size(),
+verdict("MixQuant + BRECQ beats BRECQ at equal average bits", bDeltas,
         String.format("BRECQ with %d steps per block", brecqOptions.iterations()));
 Charts.toImage(Charts.methodComparison("resnet20-fashion (brecq)", brecqRows.get("resnet20-fashion")))
 """),

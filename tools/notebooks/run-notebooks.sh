@@ -7,8 +7,9 @@
 # Without arguments, runs every notebooks/*.ipynb in name order. Each notebook is executed by Debian's
 # '/usr/bin/jupyter nbconvert --execute' in its own directory (so '%jars ../target/mixquant.jar' finds the toolkit
 # that 'mvn package' built) into DIR (default target/notebooks/), leaving the committed notebooks untouched.
-# With --inplace, a notebook that ran cleanly is then copied over its source: that is how the committed outputs
-# are refreshed (a notebook that failed is never written back).
+# With --inplace, a notebook that ran cleanly is then copied over its source, its outputs cleaned of terminal colour
+# codes and machine paths (clean_outputs.py): that is how the committed outputs are refreshed (a notebook that
+# failed is never written back).
 #
 # A notebook fails when nbconvert fails (kernel did not start or died, a cell ran past the per-cell timeout), when a
 # cell has an output of type "error" (the kernel reports compile errors, exceptions and bad magics that way), or when
@@ -186,6 +187,8 @@ $(grep -v -E '^\[[0-9-]+ [0-9:]+\] \[INFO|^  "[a-z_]+": |^\}? ?$|^0\.00s - ' "$l
     echo "ok   $name (${secs}s) -> $out"
     if [ $inplace -eq 1 ]; then
       cp "$out" "$nb"
+      # no terminal colour codes or machine paths in committed outputs
+      "$PYTHON" "$root/tools/notebooks/clean_outputs.py" "$nb"
       echo "     outputs written back to $nb"
     fi
   else

@@ -16,6 +16,7 @@ import org.mixquant.eval.MethodComparison;
 import org.mixquant.eval.SizeReport;
 import org.mixquant.io.OutputFiles;
 import org.mixquant.methods.Methods;
+import org.mixquant.methods.OnnxTextCalibration;
 import org.mixquant.methods.Quantizer;
 import org.mixquant.methods.ReconstructionOptions;
 import org.mixquant.model.OnnxModel;
@@ -133,6 +134,13 @@ final class CompareCommand extends BaseCommand {
         }
         List<String> names = methods == null || methods.isEmpty()
                 ? (isCnn ? Methods.NAMES : List.of("asym", "adaround")) : methods;
+        if (!isCnn && names.stream().anyMatch(n -> n.strip().equalsIgnoreCase("adaround"))) {
+            try {
+                OnnxTextCalibration.requireDisjoint(corpus.corpusSize);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--corpus-size: " + e.getMessage());
+            }
+        }
         int samples = calibration != null ? calibration : isCnn ? FashionMnist.DEFAULT_CALIBRATION : 256;
         int threads = run.threadsGiven() ? threads() : isCnn ? threads() : 1;
         ReconstructionOptions options = ReconstructionOptions.builder().optIterations(iterations)
@@ -264,9 +272,10 @@ final class CompareCommand extends BaseCommand {
     static TextTable table(List<ComparisonRow> rows) {
         TextTable t = new TextTable(HEADER);
         for (ComparisonRow r : rows) {
-            t.add(List.of(r.methodFamily(), r.plan(), r.rule(), f("%.3f", r.averageBits()), f("%.3f", r.sizeMB()),
-                    r.metric(), f("%.4f", r.quality()), f("%+.4f", r.delta()), f("%.3f", r.searchSeconds()),
-                    f("%.1f", r.quantizeSeconds()), f("%.1f", r.evalSeconds()), r.bitsHistogram()));
+            t.add(List.of(r.methodFamily(), r.plan(), r.rule(), Rows.fmt("%.3f", r.averageBits()),
+                    Rows.fmt("%.3f", r.sizeMB()), r.metric(), Rows.fmt("%.4f", r.quality()),
+                    Rows.fmt("%+.4f", r.delta()), Rows.fmt("%.3f", r.searchSeconds()),
+                    Rows.fmt("%.1f", r.quantizeSeconds()), Rows.fmt("%.1f", r.evalSeconds()), r.bitsHistogram()));
         }
         return t;
     }

@@ -2,9 +2,9 @@ package org.mixquant.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
-import java.util.Locale;
 import org.mixquant.eval.Evaluation;
 import org.mixquant.eval.SizeReport;
+import org.mixquant.notebook.Tables;
 import org.mixquant.quant.BitPlan;
 
 /** Turns evaluation rows into a {@link TextTable}, and the JSON header shared by every evaluate document. */
@@ -12,8 +12,8 @@ final class Rows {
     private Rows() {
     }
 
-    static final List<String> HEADER = List.of("plan", "rule", "method", "avg_bits", "size_MB", "mean_cos",
-            "min_cos", "top10_overlap", "search_s", "quantize_s", "eval_s", "bits_histogram");
+    /** The evaluation CSV header: the one the notebook reader ({@link Tables#toEvaluations}) expects. */
+    static final List<String> HEADER = Tables.EVALUATION_COLUMNS;
 
     static TextTable evaluationTable(List<Evaluation> rows) {
         TextTable t = new TextTable(HEADER);
@@ -53,7 +53,8 @@ final class Rows {
         return root;
     }
 
-    static String fmt(String f, double v) {
-        return String.format(Locale.ROOT, f, v);
+    /** A number cell: {@code f} in the text table, full precision in CSV. */
+    static TextTable.Num fmt(String f, double v) {
+        return TextTable.num(f, v);
     }
 }

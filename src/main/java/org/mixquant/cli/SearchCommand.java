@@ -85,7 +85,7 @@ final class SearchCommand extends BaseCommand {
             s.put("searchSeconds", searchSecs);
             ObjectNode mr = root.putObject("modelRatioTo8");
             for (int b = Bits.MIN; b <= Bits.MAX; b++) {
-                mr.put(Integer.toString(b), ErrorTable.modelRatioTo8(b));
+                mr.put(Integer.toString(b), t.modelRatioTo8(b));
             }
             ArrayNode layers = root.putArray("layers");
             for (int i = 0; i < t.size(); i++) {
@@ -129,7 +129,7 @@ final class SearchCommand extends BaseCommand {
         }
         List<Object> modelRow = new ArrayList<>(List.of("(step²/12 model)", "", "", "", ""));
         for (int bb = Bits.MAX - 1; bb >= Bits.MIN; bb--) {
-            modelRow.add(f("%.4g", ErrorTable.modelRatioTo8(bb)));
+            modelRow.add(f("%.4g", t.modelRatioTo8(bb)));
         }
         tt.add(modelRow);
         out().print(tt.render());

@@ -3,10 +3,27 @@ package org.mixquant.cli;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A small table of strings rendered as aligned text or CSV. */
+/**
+ * A small table rendered as aligned text or CSV. Cells are strings, or {@link Num}s: a number shown rounded in the
+ * text table and written at full precision ({@link Double#toString}) to CSV, so machine-readable output never loses
+ * digits to display rounding.
+ */
 final class TextTable {
     private final List<String> header;
-    private final List<List<String>> rows = new ArrayList<>();
+    private final List<List<Object>> rows = new ArrayList<>();
+
+    /** A numeric cell: {@code display} in the aligned text, {@code value} in CSV. */
+    record Num(double value, String display) {
+        @Override
+        public String toString() {
+            return display;
+        }
+    }
+
+    /** A number shown with {@code format} (e.g. {@code %.3f}, Locale.ROOT) and written to CSV in full. */
+    static Num num(String format, double value) {
+        return new Num(value, String.format(java.util.Locale.ROOT, format, value));
+    }
 
     TextTable(List<String> header) {
         this.header = List.copyOf(header);
@@ -16,11 +33,7 @@ final class TextTable {
         if (row.size() != header.size()) {
             throw new IllegalArgumentException("row has " + row.size() + " cells, header " + header.size());
         }
-        List<String> r = new ArrayList<>();
-        for (Object o : row) {
-            r.add(String.valueOf(o));
-        }
-        rows.add(r);
+        rows.add(new ArrayList<>(row));
         return this;
     }
 
@@ -29,8 +42,8 @@ final class TextTable {
         int[] w = new int[header.size()];
         for (int c = 0; c < w.length; c++) {
             w[c] = header.get(c).length();
-            for (List<String> r : rows) {
-                w[c] = Math.max(w[c], r.get(c).length());
+            for (List<Object> r : rows) {
+                w[c] = Math.max(w[c], String.valueOf(r.get(c)).length());
             }
         }
         StringBuilder sb = new StringBuilder();
@@ -38,8 +51,8 @@ final class TextTable {
         for (int c = 0; c < w.length; c++) {
             sb.append("-".repeat(w[c])).append(c + 1 < w.length ? "  " : "\n");
         }
-        for (List<String> r : rows) {
-            line(sb, r, w, false);
+        for (List<Object> r : rows) {
+            line(sb, r.stream().map(String::valueOf).toList(), w, false);
         }
         return sb.toString();
     }
@@ -62,8 +75,9 @@ final class TextTable {
     String csv() {
         StringBuilder sb = new StringBuilder();
         csvLine(sb, header);
-        for (List<String> r : rows) {
-            csvLine(sb, r);
+        for (List<Object> r : rows) {
+            csvLine(sb, r.stream().map(o -> o instanceof Num n ? Double.toString(n.value()) : String.valueOf(o))
+                    .toList());
         }
         return sb.toString();
     }

@@ -177,4 +177,26 @@ public final class MethodComparison {
         }
         return out;
     }
+
+    /**
+     * The paired differences {@code MixQuant − uniform} in quality for every MixQuant row that has a uniform row of
+     * the same method at the same average bits (within {@link #EQUAL_BITS}) and is a different plan (a search that
+     * chose uniform bits compares nothing). In row order.
+     */
+    public static List<Double> equalBitsDeltas(List<ComparisonRow> rows) {
+        List<Double> d = new ArrayList<>();
+        for (ComparisonRow m : rows) {
+            if (!m.isMixQuant()) {
+                continue;
+            }
+            for (ComparisonRow u : rows) {
+                if (u.rule().equals("uniform") && u.method().equals(m.method())
+                        && Math.abs(u.averageBits() - m.averageBits()) < EQUAL_BITS
+                        && !u.bitsHistogram().equals(m.bitsHistogram())) {
+                    d.add(m.quality() - u.quality());
+                }
+            }
+        }
+        return d;
+    }
 }

@@ -168,18 +168,26 @@ public final class AdaRoundReference {
             cmd.add("--codes-out");
             cmd.add(codesOut.toString());
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        byte[] log = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("PyTorch reference timed out after " + timeoutSeconds + " s");
-        }
-        String text = new String(log, StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            throw new IOException("PyTorch reference failed (exit " + p.exitValue() + "; needs Debian python3-torch): "
-                    + text);
+        // Output goes to a file, not a pipe: reading a pipe to its end would block until the process exits, so the
+        // timeout below could never fire.
+        Path logFile = Files.createTempFile("adaround-reference", ".log");
+        String text;
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.redirectErrorStream(true);
+            pb.redirectOutput(logFile.toFile());
+            Process p = pb.start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new IOException("PyTorch reference timed out after " + timeoutSeconds + " s");
+            }
+            text = Files.readString(logFile, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IOException("PyTorch reference failed (exit " + p.exitValue()
+                        + "; needs Debian python3-torch): " + text);
+            }
+        } finally {
+            Files.deleteIfExists(logFile);
         }
         String last = text.strip().lines().reduce((a, b) -> b).orElse("");
         return new ObjectMapper().readTree(last);

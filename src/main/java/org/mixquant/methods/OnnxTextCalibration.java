@@ -83,6 +83,20 @@ public final class OnnxTextCalibration implements CalibrationCapture {
         return List.copyOf(FortuneCorpus.load(FORTUNE_OFFSET + n).subList(FORTUNE_OFFSET, FORTUNE_OFFSET + n));
     }
 
+    /**
+     * Checks that an evaluation corpus of the first {@code evaluationTexts} fortunes stays disjoint from the
+     * calibration texts of {@link #fortuneTexts}, which start at entry {@value #FORTUNE_OFFSET}.
+     *
+     * @throws IllegalArgumentException naming the limit when the two would overlap
+     */
+    public static void requireDisjoint(int evaluationTexts) {
+        if (evaluationTexts > FORTUNE_OFFSET) {
+            throw new IllegalArgumentException("an evaluation corpus of " + evaluationTexts + " fortunes would overlap"
+                    + " the learned-rounding calibration texts (fortunes " + FORTUNE_OFFSET + " onwards): use at most "
+                    + FORTUNE_OFFSET + " with adaround on a text model");
+        }
+    }
+
     /** {@code min(total, max)} distinct rows of {@code 0..total-1}, drawn from {@code Random(seed)}, sorted. */
     static int[] chooseRows(int total, int max, long seed) {
         int[] all = new int[total];
@@ -92,7 +106,7 @@ public final class OnnxTextCalibration implements CalibrationCapture {
         if (total <= max) {
             return all;
         }
-        Random rnd = new Random(seed ^ 0x5DEECE66DL);
+        Random rnd = new Random(seed);
         for (int i = 0; i < max; i++) {
             int j = i + rnd.nextInt(total - i);
             int t = all[i];

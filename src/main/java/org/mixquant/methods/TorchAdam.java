@@ -2,6 +2,7 @@ package org.mixquant.methods;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +26,7 @@ final class TorchAdam {
     static final double BETA1 = 0.9;
     static final double BETA2 = 0.999;
     static final double EPS = 1e-8;
+    private static final NDIndex ALL = new NDIndex("...");
 
     private final List<NDArray> params;
     private final List<NDArray> m = new ArrayList<>();
@@ -78,7 +80,7 @@ final class TorchAdam {
             v.get(i).muli((float) BETA2).addi(g.mul(g).muli(oneMinusB2));
             NDArray denom = v.get(i).sqrt().divi(bc2Sqrt).addi((float) EPS);
             p.subi(m.get(i).div(denom).muli(stepSize));
-            g.subi(g);
+            g.set(ALL, 0f); // zero_(): an assignment, so NaN/Inf gradients become 0 too (g - g keeps NaN)
         }
     }
 }

@@ -113,7 +113,8 @@ public final class Charts {
     }
 
     /**
-     * QE(b)/QE(8) per layer (log scale) with the step²/12 noise model's ((2^8−1)/(2^b−1))² as a dashed line: layers
+     * QE(b)/QE(8) per layer (log scale) with the step²/12 noise model of the table's scheme
+     * ({@link ErrorTable#modelRatioTo8(org.mixquant.quant.Scheme, int)}) as a dashed line: layers
      * on the line get the same bits from the paper's qem rule; layers below it (outlier-heavy) get fewer.
      */
     public static XYChart ratioCurves(ErrorTable table) {
@@ -122,9 +123,9 @@ public final class Charts {
         double[] x = bitsAxis();
         double[] model = new double[Bits.COUNT];
         for (int k = 0; k < Bits.COUNT; k++) {
-            model[k] = ErrorTable.modelRatioTo8(Bits.MIN + k);
+            model[k] = table.modelRatioTo8(Bits.MIN + k);
         }
-        XYSeries m = chart.addSeries("step²/12 model ((2^8−1)/(2^b−1))²", x, model);
+        XYSeries m = chart.addSeries("step²/12 model " + ErrorTable.modelRatioFormula(table.scheme()), x, model);
         m.setLineColor(Color.BLACK);
         m.setLineStyle(new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
                 new float[] {8f, 6f}, 0f));

@@ -14,6 +14,7 @@ import org.mixquant.model.QuantizableModel;
 import org.mixquant.quant.Bits;
 import org.mixquant.quant.ErrorSweep;
 import org.mixquant.quant.Granularity;
+import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
 
 /**
@@ -254,12 +255,29 @@ public final class ErrorTable {
     }
 
     /**
-     * The step²/12 noise model's prediction of QE(b)/QE(8) for min-max scales: ((2^8−1)/(2^b−1))². Layers whose
-     * measured ratio follows it get the same bits from the paper's rule.
+     * The step²/12 noise model's prediction of QE(b)/QE(8) for min-max scales: the squared ratio of the 8-bit grid's
+     * span to the b-bit grid's, since the layer's own scale cancels. Asymmetric: ((2^8−1)/(2^b−1))²; symmetric
+     * (restricted range): (127/(2^(b−1)−1))². Layers whose measured ratio follows it get the same bits from the paper's
+     * rule.
      */
-    public static double modelRatioTo8(int bits) {
-        double r = 255.0 / ((1 << Bits.check(bits)) - 1);
+    public static double modelRatioTo8(Scheme scheme, int bits) {
+        double r = (double) gridSpan(scheme, Bits.MAX) / gridSpan(scheme, Bits.check(bits));
         return r * r;
+    }
+
+    /** {@link #modelRatioTo8(Scheme, int)} for this table's scheme. */
+    public double modelRatioTo8(int bits) {
+        return modelRatioTo8(scheme, bits);
+    }
+
+    /** The formula of {@link #modelRatioTo8(Scheme, int)} as chart and table labels print it. */
+    public static String modelRatioFormula(Scheme scheme) {
+        return scheme == Scheme.SYMMETRIC ? "(127/(2^(b−1)−1))²" : "((2^8−1)/(2^b−1))²";
+    }
+
+    private static int gridSpan(Scheme scheme, int bits) {
+        QuantSpec q = new QuantSpec(bits, scheme, Granularity.PER_TENSOR);
+        return q.qmax() - q.qmin();
     }
 
     @Override

@@ -45,6 +45,24 @@ class MethodComparisonTest {
         assertEquals(-1, rows.get(1).delta(), 0);
     }
 
+    /** Paired deltas: same method, equal bits within 0.01, and a different plan; identical plans compare nothing. */
+    @Test
+    void equalBitsDeltasPairOnlyDifferentPlansOfTheSameMethodAtEqualBits() {
+        List<ComparisonRow> rows = List.of(row("none", "fp32", "fp32", 32, 92),
+                hist(row("nearest-asymmetric", "uniform-4", "uniform", 4, 91), "4:10"),
+                hist(row("nearest-asymmetric", "budget=4", "avg-bits", 3.995, 91.5), "3:1 4:8 5:1"),
+                hist(row("nearest-asymmetric", "qem=300", "qem", 4, 91), "4:10"),
+                hist(row("brecq-asymmetric", "budget=4", "avg-bits", 4, 92), "3:1 4:8 5:1"),
+                hist(row("nearest-asymmetric", "budget=3.5", "avg-bits", 3.5, 90), "3:5 4:5"));
+        assertEquals(List.of(0.5), MethodComparison.equalBitsDeltas(rows));
+    }
+
+    static ComparisonRow hist(ComparisonRow r, String histogram) {
+        return new ComparisonRow(r.model(), r.method(), r.plan(), r.rule(), r.averageBits(), r.sizeMB(), r.metric(),
+                r.quality(), r.fp32Quality(), r.secondary(), r.searchSeconds(), r.quantizeSeconds(), r.evalSeconds(),
+                histogram);
+    }
+
     @Test
     void budgetPlanForBrecqHasTheAverageBitsOfItsUniformPlan() throws Exception {
         CnnModel m = CnnModels.load("mobilenetv2-fashion");

@@ -87,6 +87,22 @@ class AdaRoundReferenceTest {
         compareWithPyTorch(1e-2, "lr 1e-2");
     }
 
+    /**
+     * A reference run that never ends is stopped after its timeout. The stand-in interpreter sleeps for 10 minutes;
+     * before the fix the output pipe was read to its end first, so the call hung until then.
+     */
+    @Test
+    void aHangingReferenceTimesOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path fake = dir.resolve("fake-python");
+        java.nio.file.Files.writeString(fake, "#!/bin/sh\necho started\nexec sleep 600\n");
+        fake.toFile().setExecutable(true);
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(60), () -> org.junit.jupiter.api.Assertions.assertThrows(
+                        java.io.IOException.class, () -> AdaRoundReference.run(fake.toString(), dir.resolve("p.bin"),
+                                1, null, 0, 1)));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("timed out after 1 s"), e.getMessage());
+    }
+
     void compareWithPyTorch(double lr, String label) throws Exception {
         Problem p = Problem.create(11, 4);
         ReconstructionOptions opts = options(lr);

@@ -38,6 +38,39 @@ class OnnxTextCalibrationTest {
         assertEquals(10, OnnxTextCalibration.chooseRows(10, 100, 3).length, "all rows when there are few");
     }
 
+    /**
+     * The rows are a partial Fisher-Yates shuffle driven by {@code new Random(seed)}, as the javadoc says. Seeding with
+     * {@code seed ^ 0x5DEECE66D} cancelled Random's own scrambling: seed 0 became state 0, whose first draw is always 0.
+     */
+    @Test
+    void rowsComeFromRandomSeededWithTheSeed() {
+        for (long seed : new long[] {0, 1, 7}) {
+            java.util.Random rnd = new java.util.Random(seed);
+            int[] all = new int[1000];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            for (int i = 0; i < 5; i++) {
+                int j = i + rnd.nextInt(all.length - i);
+                int t = all[i];
+                all[i] = all[j];
+                all[j] = t;
+            }
+            int[] expected = java.util.Arrays.copyOf(all, 5);
+            java.util.Arrays.sort(expected);
+            assertArrayEquals(expected, OnnxTextCalibration.chooseRows(1000, 5, seed), "seed " + seed);
+        }
+        assertTrue(OnnxTextCalibration.chooseRows(1000, 1, 0)[0] != 0, "seed 0 no longer always keeps row 0");
+    }
+
+    @Test
+    void evaluationCorpusMustStayDisjointFromCalibration() {
+        OnnxTextCalibration.requireDisjoint(OnnxTextCalibration.FORTUNE_OFFSET);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> OnnxTextCalibration.requireDisjoint(OnnxTextCalibration.FORTUNE_OFFSET + 1));
+        assertTrue(e.getMessage().contains("at most 512"), e.getMessage());
+    }
+
     @Test
     void capturesTheSameRowsForEveryVersionOfTheModel() throws Exception {
         OnnxModel m = OnnxModel.fromBytes("tinybert", TinyBert.bytes(3));

@@ -85,7 +85,7 @@ class ChartsTest {
                 double flatten = 0.75 + 0.05 * (blk / 2);
                 double[] e = new double[Bits.COUNT];
                 for (int k = 0; k < Bits.COUNT; k++) {
-                    double ratio = ErrorTable.modelRatioTo8(Bits.MIN + k);
+                    double ratio = ErrorTable.modelRatioTo8(Scheme.ASYMMETRIC, Bits.MIN + k);
                     // Real layers scatter a few per cent around the model; QE(8) = c exactly.
                     double jitter = k == Bits.COUNT - 1 ? 1 : 1 + 0.04 * rnd.nextGaussian();
                     e[k] = c * (outlier ? Math.pow(ratio, flatten) : ratio * jitter) * n;
@@ -107,7 +107,7 @@ class ChartsTest {
         long[] params = {1000, 2000, 10};
         double[][] sse = new double[3][Bits.COUNT];
         for (int k = 0; k < Bits.COUNT; k++) {
-            double r = ErrorTable.modelRatioTo8(Bits.MIN + k);
+            double r = ErrorTable.modelRatioTo8(Scheme.ASYMMETRIC, Bits.MIN + k);
             sse[0][k] = 1e-4 * r;
             sse[1][k] = 3e-4 * Math.pow(r, 0.8);
             sse[2][k] = 2.5e-6 * r;
@@ -225,10 +225,44 @@ class ChartsTest {
             }
         }
         assertTrue(model != null, "model line present");
+        // Asymmetric grid: ((2^8−1)/(2^b−1))², written out so the test does not restate the production formula.
+        double[] expected = new double[Bits.COUNT];
+        int[] levels = {3, 7, 15, 31, 63, 127, 255};
         for (int k = 0; k < Bits.COUNT; k++) {
-            assertEquals(ErrorTable.modelRatioTo8(Bits.MIN + k), model.getYData()[k], 0.0);
+            expected[k] = (255.0 / levels[k]) * (255.0 / levels[k]);
         }
+        assertArrayEquals(expected, model.getYData(), 1e-9);
+        assertTrue(model.getName().contains("(2^8−1)/(2^b−1)"), model.getName());
         png(c, "ratio-curves");
+    }
+
+    /** A symmetric table gets the symmetric noise model, (127/(2^(b−1)−1))², not the asymmetric one. */
+    @Test
+    void ratioCurvesUseTheSymmetricModelForSymmetricTables() {
+        ErrorTable a = small();
+        double[][] sse = new double[a.size()][Bits.COUNT];
+        double[] sq = new double[a.size()];
+        long[] params = new long[a.size()];
+        for (int i = 0; i < a.size(); i++) {
+            params[i] = a.params(i);
+            sq[i] = a.sumSquares(i);
+            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                sse[i][b - Bits.MIN] = a.sse(i, b);
+            }
+        }
+        ErrorTable t = ErrorTable.of("tiny", Scheme.SYMMETRIC, Granularity.PER_CHANNEL, a.layers(), params, sse, sq);
+        XYSeries model = null;
+        for (XYSeries s : Charts.ratioCurves(t).getSeriesMap().values()) {
+            if (s.getName().startsWith("step²/12 model")) {
+                model = s;
+            }
+        }
+        assertTrue(model != null, "model line present");
+        int[] halfLevels = {1, 3, 7, 15, 31, 63, 127};
+        for (int k = 0; k < Bits.COUNT; k++) {
+            assertEquals((127.0 / halfLevels[k]) * (127.0 / halfLevels[k]), model.getYData()[k], 1e-9, "bits " + (k + 2));
+        }
+        assertTrue(model.getName().contains("127/(2^(b−1)−1)"), model.getName());
     }
 
     static List<ComparisonRow> comparisonRows() {

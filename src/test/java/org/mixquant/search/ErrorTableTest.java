@@ -83,11 +83,38 @@ class ErrorTableTest {
         assertEquals(1.0, t.ratioTo8(0, 8), 0.0);
         // Uniform random weights follow the step²/12 model closely: within 10% at 4..7 bits.
         for (int b = 4; b < 8; b++) {
-            double r = t.ratioTo8(0, b) / ErrorTable.modelRatioTo8(b);
+            double r = t.ratioTo8(0, b) / ErrorTable.modelRatioTo8(Scheme.ASYMMETRIC, b);
             assertTrue(Math.abs(r - 1) < 0.1, "bits " + b + ": ratio/model = " + r);
         }
         assertEquals(Map.of("fc1", 180000L, "fc2", 600L), t.paramCounts());
         assertArrayEquals(new Object[] {"fc1", "fc2"}, t.layers().toArray());
+    }
+
+    /**
+     * The noise model per scheme: the squared ratio of grid spans, 255/(2^b−1) asymmetric and 127/(2^(b−1)−1)
+     * symmetric (restricted range), exact in double.
+     */
+    @Test
+    void noiseModelFollowsTheScheme() {
+        assertEquals(289.0, ErrorTable.modelRatioTo8(Scheme.ASYMMETRIC, 4), 0.0);
+        assertEquals((127.0 / 7) * (127.0 / 7), ErrorTable.modelRatioTo8(Scheme.SYMMETRIC, 4), 0.0);
+        assertEquals(127.0 * 127.0, ErrorTable.modelRatioTo8(Scheme.SYMMETRIC, 2), 0.0);
+        for (Scheme s : Scheme.values()) {
+            assertEquals(1.0, ErrorTable.modelRatioTo8(s, 8), 0.0);
+        }
+    }
+
+    /**
+     * Uniform random weights follow the step²/12 model of their own scheme within 5% at 3..7 bits; the asymmetric
+     * model would be 14% off at 4 bits and 26% at 3 for a symmetric table (the bug this guards against).
+     */
+    @Test
+    void symmetricTableFollowsTheSymmetricModel() {
+        ErrorTable t = ErrorTable.compute(model(), Scheme.SYMMETRIC, Granularity.PER_CHANNEL, 2, Progress.NONE);
+        for (int b = 3; b < 8; b++) {
+            double r = t.ratioTo8(0, b) / t.modelRatioTo8(b);
+            assertTrue(Math.abs(r - 1) < 0.05, "bits " + b + ": ratio/model = " + r);
+        }
     }
 
     /** Indirection so the test reads like the STYLE example. */

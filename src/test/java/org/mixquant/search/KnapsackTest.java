@@ -38,8 +38,13 @@ class KnapsackTest {
         double best = bruteForce(params, cost, avg);
         assertTrue(used(params, s.bits()) <= avg * total(params) + 1e-6, "within budget");
         assertTrue(s.distortion() >= best - SUM_TOL * Math.max(1, best), "cannot beat the optimum");
-        // Convex (quantization-like) costs make the relaxation tight up to one layer's step; allow a factor 4.
-        assertTrue(s.distortion() <= 4 * best + 1e-12, s.distortion() + " vs optimum " + best);
+        // The multiplier just below the found one picks an over-budget plan that is optimal for its larger budget,
+        // so no better than the optimum here; it differs from the found plan in one layer's choice (ties have
+        // probability 0 with these random costs), and the greedy fill only lowers the cost. So the gap is at most the
+        // largest cost reduction one layer can make.
+        double bound = best + largestSingleUpgrade(cost);
+        assertTrue(s.distortion() <= bound * (1 + SUM_TOL), s.distortion() + " vs optimum " + best + " + largest"
+                + " single upgrade = " + bound);
     }
 
     @Test
@@ -61,6 +66,19 @@ class KnapsackTest {
             cost[1][k] = Math.pow(4, -k);
         }
         assertArrayEquals(new int[] {6, 2}, Knapsack.solve(params, cost, 4).bits());
+    }
+
+    /** The largest cost reduction one layer can make by moving to more bits: max over i, k < k' of c[i][k] − c[i][k']. */
+    static double largestSingleUpgrade(double[][] cost) {
+        double m = 0;
+        for (double[] c : cost) {
+            for (int k = 0; k < c.length; k++) {
+                for (int kk = k + 1; kk < c.length; kk++) {
+                    m = Math.max(m, c[k] - c[kk]);
+                }
+            }
+        }
+        return m;
     }
 
     static double[][] randomCosts(Random r, int n, long[] params) {

@@ -20,7 +20,7 @@ class MixQuantTest {
     static ErrorTable table() {
         double[][] sse = new double[2][Bits.COUNT];
         for (int b = Bits.MIN; b <= Bits.MAX; b++) {
-            sse[0][b - Bits.MIN] = 1e-6 * ErrorTable.modelRatioTo8(b);
+            sse[0][b - Bits.MIN] = 1e-6 * ErrorTable.modelRatioTo8(Scheme.ASYMMETRIC, b);
             sse[1][b - Bits.MIN] = 1e-6 * Math.pow(3.0, Bits.MAX - b);
         }
         return ErrorTable.of("synthetic", Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, List.of("a", "b"),
