@@ -26,7 +26,15 @@ public final class MixQuantCli implements Runnable {
 
     /** Builds the command line with the given writers (tests capture them). */
     public static CommandLine create(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new MixQuantCli());
+        return configure(new CommandLine(new MixQuantCli()), out, err);
+    }
+
+    /**
+     * The writers, the exit codes and the one-line error contract for any command line: usage errors exit 2,
+     * exceptions exit 1 with {@code mixquant: error: <message>}, and so do the JVM errors a large input can cause
+     * (out of memory, stack overflow), which picocli would otherwise let escape with a stack trace.
+     */
+    static CommandLine configure(CommandLine cl, PrintWriter out, PrintWriter err) {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -46,7 +54,31 @@ public final class MixQuantCli implements Runnable {
             c.getErr().flush();
             return ExitCodes.FAILURE;
         });
+        CommandLine.IExecutionStrategy last = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return last.execute(parsed);
+            } catch (OutOfMemoryError | StackOverflowError e) {
+                CommandLine c = parsed.commandSpec().commandLine();
+                c.getErr().println("mixquant: error: " + fatalMessage(e));
+                if (System.getenv("MIXQUANT_DEBUG") != null) {
+                    e.printStackTrace(c.getErr());
+                }
+                c.getErr().flush();
+                return ExitCodes.FAILURE;
+            }
+        });
         return cl;
+    }
+
+    /** The one-line message for a JVM error that ends a command. */
+    static String fatalMessage(VirtualMachineError e) {
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory (Java heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB): the input"
+                    + " needs more than this JVM may use; give it more with MIXQUANT_JAVA_OPTS=-Xmx16g, or use a"
+                    + " smaller input";
+        }
+        return "stack overflow (" + e.getClass().getSimpleName() + "): the input is nested too deeply";
     }
 
     /**

@@ -174,4 +174,25 @@ class MixQuantCliTest {
         run("evaluate", t.toString(), "--bits", "4", "-q");
         assertTrue(Arrays.equals(before, Files.readAllBytes(t)));
     }
+
+    /** A command that runs out of memory. */
+    @picocli.CommandLine.Command(name = "greedy")
+    static final class Greedy implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError("Java heap space");
+        }
+    }
+
+    /** JVM errors are not Exceptions, so picocli's handler never sees them: they still end in one line, exit 1. */
+    @Test
+    void outOfMemoryIsOneLineNotAStackTrace() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = MixQuantCli.configure(new picocli.CommandLine(new Greedy()), new PrintWriter(new java.io.StringWriter()),
+                new PrintWriter(err)).execute();
+        assertEquals(ExitCodes.FAILURE, code);
+        String e = err.toString();
+        assertEquals(1, e.lines().count(), e);
+        assertTrue(e.startsWith("mixquant: error: out of memory") && e.contains("MIXQUANT_JAVA_OPTS"), e);
+    }
 }
