@@ -239,6 +239,7 @@ final class CompareCommand extends BaseCommand {
         checkOutputFile(csv, "--csv");
         checkOutputFile(json, "--json");
         checkOutputFile(plot, "--plot");
+        checkDistinctOutputs(model, List.of("--csv", "--json", "--plot"), csv, json, plot);
         if (methods != null) {
             for (String n : methods) {
                 if (!Methods.NAMES.contains(n.strip().toLowerCase(Locale.ROOT))) {
