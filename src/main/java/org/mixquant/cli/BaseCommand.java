@@ -4,9 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.mixquant.io.OutputFiles;
@@ -68,6 +72,29 @@ abstract class BaseCommand implements Callable<Integer> {
             OutputFiles.checkFile(file);
         } catch (IOException e) {
             throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks that the output files given to {@code options} (in the same order; {@code null} = not given) are
+     * different files, also when spelled differently or through a symbolic link, and none is the input model file
+     * {@code model}: otherwise one output would silently replace another, or the model. A usage error (exit 2).
+     */
+    void checkDistinctOutputs(String model, List<String> options, Path... files) {
+        Map<Path, String> seen = new HashMap<>();
+        if (model != null && Files.isRegularFile(Path.of(model))) {
+            seen.put(OutputFiles.identity(Path.of(model)), "the model " + model);
+        }
+        for (int i = 0; i < files.length; i++) {
+            if (files[i] == null) {
+                continue;
+            }
+            String what = options.get(i) + " " + files[i];
+            String prev = seen.putIfAbsent(OutputFiles.identity(files[i]), what);
+            if (prev != null) {
+                throw new ParameterException(spec.commandLine(), what + " is the same file as " + prev
+                        + "; give each output its own file");
+            }
         }
     }
 

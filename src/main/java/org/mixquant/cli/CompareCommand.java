@@ -239,12 +239,36 @@ final class CompareCommand extends BaseCommand {
         checkOutputFile(csv, "--csv");
         checkOutputFile(json, "--json");
         checkOutputFile(plot, "--plot");
+        checkDistinctOutputs(model, List.of("--csv", "--json", "--plot"), csv, json, plot);
+        if (methods != null && methods.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--methods names no method: expected some of "
+                    + String.join(", ", Methods.NAMES));
+        }
+        requireNoRepeats("--methods", methods == null ? List.of()
+                : methods.stream().map(n -> n.strip().toLowerCase(Locale.ROOT)).toList());
+        requireNoRepeats("--bits", bits);
+        requireNoRepeats("--avg-bits", avgBits);
+        requireNoRepeats("--qem", qems);
+        requireNoRepeats("--max-rel-error", relErrors);
         if (methods != null) {
             for (String n : methods) {
                 if (!Methods.NAMES.contains(n.strip().toLowerCase(Locale.ROOT))) {
                     throw new ParameterException(spec.commandLine(), "unknown method '" + n + "': expected "
                             + String.join(", ", Methods.NAMES));
                 }
+            }
+        }
+    }
+
+    /** A value given twice in a list option would run (and print) the same rows twice: a usage error. */
+    private void requireNoRepeats(String option, List<?> values) {
+        if (values == null) {
+            return;
+        }
+        java.util.Set<Object> seen = new java.util.HashSet<>();
+        for (Object v : values) {
+            if (!seen.add(v)) {
+                throw new ParameterException(spec.commandLine(), option + " gives " + v + " twice");
             }
         }
     }

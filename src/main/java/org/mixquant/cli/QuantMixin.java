@@ -58,14 +58,22 @@ public final class QuantMixin {
     static final class SchemeConverter implements ITypeConverter<Scheme> {
         @Override
         public Scheme convert(String value) {
-            return Scheme.parse(value);
+            try {
+                return Scheme.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new OptionValues.Invalid("must be asymmetric or symmetric, got '" + value + "'");
+            }
         }
     }
 
     static final class GranularityConverter implements ITypeConverter<Granularity> {
         @Override
         public Granularity convert(String value) {
-            return Granularity.parse(value);
+            try {
+                return Granularity.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new OptionValues.Invalid("must be per-channel or per-tensor, got '" + value + "'");
+            }
         }
     }
 }

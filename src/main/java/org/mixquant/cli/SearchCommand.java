@@ -53,6 +53,7 @@ final class SearchCommand extends BaseCommand {
     @Override
     public Integer call() throws Exception {
         checkOutputFile(output, "-o");
+        checkDistinctOutputs(model, List.of("-o"), output);
         QuantizableModel m = loadModel(model);
         ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         long t0 = System.nanoTime();

@@ -125,6 +125,8 @@ public final class EmbeddingEvaluator {
                 e = readMatrix(file, texts.size());
             } catch (IOException | RuntimeException ex) {
                 // a corrupt or stale cache entry: computed again below and replaced
+                warnings.accept("ignoring the cached FP32 embeddings " + file + " (" + ex.getMessage()
+                        + "); computing them again");
             }
         }
         boolean cached = e != null;
@@ -179,7 +181,7 @@ public final class EmbeddingEvaluator {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(reference.fingerprint().getBytes(StandardCharsets.UTF_8));
-            md.update(("maxTokens=" + embedder.maxTokens() + ";n=" + texts.size() + ";v1").getBytes(
+            md.update(("maxTokens=" + embedder.maxTokens() + ";n=" + texts.size() + ";v2").getBytes(
                     StandardCharsets.UTF_8));
             for (String t : texts) {
                 md.update(t.getBytes(StandardCharsets.UTF_8));
@@ -191,9 +193,15 @@ public final class EmbeddingEvaluator {
         }
     }
 
+    /**
+     * Reads a cache file written by {@link #writeMatrix}: rows, columns, the floats and a CRC-32 of all of them, and
+     * nothing after it, so a damaged entry (a flipped byte, a truncated or extended file) is never used.
+     */
     static float[][] readMatrix(Path file, int expectedRows) throws IOException {
         try (InputStream raw = Files.newInputStream(file);
-             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
+             java.util.zip.CheckedInputStream checked = new java.util.zip.CheckedInputStream(
+                     new java.io.BufferedInputStream(raw), new java.util.zip.CRC32());
+             DataInputStream in = new DataInputStream(checked)) {
             int rows = in.readInt();
             int cols = in.readInt();
             if (rows != expectedRows || cols < 1 || cols > 1 << 16) {
@@ -205,13 +213,22 @@ public final class EmbeddingEvaluator {
                     row[j] = in.readFloat();
                 }
             }
+            long crc = checked.getChecksum().getValue();
+            if (in.readLong() != crc || in.read() != -1) {
+                throw new IOException("checksum mismatch: the file is damaged");
+            }
             return m;
+        } catch (java.io.EOFException e) {
+            throw new IOException("the file is truncated", e);
         }
     }
 
+    /** Writes a cache file: rows, columns, the floats (big-endian) and a CRC-32 of all of them. */
     static void writeMatrix(Path file, float[][] m) throws IOException {
         OutputFiles.write(file, raw -> {
-            DataOutputStream out = new DataOutputStream(raw);
+            java.util.zip.CheckedOutputStream checked = new java.util.zip.CheckedOutputStream(raw,
+                    new java.util.zip.CRC32());
+            DataOutputStream out = new DataOutputStream(checked);
             out.writeInt(m.length);
             out.writeInt(m[0].length);
             for (float[] row : m) {
@@ -220,6 +237,7 @@ public final class EmbeddingEvaluator {
                 }
             }
             out.flush();
+            new DataOutputStream(raw).writeLong(checked.getChecksum().getValue());
         });
     }
 }

@@ -44,6 +44,9 @@ public final class OutputFiles {
      * @throws IOException naming the path and the problem when it cannot be written
      */
     public static Path checkFile(Path file) throws IOException {
+        if (file.toString().isEmpty()) {
+            throw new IOException("an empty path names no file");
+        }
         Path abs = file.toAbsolutePath();
         if (abs.getFileName() == null) {
             throw new IOException("cannot write '" + file + "': it is a folder, a file is needed");
@@ -66,12 +69,36 @@ public final class OutputFiles {
     }
 
     /**
+     * The file {@code file} names, for telling whether two paths are the same file: its real path when it exists
+     * (links resolved), else its folder's real path (when that exists) with its name, else the normalized absolute
+     * path.
+     */
+    public static Path identity(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        try {
+            if (Files.exists(abs)) {
+                return abs.toRealPath();
+            }
+            Path parent = abs.getParent();
+            if (parent != null && abs.getFileName() != null && Files.isDirectory(parent)) {
+                return parent.toRealPath().resolve(abs.getFileName());
+            }
+        } catch (IOException e) {
+            // fall back to the spelling
+        }
+        return abs;
+    }
+
+    /**
      * Checks that {@code dir} can be used as an output folder: it is a writable folder, or it does not exist and can
      * be created (no file is in the way).
      *
      * @throws IOException naming the path and the problem when it cannot be used
      */
     public static void checkFolder(Path dir) throws IOException {
+        if (dir.toString().isEmpty()) {
+            throw new IOException("an empty path names no folder (use . for the working folder)");
+        }
         Path abs = dir.toAbsolutePath();
         if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new IOException("cannot write into '" + dir + "': it is a file, a folder is needed");

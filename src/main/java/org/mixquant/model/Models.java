@@ -50,6 +50,10 @@ public final class Models {
         if (Files.isDirectory(p)) {
             throw new IllegalArgumentException("model path '" + nameOrPath + "' is a directory, not an .onnx file");
         }
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("model path '" + nameOrPath + "' is not a regular file (a device, pipe"
+                    + " or socket), not an .onnx file");
+        }
         if (!Files.isReadable(p)) {
             throw new IOException("cannot read model file '" + nameOrPath + "' (permission denied)");
         }

@@ -55,7 +55,8 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
     public static final long MAX_FILE_BYTES = 64L << 20;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Validates every bit-width and freezes the maps. */
     public BitPlan {
@@ -350,6 +351,10 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
     public static BitPlan read(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException("not a bit plan JSON file: " + file + " is a directory");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new IOException("not a bit plan JSON file: " + file + " is not a regular file (a device, pipe or"
+                    + " socket)");
         }
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) {

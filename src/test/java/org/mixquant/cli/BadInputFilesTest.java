@@ -240,4 +240,66 @@ class BadInputFilesTest {
         }
         failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(huge), huge.toString(), "MiB");
     }
+
+    @Test
+    void planWithContentAfterTheJsonObjectIsAnError() throws Exception {
+        // a second document after the first was silently ignored (exit 0), even with other bits
+        Path trailing = plan("trailing.json", validPlan() + " garbage");
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(trailing), trailing.toString(), "not valid JSON");
+        Path twoDocs = plan("two.json", validPlan() + validPlan().replace(": 4", ": 8"));
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(twoDocs), twoDocs.toString(), "not valid JSON");
+    }
+
+    @Test
+    void fifoOrDeviceAsPlanOrModelIsAnErrorNotAHang() throws Exception {
+        // a FIFO blocked the run forever; /dev/zero read for 20 s into an out-of-memory error
+        // (outside dir: the snapshot of dir would itself block reading the FIFO)
+        Path fifoDir = Files.createTempDirectory("mixquant-fifo");
+        Path fifo = fifoDir.resolve("plan.fifo");
+        try {
+            Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+            assertEquals(0, mk.waitFor());
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+                failsWithoutTouchingInputs(ExitCodes.FAILURE, evaluate(fifo), fifo.toString(),
+                        "not a regular file");
+                failsWithoutTouchingInputs(ExitCodes.FAILURE, List.of("layers", fifo.toString(), "-q"),
+                        fifo.toString(), "not a regular file");
+                failsWithoutTouchingInputs(ExitCodes.FAILURE, List.of("layers", "/dev/zero", "-q"), "/dev/zero",
+                        "not a regular file");
+            });
+        } finally {
+            Files.deleteIfExists(fifo);
+            Files.delete(fifoDir);
+        }
+    }
+
+    @Test
+    void damagedEmbeddingCacheEntryIsNotUsed() throws Exception {
+        // a same-size cache file with flipped bytes was read as the FP32 embeddings: meanCosine 1.5e23, exit 0
+        Path model = Files.write(dir.resolve("bert.onnx"), org.mixquant.model.TinyBert.bytes(1,
+                org.mixquant.model.TinyBert.MINILM_VOCAB, Map.of()));
+        Path cache = dir.resolve("cache");
+        List<String> args = List.of("evaluate", model.toString(), "--bits", "4", "--corpus-size", "16", "--format",
+                "json", "--cache-dir", cache.toString(), "-q");
+        Run first = CliHarness.run(args.toArray(String[]::new));
+        assertEquals(ExitCodes.OK, first.code(), first.err());
+        List<Path> entries;
+        try (java.util.stream.Stream<Path> s = Files.list(cache.resolve("embeddings"))) {
+            entries = s.toList();
+        }
+        assertEquals(1, entries.size());
+        byte[] b = Files.readAllBytes(entries.get(0));
+        for (int i = b.length / 2; i < b.length / 2 + 64; i++) {
+            b[i] ^= 0x5a;
+        }
+        Files.write(entries.get(0), b);
+        Run second = CliHarness.run(args.toArray(String[]::new));
+        assertEquals(ExitCodes.OK, second.code(), second.err());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals(json.readTree(first.out()).get("fidelity"), json.readTree(second.out()).get("fidelity"));
+        org.junit.jupiter.api.Assertions.assertTrue(second.err().contains("warning") && second.err().contains(
+                "damaged"), second.err());
+        Run third = CliHarness.run(args.toArray(String[]::new));
+        assertEquals("", third.err(), "the damaged entry was replaced");
+    }
 }

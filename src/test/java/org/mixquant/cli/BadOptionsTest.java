@@ -215,4 +215,27 @@ class BadOptionsTest {
         cl.setErr(new java.io.PrintWriter(err, true));
         return p;
     }
+
+    @Test
+    void compareListWithoutValuesOrWithRepeatsIsAUsageError() {
+        // '--methods ,' ran every method (30 s on a tiny model); 'asym,asym' and '--bits 4,4' printed rows twice
+        String m = absent();
+        assertUsageError("--methods", "no method", "compare", m, "--methods", ",");
+        assertUsageError("--methods", "asym", "compare", m, "--methods", "asym,ASYM");
+        assertUsageError("--bits", "4", "compare", m, "--bits", "4,3,4");
+        assertUsageError("--avg-bits", "3.5", "compare", m, "--avg-bits", "3.5,3.50");
+        assertUsageError("--qem", "20", "compare", m, "--qem", "20,20");
+    }
+
+    @Test
+    void unknownSchemeOrGranularityNamesTheChoicesNotAJavaClass() {
+        // was: "cannot convert 'foo' to Scheme (java.lang.IllegalArgumentException: unknown scheme 'foo' ...)"
+        String m = absent();
+        CliHarness.Run r = CliHarness.run("evaluate", m, "--bits", "4", "--scheme", "foo");
+        r.assertOneLineError(ExitCodes.USAGE, "--scheme", "'foo'", "asymmetric or symmetric");
+        assertFalse(r.err().contains("java.lang"), r.err());
+        CliHarness.Run g = CliHarness.run("qe", m, "--granularity", "per-row");
+        g.assertOneLineError(ExitCodes.USAGE, "--granularity", "'per-row'", "per-channel or per-tensor");
+        assertFalse(g.err().contains("java.lang"), g.err());
+    }
 }

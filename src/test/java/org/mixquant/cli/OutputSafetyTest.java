@@ -159,4 +159,39 @@ class OutputSafetyTest {
             }
         }
     }
+
+    @Test
+    void compareOutputsNamingTheSameFileAreRefused() throws Exception {
+        // --csv and --json (or --plot) on one file: exit 0 and the CSV silently replaced by the JSON
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path link = Files.createSymbolicLink(out.resolve("link.csv"), out.resolve("real.csv"));
+        Files.writeString(out.resolve("real.csv"), "mine\n");
+        Map<String, String> before = CliHarness.snapshot(dir);
+        compare("--csv", out.resolve("a.out").toString(), "--json", out.resolve("./a.out").toString(), "-q")
+                .assertOneLineError(ExitCodes.USAGE, "--json", "same file", "--csv");
+        compare("--csv", out.resolve("b.csv").toString(), "--plot", out.resolve("sub/../b.csv").toString(), "-q")
+                .assertOneLineError(ExitCodes.USAGE, "--plot", "same file", "--csv");
+        compare("--csv", link.toString(), "--json", out.resolve("real.csv").toString(), "-q")
+                .assertOneLineError(ExitCodes.USAGE, "--json", "same file", "--csv");
+        assertEquals(before, CliHarness.snapshot(dir));
+    }
+
+    @Test
+    void outputOntoTheInputModelIsRefused() throws Exception {
+        Path model = TinyOnnx.mlp(TinyOnnx.values(12, 1), TinyOnnx.values(6, 2)).write(dir, "tiny.onnx");
+        Map<String, String> before = CliHarness.snapshot(dir);
+        CliHarness.run("search", model.toString(), "--avg-bits", "3", "-o", dir.resolve("./tiny.onnx").toString(),
+                "-q").assertOneLineError(ExitCodes.USAGE, "-o", "same file as the model");
+        assertEquals(before, CliHarness.snapshot(dir));
+    }
+
+    @Test
+    void emptyOutputPathIsAUsageError() throws Exception {
+        // report -o "" wrote results.csv, plans/, PNGs into the working folder
+        Run r = CliHarness.run("report", "-o", "", "--cnn", "", "-q");
+        r.assertOneLineError(ExitCodes.USAGE, "-o", "empty path");
+        CliHarness.run("search", "minilm", "--avg-bits", "3", "-o", "", "-q")
+                .assertOneLineError(ExitCodes.USAGE, "-o", "empty path");
+        compare("--csv", "", "-q").assertOneLineError(ExitCodes.USAGE, "--csv", "empty path");
+    }
 }
