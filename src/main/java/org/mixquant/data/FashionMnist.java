@@ -8,6 +8,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -171,7 +172,8 @@ public final class FashionMnist {
             byte[] data = readPayload(in, file, n, n + " labels");
             for (int i = 0; i < n; i++) {
                 if (data[i] < 0 || data[i] >= CLASSES) {
-                    throw new IOException(file + ": label " + data[i] + " at index " + i + " is outside 0..9");
+                    throw new IOException(file + ": label " + (data[i] & 0xFF) + " at index " + i + " is outside"
+                            + " 0..9");
                 }
             }
             return data;
@@ -221,8 +223,11 @@ public final class FashionMnist {
             throw new IOException(file + " is truncated: expected " + data.length + " data bytes", e);
         }
         if (in.read() != -1) {
-            throw new IOException(file + " has bytes after the " + what + " its IDX header declares (corrupt or"
-                    + " not a single IDX file)");
+            // read to the end first: a damaged stream then fails its CRC check (reported as corrupt by the caller)
+            // instead of being blamed on its length
+            long extra = 1 + in.transferTo(OutputStream.nullOutputStream());
+            throw new IOException(file + " has " + extra + " bytes after the " + what + " its IDX header declares"
+                    + " (not a single IDX file)");
         }
         return data;
     }

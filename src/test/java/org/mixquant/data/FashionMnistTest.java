@@ -103,6 +103,30 @@ class FashionMnistTest {
         assertTrue(e.getMessage().contains("after the"), e.getMessage());
     }
 
+    /**
+     * A damaged stream that also decompresses to more bytes than its header declares is reported as corrupt (its CRC
+     * fails), not blamed on its length: the gzip trailer's CRC-32 (8th to 5th byte from the end) is flipped here.
+     */
+    @Test
+    void aDamagedStreamIsCorruptEvenWhenItIsAlsoTooLong() throws IOException {
+        Path f = tmp.resolve("damaged-labels.gz");
+        writeIdx(f, new int[] {0x801, 2}, new byte[] {1, 2, 3});
+        byte[] gz = Files.readAllBytes(f);
+        gz[gz.length - 8] ^= 0x5A;
+        Files.write(f, gz);
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readLabels(f));
+        assertTrue(e.getMessage().contains("is corrupt"), e.getMessage());
+    }
+
+    /** Labels are unsigned bytes: 200 is printed as 200, not as the signed byte -56. */
+    @Test
+    void aLabelOutOfRangeIsPrintedUnsigned() throws IOException {
+        Path f = tmp.resolve("label-200.gz");
+        writeIdx(f, new int[] {0x801, 2}, new byte[] {1, (byte) 200});
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.readLabels(f));
+        assertTrue(e.getMessage().contains("label 200 at index 1"), e.getMessage());
+    }
+
     @Test
     void emptyOrHeaderlessFileNamesTheFileAndTheProblem() throws IOException {
         Path empty = tmp.resolve("empty-labels.gz");
