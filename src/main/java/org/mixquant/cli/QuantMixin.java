@@ -19,11 +19,11 @@ public final class QuantMixin {
     static final Granularity DEFAULT_GRANULARITY = Granularity.PER_CHANNEL;
 
     @Option(names = "--scheme", converter = SchemeConverter.class,
-            description = "asymmetric | symmetric (default: asymmetric; with --plan: the plan's).")
+            description = "asymmetric | symmetric (default: asymmetric; evaluate --plan: the plan's).")
     Scheme schemeOption;
 
     @Option(names = "--granularity", converter = GranularityConverter.class,
-            description = "per-channel | per-tensor (default: per-channel; with --plan: the plan's).")
+            description = "per-channel | per-tensor (default: per-channel; evaluate --plan: the plan's).")
     Granularity granularityOption;
 
     /** The scheme given, or {@link #DEFAULT_SCHEME}. */
