@@ -12,12 +12,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * The one property every fuzz test of a parser of user files checks: the parser returns a valid result or throws one
- * of the expected exception types with a non-blank one-line message; it never runs out of memory, never throws any
- * other exception (ClassCast, NegativeArraySize, ArrayIndexOutOfBounds, raw protobuf or Jackson exceptions ...), and
- * never hangs.
+ * Seeded mutation fuzzing of the parsers of user files in plain JUnit: {@link #forAll} runs a property on
+ * {@link #TRIES} inputs drawn by a {@link FuzzGen} from a fixed seed, and {@link #returnsOrRejects} is the one check
+ * every such property makes: the parser returns a valid result or throws one of the expected exception types with a
+ * non-blank one-line message; it never runs out of memory, never throws any other exception (ClassCast,
+ * NegativeArraySize, ArrayIndexOutOfBounds, raw protobuf or Jackson exceptions ...), and never hangs.
  */
 public final class ParserFuzzing {
     /**
@@ -27,10 +29,16 @@ public final class ParserFuzzing {
     public static final long HANG_SECONDS = 20;
 
     /** Fixed seed of every fuzz property, so CI runs the same inputs each time. */
-    public static final String SEED = "20261130";
+    public static final long SEED = 20261130L;
 
     /** Tries per property: enough to hit each parser's checks many times, small enough for < 60 s in all. */
     public static final int TRIES = 1000;
+
+    /**
+     * System property naming one try index: {@link #forAll} then runs only that try (its input is drawn from the same
+     * seed), to reproduce a failure quickly, e.g. {@code mvn test -Dtest=BitPlanFuzzTest -Dfuzz.try=417}.
+     */
+    public static final String ONLY_TRY = "fuzz.try";
 
     private static final ExecutorService WORKER = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "parser-fuzzing");
@@ -39,6 +47,53 @@ public final class ParserFuzzing {
     });
 
     private ParserFuzzing() {
+    }
+
+    /** A property of one fuzzed input; fails by throwing (an AssertionError, or any exception). */
+    @FunctionalInterface
+    public interface Check<T> {
+        void check(T input) throws Exception;
+    }
+
+    /** The seed of try {@code index} of a property with seed {@code seed}: each try draws its input independently. */
+    public static long trySeed(long seed, int index) {
+        return seed + 0x9E3779B97F4A7C15L * (index + 1L);
+    }
+
+    /**
+     * Checks {@code property} on {@code tries} inputs, try i drawn by {@code new FuzzGen(trySeed(SEED, i))}, and stops
+     * at the first failure with an AssertionError naming the property, the seed and the try index, with
+     * {@code show}'s dump of the input (hex for bytes, the text for JSON) and the original failure as its cause.
+     *
+     * @param name     the property, as Class.method, for the message
+     * @param generate draws one input
+     * @param show     the input for a failure message: enough to rebuild it by hand (hex or JSON)
+     */
+    public static <T> void forAll(String name, int tries, Function<FuzzGen, T> generate, Function<T, String> show,
+            Check<T> property) {
+        String only = System.getProperty(ONLY_TRY);
+        int from = 0;
+        int to = tries;
+        if (only != null && !only.isBlank()) {
+            from = Integer.parseInt(only.trim());
+            to = from + 1;
+        }
+        for (int i = from; i < to; i++) {
+            T input = generate.apply(new FuzzGen(trySeed(SEED, i)));
+            try {
+                property.check(input);
+            } catch (Throwable t) {
+                String dump;
+                try {
+                    dump = show.apply(input);
+                } catch (RuntimeException e) {
+                    dump = "(no dump: " + e + ")";
+                }
+                throw new AssertionError(name + " failed at try " + i + " of " + tries + " (seed " + SEED
+                        + "; -D" + ONLY_TRY + "=" + i + " reruns only this try): " + t
+                        + "\n  input: " + dump, t);
+            }
+        }
     }
 
     /**

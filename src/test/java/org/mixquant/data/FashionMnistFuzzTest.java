@@ -7,18 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.mixquant.FuzzGen;
 import org.mixquant.ParserFuzzing;
 
-/** Fuzzes the gzip IDX readers ({@link FashionMnist#readImages}, {@link FashionMnist#readLabels}). */
+/**
+ * Fuzzes the gzip IDX readers ({@link FashionMnist#readImages}, {@link FashionMnist#readLabels}) with
+ * {@link ParserFuzzing}: seeded mutation fuzzing in plain JUnit, {@link ParserFuzzing#TRIES} tries per property.
+ */
 class FashionMnistFuzzTest {
     static final byte[] IMAGES;
     static final byte[] LABELS;
@@ -55,70 +55,108 @@ class FashionMnistFuzzTest {
         }
     }
 
-    /** Up to 6 edits: (position, new byte value); positions are taken modulo the file length. */
-    @Provide
-    Arbitrary<java.util.List<int[]>> edits() {
-        return Combinators.combine(Arbitraries.integers().between(0, Integer.MAX_VALUE),
-                Arbitraries.integers().between(0, 255)).as((p, v) -> new int[] {p, v}).list().ofMinSize(1)
-                .ofMaxSize(6);
+    static final String[] NAMES = {"images (compressed)", "labels (compressed)", "images (stored)"};
+
+    /** A file's bytes, read as images or labels, and how they were made, for a failure message. */
+    record Input(String how, byte[] bytes, boolean asImages) {
+        @Override
+        public String toString() {
+            return how + ", read as " + (asImages ? "images" : "labels") + "; " + bytes.length + " bytes (hex): "
+                    + FuzzGen.hex(bytes);
+        }
     }
 
     /**
-     * A valid file (compressed, or stored so that payload bytes change without breaking deflate) with bytes replaced:
-     * it is rejected, or it reads as exactly the original data (gzip's CRC32 guards the payload; a change in, e.g.,
-     * the header's timestamp is harmless). Before the stream was read to its end, a flipped pixel came back as data.
+     * A valid file (compressed, or stored so that payload bytes change without breaking deflate) with 1..6 bytes
+     * replaced, at positions drawn from 0..2^31-1 and taken modulo the file length: it is rejected, or it reads as
+     * exactly the original data (gzip's CRC32 guards the payload; a change in, e.g., the header's timestamp is
+     * harmless). Before the stream was read to its end, a flipped pixel came back as data.
      */
-    @Property(tries = ParserFuzzing.TRIES, seed = ParserFuzzing.SEED)
-    void mutatedBytes(@ForAll @IntRange(min = 0, max = 2) int which, @ForAll("edits") java.util.List<int[]> edits)
-            throws IOException {
-        byte[] base = which == 0 ? IMAGES : which == 1 ? LABELS : IMAGES_STORED;
-        byte[] original = which == 0 ? IdxFiles.pixels(3) : which == 1 ? IdxFiles.labels(40) : IdxFiles.pixels(2);
-        byte[] b = base.clone();
-        for (int[] e : edits) {
-            b[e[0] % b.length] = (byte) e[1];
-        }
-        Path f = Files.createTempFile("fuzz-idx", ".gz");
-        try {
-            Files.write(f, b);
-            Callable<byte[]> parse = which == 1 ? () -> FashionMnist.readLabels(f) : () -> FashionMnist.readImages(f);
-            ParserFuzzing.returnsOrRejects(parse, data -> assertArrayEquals(original, data,
-                    "a corrupted file was read as other data"), IOException.class);
-        } finally {
-            Files.delete(f);
+    /** Valid file {@code which} (see {@link #NAMES}) with bytes replaced. */
+    record Mutated(int which, String edits, byte[] bytes) {
+        @Override
+        public String toString() {
+            return NAMES[which] + " with bytes (position=value) " + edits + ", read as " + (which == 1 ? "labels"
+                    : "images") + "; " + bytes.length + " bytes (hex): " + FuzzGen.hex(bytes);
         }
     }
 
-    @Property(tries = ParserFuzzing.TRIES, seed = ParserFuzzing.SEED)
-    void truncationsAndTrailingBytes(@ForAll @IntRange(min = 0, max = 10_000) int cut,
-            @ForAll @IntRange(min = 0, max = 2) int which, @ForAll @Size(max = 8) byte[] tail) throws IOException {
-        byte[] base = which == 0 ? IMAGES : which == 1 ? LABELS : IMAGES_STORED;
-        int keep = cut % (base.length + 1);
-        byte[] b = java.util.Arrays.copyOf(base, keep + tail.length);
-        System.arraycopy(tail, 0, b, keep, tail.length);
-        read(b, which != 1);
+    @Test
+    void mutatedBytes() {
+        ParserFuzzing.forAll("FashionMnistFuzzTest.mutatedBytes", ParserFuzzing.TRIES, g -> {
+            int which = g.between(0, 2);
+            byte[] b = (which == 0 ? IMAGES : which == 1 ? LABELS : IMAGES_STORED).clone();
+            List<int[]> edits = g.list(1, 6, () -> new int[] {g.between(0, Integer.MAX_VALUE), g.between(0, 255)});
+            for (int[] e : edits) {
+                b[e[0] % b.length] = (byte) e[1];
+            }
+            return new Mutated(which, edits.stream().map(e -> e[0] % b.length + "=" + e[1])
+                    .collect(Collectors.joining(", ")), b);
+        }, Mutated::toString, in -> {
+            int which = in.which();
+            byte[] original = which == 0 ? IdxFiles.pixels(3) : which == 1 ? IdxFiles.labels(40) : IdxFiles.pixels(2);
+            Path f = Files.createTempFile("fuzz-idx", ".gz");
+            try {
+                Files.write(f, in.bytes());
+                Callable<byte[]> parse = which == 1 ? () -> FashionMnist.readLabels(f)
+                        : () -> FashionMnist.readImages(f);
+                ParserFuzzing.returnsOrRejects(parse, data -> assertArrayEquals(original, data,
+                        "a corrupted file was read as other data"), IOException.class);
+            } finally {
+                Files.delete(f);
+            }
+        });
     }
 
-    @Property(tries = ParserFuzzing.TRIES, seed = ParserFuzzing.SEED)
-    void randomBytes(@ForAll @Size(max = 256) byte[] bytes, @ForAll boolean asImages) throws IOException {
-        read(bytes, asImages);
+    @Test
+    void truncationsAndTrailingBytes() {
+        ParserFuzzing.forAll("FashionMnistFuzzTest.truncationsAndTrailingBytes", ParserFuzzing.TRIES, g -> {
+            int cut = g.between(0, 10_000);
+            int which = g.between(0, 2);
+            byte[] tail = g.bytes(8);
+            byte[] base = which == 0 ? IMAGES : which == 1 ? LABELS : IMAGES_STORED;
+            int keep = cut % (base.length + 1);
+            byte[] b = Arrays.copyOf(base, keep + tail.length);
+            System.arraycopy(tail, 0, b, keep, tail.length);
+            return new Input("the first " + keep + " of " + base.length + " bytes of " + NAMES[which] + ", then "
+                    + tail.length + " random bytes", b, which != 1);
+        }, Input::toString, in -> read(in.bytes(), in.asImages()));
+    }
+
+    @Test
+    void randomBytes() {
+        ParserFuzzing.forAll("FashionMnistFuzzTest.randomBytes", ParserFuzzing.TRIES,
+                g -> new Input("random bytes", g.bytes(256), g.bool()), Input::toString,
+                in -> read(in.bytes(), in.asImages()));
+    }
+
+    /** A header int: a magic number, a side, a count at an edge, or any int, half the time any int. */
+    static int headerInt(FuzzGen g) {
+        return g.bool() ? g.pick(FashionMnist.IMAGE_MAGIC, FashionMnist.LABEL_MAGIC, 28, 0, 1, 2, 3, -1,
+                Integer.MAX_VALUE, Integer.MIN_VALUE, 2_739_000, 100_000) : g.anyInt();
     }
 
     /** Valid gzip around a hostile IDX header (any magic, counts and sides) and a payload of any length. */
-    @Property(tries = ParserFuzzing.TRIES, seed = ParserFuzzing.SEED)
-    void hostileHeaders(@ForAll("headerInts") int magic, @ForAll("headerInts") int n, @ForAll("headerInts") int rows,
-            @ForAll("headerInts") int cols, @ForAll @IntRange(min = 0, max = 3000) int payload,
-            @ForAll boolean asImages) throws IOException {
-        int[] header = asImages ? new int[] {magic, n, rows, cols} : new int[] {magic, n};
-        read(IdxFiles.gzip(IdxFiles.raw(header, new byte[payload])), asImages);
+    @Test
+    void hostileHeaders() {
+        ParserFuzzing.forAll("FashionMnistFuzzTest.hostileHeaders", ParserFuzzing.TRIES, g -> {
+            int magic = headerInt(g);
+            int n = headerInt(g);
+            int rows = headerInt(g);
+            int cols = headerInt(g);
+            int payload = g.between(0, 3000);
+            boolean asImages = g.bool();
+            int[] header = asImages ? new int[] {magic, n, rows, cols} : new int[] {magic, n};
+            try {
+                return new Input("gzip of IDX header " + Arrays.toString(header) + " and " + payload + " zero bytes",
+                        IdxFiles.gzip(IdxFiles.raw(header, new byte[payload])), asImages);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Input::toString, in -> read(in.bytes(), in.asImages()));
     }
 
-    @Provide
-    Arbitrary<Integer> headerInts() {
-        return Arbitraries.oneOf(Arbitraries.of(FashionMnist.IMAGE_MAGIC, FashionMnist.LABEL_MAGIC, 28, 0, 1, 2, 3,
-                -1, Integer.MAX_VALUE, Integer.MIN_VALUE, 2_739_000, 100_000), Arbitraries.integers());
-    }
-
-    @Property(tries = 10, seed = ParserFuzzing.SEED)
+    @Test
     void theValidFilesRead() throws IOException {
         Path f = Files.createTempFile("fuzz-idx", ".gz");
         try {

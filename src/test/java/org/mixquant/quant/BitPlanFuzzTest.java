@@ -1,30 +1,29 @@
 package org.mixquant.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.mixquant.FuzzGen;
 import org.mixquant.ParserFuzzing;
 
-/** Fuzzes the bit plan JSON parser ({@link BitPlan#fromJson}, {@link BitPlan#read}) with {@link ParserFuzzing}. */
+/**
+ * Fuzzes the bit plan JSON parser ({@link BitPlan#fromJson}, {@link BitPlan#read}) with {@link ParserFuzzing}: seeded
+ * mutation fuzzing in plain JUnit, {@link ParserFuzzing#TRIES} tries per property.
+ */
 class BitPlanFuzzTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String VALID = BitPlanTest.sample().toJson();
@@ -44,117 +43,223 @@ class BitPlanFuzzTest {
                 IllegalArgumentException.class);
     }
 
-    /** Any JSON value: scalars (incl. integers beyond long, the plan's own words) and small arrays and objects. */
-    @Provide
-    Arbitrary<JsonNode> jsonValues() {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        Arbitrary<JsonNode> scalar = Arbitraries.oneOf(
-                Arbitraries.just(f.nullNode()),
-                Arbitraries.of(true, false).map(f::booleanNode),
-                Arbitraries.integers().map(f::numberNode),
-                Arbitraries.longs().map(f::numberNode),
-                Arbitraries.bigIntegers().between(BigInteger.ONE.shiftLeft(80).negate(), BigInteger.ONE.shiftLeft(80))
-                        .map(f::numberNode),
-                Arbitraries.doubles().map(f::numberNode),
-                Arbitraries.of(2, 4, 8, 1, 9, 0, -1).map(f::numberNode),
+    static final List<String> LAYERS = List.copyOf(BitPlanTest.sample().layers());
+    static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    /**
+     * Any scalar JSON value, each kind equally likely: null, booleans, ints, longs, integers up to ±2^80, doubles
+     * (NaN and ±∞ too), bits in and out of 2..8, longs that wrap around to 2..8 as an int, doubles near the bits,
+     * any short string, and the plan's own words.
+     */
+    static JsonNode scalar(FuzzGen g) {
+        switch (g.between(0, 10)) {
+            case 0:
+                return F.nullNode();
+            case 1:
+                return F.booleanNode(g.bool());
+            case 2:
+                return F.numberNode(g.anyInt());
+            case 3:
+                return F.numberNode(g.anyLong());
+            case 4:
+                return F.numberNode(g.bigInteger(80));
+            case 5:
+                return F.numberNode(g.anyDouble());
+            case 6:
+                return F.numberNode(g.pick(2, 4, 8, 1, 9, 0, -1));
+            case 7:
                 // wrap around to 2..8 as an int: 2^32 + 4, 2^33 + 8, -(2^32) + 2
-                Arbitraries.of(4294967300L, 8589934600L, -4294967294L).map(f::numberNode),
-                Arbitraries.of(4.0, 2.5, 8.0000001).map(f::numberNode),
-                Arbitraries.strings().ofMaxLength(12).map(f::textNode),
-                Arbitraries.of("asymmetric", "symmetric", "per-channel", "per-tensor", BitPlan.FORMAT, "minilm", "",
-                        "b", "c").map(f::textNode));
-        return Arbitraries.recursive(() -> scalar, inner -> Arbitraries.frequencyOf(
-                Tuple.of(3, scalar),
-                Tuple.of(1, inner.list().ofMaxSize(3).map(l -> {
-                    com.fasterxml.jackson.databind.node.ArrayNode a = f.arrayNode();
-                    l.forEach(a::add);
-                    return (JsonNode) a;
-                })),
-                Tuple.of(1, Arbitraries.maps(Arbitraries.of("b", "c", "x", "bits", "qem", ""), inner).ofMaxSize(3)
-                        .map(m -> {
-                            ObjectNode o = f.objectNode();
-                            m.forEach(o::set);
-                            return (JsonNode) o;
-                        }))), 3);
-    }
-
-    @Property(tries = ParserFuzzing.TRIES, seed = ParserFuzzing.SEED)
-    void randomValueInAnyField(@ForAll @IntRange(min = 0, max = 8) int field, @ForAll("jsonValues") JsonNode value)
-            throws IOException {
-        ObjectNode root = (ObjectNode) JSON.readTree(VALID);
-        String name = FIELDS.get(field);
-        root.set(name, value);
-        BitPlan p = parse(root.toString());
-        if (p != null && List.of("model", "scheme", "granularity").contains(name)) {
-            // required fields are never filled in with a default
-            assertTrue(value.isTextual(), name + " = " + value + " was accepted");
-            assertEquals(value.asText().toLowerCase(java.util.Locale.ROOT), name.equals("model") ? p.model()
-                    .toLowerCase(java.util.Locale.ROOT) : name.equals("scheme") ? p.scheme().cliName()
-                    : p.granularity().cliName());
+                return F.numberNode(g.pick(4294967300L, 8589934600L, -4294967294L));
+            case 8:
+                return F.numberNode(g.pick(4.0, 2.5, 8.0000001));
+            case 9:
+                return F.textNode(g.string(12));
+            default:
+                return F.textNode(g.pick("asymmetric", "symmetric", "per-channel", "per-tensor", BitPlan.FORMAT,
+                        "minilm", "", "b", "c"));
         }
     }
 
-    @Property(tries = ParserFuzzing.TRIES, seed = ParserFuzzing.SEED)
-    void randomValueAsALayersBits(@ForAll @IntRange(min = 0, max = 2) int layer,
-            @ForAll("jsonValues") JsonNode value) throws IOException {
-        ObjectNode root = (ObjectNode) JSON.readTree(VALID);
-        ObjectNode bits = (ObjectNode) root.get("bits");
-        String name = List.copyOf(BitPlanTest.sample().layers()).get(layer);
-        bits.set(name, value);
-        BitPlan p = parse(root.toString());
-        if (p != null) {
-            // accepted bits are exactly the JSON integer, never a wrapped-around long or a rounded double
-            assertTrue(value.isIntegralNumber() && value.canConvertToInt(), "bits " + value + " were accepted");
-            assertEquals(value.intValue(), p.bitsOf(name));
+    /** Any JSON value: a {@link #scalar} 3 times in 5, else an array of 0..3 or an object of 0..3 fields, nested to 3. */
+    static JsonNode jsonValue(FuzzGen g, int depth) {
+        int kind = depth == 0 ? 0 : g.weighted(3, 1, 1);
+        if (kind == 0) {
+            return scalar(g);
         }
+        if (kind == 1) {
+            ArrayNode a = F.arrayNode();
+            g.list(0, 3, () -> jsonValue(g, depth - 1)).forEach(a::add);
+            return a;
+        }
+        ObjectNode o = F.objectNode();
+        int n = g.size(3);
+        for (int i = 0; i < n; i++) {
+            o.set(g.pick("b", "c", "x", "bits", "qem", ""), jsonValue(g, depth - 1));
+        }
+        return o;
     }
 
-    /** One edit of the plan's text: replace, insert or delete a character, or duplicate a slice (keys twice). */
-    @Provide
-    Arbitrary<String> mutatedPlans() {
-        Arbitrary<Integer> pos = Arbitraries.integers().between(0, VALID.length() - 1);
-        Arbitrary<Character> ch = Arbitraries.oneOf(Arbitraries.of('"', '{', '}', '[', ']', ',', ':', '0', '9', '-',
-                'e', '.', '\\', ' ', 'n'), Arbitraries.chars());
-        Arbitrary<String> one = Arbitraries.oneOf(
-                net.jqwik.api.Combinators.combine(pos, ch).as((p, c) -> VALID.substring(0, p) + c
-                        + VALID.substring(p + 1)),
-                net.jqwik.api.Combinators.combine(pos, ch).as((p, c) -> VALID.substring(0, p) + c
-                        + VALID.substring(p)),
-                pos.map(p -> VALID.substring(0, p) + VALID.substring(p + 1)),
-                net.jqwik.api.Combinators.combine(pos, pos).as((a, b) -> {
-                    int lo = Math.min(a, b);
-                    int hi = Math.max(a, b);
-                    return VALID.substring(0, hi) + VALID.substring(lo, hi) + VALID.substring(hi);
-                }));
-        return one;
-    }
-
-    @Property(tries = ParserFuzzing.TRIES, seed = ParserFuzzing.SEED)
-    void mutatedText(@ForAll("mutatedPlans") String json) {
-        parse(json);
-    }
-
-    @Property(tries = ParserFuzzing.TRIES, seed = ParserFuzzing.SEED)
-    void randomBytesAsAPlanFile(@ForAll @Size(max = 300) byte[] bytes, @ForAll boolean asJsonPrefix)
-            throws IOException {
-        Path f = Files.createTempFile("fuzz-plan", ".json");
+    static ObjectNode validTree() {
         try {
-            byte[] content = bytes;
-            if (asJsonPrefix) {
-                byte[] head = VALID.substring(0, VALID.length() / 2).getBytes(StandardCharsets.UTF_8);
-                content = new byte[head.length + bytes.length];
-                System.arraycopy(head, 0, content, 0, head.length);
-                System.arraycopy(bytes, 0, content, head.length, bytes.length);
-            }
-            Files.write(f, content);
-            ParserFuzzing.returnsOrRejects(() -> BitPlan.read(f), BitPlanFuzzTest::valid,
-                    IllegalArgumentException.class, IOException.class);
-        } finally {
-            Files.delete(f);
+            return (ObjectNode) JSON.readTree(VALID);
+        } catch (IOException e) {
+            throw new AssertionError(e);
         }
     }
 
-    @Property(tries = 10, seed = ParserFuzzing.SEED)
+    /** The valid plan with one field (or one layer's bits) set to {@code value}: the JSON text that is parsed. */
+    record Edited(String name, JsonNode value, String json) {
+        @Override
+        public String toString() {
+            return name + " = " + value + "; JSON: " + json;
+        }
+    }
+
+    @Test
+    void randomValueInAnyField() {
+        ParserFuzzing.forAll("BitPlanFuzzTest.randomValueInAnyField", ParserFuzzing.TRIES, g -> {
+            String name = FIELDS.get(g.between(0, FIELDS.size() - 1));
+            JsonNode value = jsonValue(g, 3);
+            ObjectNode root = validTree();
+            root.set(name, value);
+            return new Edited(name, value, root.toString());
+        }, Edited::toString, in -> {
+            BitPlan p = parse(in.json());
+            String name = in.name();
+            JsonNode value = in.value();
+            if (p != null && List.of("model", "scheme", "granularity").contains(name)) {
+                // required fields are never filled in with a default
+                assertTrue(value.isTextual(), name + " = " + value + " was accepted");
+                assertEquals(value.asText().toLowerCase(Locale.ROOT), name.equals("model") ? p.model()
+                        .toLowerCase(Locale.ROOT) : name.equals("scheme") ? p.scheme().cliName()
+                        : p.granularity().cliName());
+            }
+        });
+    }
+
+    @Test
+    void randomValueAsALayersBits() {
+        ParserFuzzing.forAll("BitPlanFuzzTest.randomValueAsALayersBits", ParserFuzzing.TRIES, g -> {
+            String name = LAYERS.get(g.between(0, LAYERS.size() - 1));
+            JsonNode value = jsonValue(g, 3);
+            ObjectNode root = validTree();
+            ((ObjectNode) root.get("bits")).set(name, value);
+            return new Edited("bits." + name, value, root.toString());
+        }, Edited::toString, in -> {
+            BitPlan p = parse(in.json());
+            JsonNode value = in.value();
+            if (p != null) {
+                // accepted bits are exactly the JSON integer, never a wrapped-around long or a rounded double
+                assertTrue(value.isIntegralNumber() && value.canConvertToInt(), "bits " + value + " were accepted");
+                assertEquals(value.intValue(), p.bitsOf(in.name().substring("bits.".length())));
+            }
+        });
+    }
+
+    /** A text edit of the plan and what it was; {@code duplicate}: a field or layer is given twice. */
+    record Mutated(String edit, String json, boolean duplicate) {
+        @Override
+        public String toString() {
+            return edit + "; JSON: " + FuzzGen.quote(json);
+        }
+    }
+
+    /** A character for a text edit: JSON's own syntax half the time, else any char. */
+    static char editChar(FuzzGen g) {
+        return g.bool() ? g.pick('"', '{', '}', '[', ']', ',', ':', '0', '9', '-', 'e', '.', '\\', ' ', 'n')
+                : g.anyChar();
+    }
+
+    /**
+     * One edit of the plan's text, each kind equally likely: replace, insert or delete a character, duplicate a
+     * slice, or give a top-level field or a layer's bits a second time (with any JSON value).
+     */
+    static Mutated mutatedPlan(FuzzGen g) {
+        int last = VALID.length() - 1;
+        switch (g.between(0, 4)) {
+            case 0: {
+                int p = g.between(0, last);
+                char c = editChar(g);
+                return new Mutated("replace char " + p + " by " + FuzzGen.quote(String.valueOf(c)),
+                        VALID.substring(0, p) + c + VALID.substring(p + 1), false);
+            }
+            case 1: {
+                int p = g.between(0, last);
+                char c = editChar(g);
+                return new Mutated("insert " + FuzzGen.quote(String.valueOf(c)) + " at " + p,
+                        VALID.substring(0, p) + c + VALID.substring(p), false);
+            }
+            case 2: {
+                int p = g.between(0, last);
+                return new Mutated("delete char " + p, VALID.substring(0, p) + VALID.substring(p + 1), false);
+            }
+            case 3: {
+                int a = g.between(0, last);
+                int b = g.between(0, last);
+                int lo = Math.min(a, b);
+                int hi = Math.max(a, b);
+                return new Mutated("duplicate chars " + lo + ".." + hi,
+                        VALID.substring(0, hi) + VALID.substring(lo, hi) + VALID.substring(hi), false);
+            }
+            default: {
+                boolean inBits = g.bool();
+                String key = inBits ? g.pick(LAYERS) : g.pick(FIELDS);
+                int at = (inBits ? VALID.indexOf('{', VALID.indexOf("\"bits\"")) : VALID.indexOf('{')) + 1;
+                String member = F.objectNode().set(key, jsonValue(g, 1)).toString();
+                member = member.substring(1, member.length() - 1) + ",";
+                return new Mutated((inBits ? "layer " : "field ") + key + " given twice", VALID.substring(0, at)
+                        + member + VALID.substring(at), true);
+            }
+        }
+    }
+
+    @Test
+    void mutatedText() {
+        ParserFuzzing.forAll("BitPlanFuzzTest.mutatedText", ParserFuzzing.TRIES, BitPlanFuzzTest::mutatedPlan,
+                Mutated::toString, in -> {
+                    BitPlan p = parse(in.json());
+                    if (in.duplicate()) {
+                        assertNull(p, "a plan with a key given twice was accepted");
+                    }
+                });
+    }
+
+    /** Bytes written as a plan file: random bytes, after the first half of the valid plan or alone. */
+    record PlanFile(boolean asJsonPrefix, byte[] bytes) {
+        byte[] content() {
+            if (!asJsonPrefix) {
+                return bytes;
+            }
+            byte[] head = VALID.substring(0, VALID.length() / 2).getBytes(StandardCharsets.UTF_8);
+            byte[] content = new byte[head.length + bytes.length];
+            System.arraycopy(head, 0, content, 0, head.length);
+            System.arraycopy(bytes, 0, content, head.length, bytes.length);
+            return content;
+        }
+
+        @Override
+        public String toString() {
+            return (asJsonPrefix ? "half the valid plan, then " : "") + bytes.length + " random bytes; file (hex): "
+                    + FuzzGen.hex(content());
+        }
+    }
+
+    @Test
+    void randomBytesAsAPlanFile() {
+        ParserFuzzing.forAll("BitPlanFuzzTest.randomBytesAsAPlanFile", ParserFuzzing.TRIES,
+                g -> new PlanFile(g.bool(), g.bytes(300)), PlanFile::toString, in -> {
+                    Path f = Files.createTempFile("fuzz-plan", ".json");
+                    try {
+                        Files.write(f, in.content());
+                        ParserFuzzing.returnsOrRejects(() -> BitPlan.read(f), BitPlanFuzzTest::valid,
+                                IllegalArgumentException.class, IOException.class);
+                    } finally {
+                        Files.delete(f);
+                    }
+                });
+    }
+
+    @Test
     void theValidPlanParses() {
         assertEquals(Map.copyOf(BitPlanTest.sample().bits()), Map.copyOf(parse(VALID).bits()));
     }
