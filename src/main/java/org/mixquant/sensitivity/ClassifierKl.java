@@ -1,15 +1,29 @@
 package org.mixquant.sensitivity;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnNetwork;
+import org.mixquant.model.cnn.CnnOps;
 import org.mixquant.model.cnn.CnnRunner;
 import org.mixquant.model.cnn.Djl;
+import org.mixquant.tensor.WeightTensor;
 
 /**
  * Classifier distortion: mean over calibration images of KL(p ‖ q) in nats, p = softmax of the FP32 logits, q =
  * softmax of the quantized model's logits (ZeroQ's sensitivity). Log-softmax and the sum are in double.
+ *
+ * <p>{@link #measureLayer} keeps the FP32 input of every unit ({@link CnnNetwork#units()}) of every batch and runs
+ * only from the unit holding the replaced layer, so a single-layer pass costs the rest of the network only. Those
+ * arrays live until {@link #close()}. Not thread-safe.
  */
 public final class ClassifierKl implements Distortion {
     /** Calibration images for the measured cost (drawn from the training split). */
@@ -22,6 +36,8 @@ public final class ClassifierKl implements Distortion {
     private final int threads;
     private final double[][] refLogSoftmax;
     private final String hash;
+    private CnnRunner reference;
+    private List<NDArray[]> unitInputs;
 
     private ClassifierKl(CnnModel fp32, FashionMnist images, int threads) {
         this.fp32 = fp32;
@@ -89,6 +105,93 @@ public final class ClassifierKl implements Distortion {
             }
         }
         return Math.max(0, sum / q.length);
+    }
+
+    @Override
+    public double measureLayer(QuantizableModel model, String layer, WeightTensor weight) {
+        if (model != fp32) {
+            return Distortion.super.measureLayer(model, layer, weight);
+        }
+        Djl.threads(threads);
+        CnnNetwork net = fp32.network();
+        int unit = -1;
+        for (int u = 0; u < net.units().size() && unit < 0; u++) {
+            if (net.units().get(u).layers().contains(layer)) {
+                unit = u;
+            }
+        }
+        if (unit < 0) {
+            throw new IllegalArgumentException("no unit of " + fp32.source() + " holds layer '" + layer + "'");
+        }
+        cacheUnitInputs();
+        double sum = 0;
+        int row = 0;
+        try (NDManager step = reference.manager().newSubManager()) {
+            Map<String, NDArray> p = new HashMap<>(reference.params());
+            WeightTensor w = weight.channelAxis() == 0 ? weight : weight.withChannelAxis(0);
+            p.put(fp32.layer(layer).tensorName(), CnnRunner.toNd(step, w));
+            CnnOps ops = CnnOps.folded(p);
+            for (NDArray[] inputs : unitInputs) {
+                NDArray x = inputs[unit];
+                float[] logits;
+                try (NDManager batch = step.newSubManager()) {
+                    x.tempAttach(batch); // the batch's temporaries die with it; x goes back to the cache
+                    logits = net.forwardFrom(ops, x, unit).toFloatArray();
+                }
+                int n = (int) x.getShape().get(0);
+                int k = logits.length / n;
+                for (int i = 0; i < n; i++, row++) {
+                    double[] q = logSoftmaxRow(logits, i * k, k);
+                    double[] ref = refLogSoftmax[row];
+                    for (int c = 0; c < k; c++) {
+                        sum += Math.exp(ref[c]) * (ref[c] - q[c]);
+                    }
+                }
+            }
+        }
+        return Math.max(0, sum / row);
+    }
+
+    /** The FP32 input of every unit for every batch (unit 0: the images), computed once. */
+    private void cacheUnitInputs() {
+        if (unitInputs != null) {
+            return;
+        }
+        reference = fp32.open();
+        CnnNetwork net = fp32.network();
+        CnnOps ops = CnnOps.folded(reference.params());
+        List<NDArray[]> all = new ArrayList<>();
+        int n = images.size();
+        for (int from = 0; from < n; from += BATCH) {
+            int to = Math.min(n, from + BATCH);
+            float[] buf = new float[(to - from) * FashionMnist.PIXELS];
+            images.normalizedInto(from, to, buf, 0);
+            NDArray[] in = new NDArray[net.units().size()];
+            try (NDManager step = reference.manager().newSubManager()) {
+                NDArray h = step.create(buf, new Shape(to - from, 1, FashionMnist.SIDE, FashionMnist.SIDE));
+                for (int u = 0; u < in.length; u++) {
+                    in[u] = h;
+                    CnnNetwork.Unit unit = net.units().get(u);
+                    if (u + 1 < in.length) {
+                        h = unit.forward().apply(ops, unit.input(h));
+                    }
+                }
+                for (NDArray a : in) {
+                    a.attach(reference.manager()); // kept; every other temporary dies with step
+                }
+            }
+            all.add(in);
+        }
+        unitInputs = all;
+    }
+
+    @Override
+    public void close() {
+        if (reference != null) {
+            reference.close();
+            reference = null;
+            unitInputs = null;
+        }
     }
 
     /** Log-softmax of the logits of {@code m} on every calibration image, {@code [n][classes]} in double. */

@@ -105,9 +105,8 @@ public final class MeasuredCost {
             names.add(l.name());
             params[i] = l.params();
             for (int b = Bits.MIN; b <= Bits.MAX; b++) {
-                QuantizableModel one = fp32.withWeights(Map.of(l.name(),
-                        FakeQuant.apply(l.weight(), new QuantSpec(b, scheme, granularity))));
-                cost[i][b - Bits.MIN] = d.measure(one);
+                cost[i][b - Bits.MIN] = d.measureLayer(fp32, l.name(),
+                        FakeQuant.apply(l.weight(), new QuantSpec(b, scheme, granularity)));
             }
             progress.update("measured cost (" + l.name() + ")", i + 1, n);
         }
