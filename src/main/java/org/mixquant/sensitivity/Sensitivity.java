@@ -11,7 +11,9 @@ import org.mixquant.model.TextEmbedder;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
+import org.mixquant.search.CostKind;
 import org.mixquant.search.CostTable;
+import org.mixquant.search.ErrorTable;
 import org.mixquant.search.Progress;
 
 /**
@@ -65,5 +67,27 @@ public final class Sensitivity {
     public static CostTable measured(QuantizableModel fp32, Distortion d, Scheme scheme, Granularity granularity,
             Progress progress, Consumer<String> warn) {
         return MeasuredCost.table(fp32, d, scheme, granularity, progress, warn);
+    }
+
+    /**
+     * The cost table of {@code kind} for {@code fp32}: {@code qe} from the weights alone (an {@link ErrorTable}
+     * sweep), {@code measured} with {@code distortion} (cached, {@link MeasuredCost}).
+     *
+     * @param distortion needed for {@code measured}, ignored for {@code qe}
+     * @throws IllegalArgumentException for {@code fisher} (not implemented yet) or a missing distortion
+     */
+    public static CostTable costTable(QuantizableModel fp32, CostKind kind, Distortion distortion, Scheme scheme,
+            Granularity granularity, int threads, Progress progress, Consumer<String> warn) {
+        return switch (kind) {
+            case QE -> CostTable.qe(ErrorTable.compute(fp32, scheme, granularity, threads, progress));
+            case MEASURED -> {
+                if (distortion == null) {
+                    throw new IllegalArgumentException("the measured cost needs a distortion on calibration data");
+                }
+                yield MeasuredCost.table(fp32, distortion, scheme, granularity, progress, warn);
+            }
+            case FISHER -> throw new IllegalArgumentException("the fisher cost is not implemented yet (use qe or"
+                    + " measured)");
+        };
     }
 }
