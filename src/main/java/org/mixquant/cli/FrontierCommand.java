@@ -52,6 +52,9 @@ final class FrontierCommand extends BaseCommand {
             description = "CNN test images to score on (0 = all 10,000).")
     int images;
 
+    @Option(names = "--plot", paramLabel = "FILE", description = "Also write the size-vs-quality chart (PNG).")
+    java.nio.file.Path plot;
+
     @Mixin
     QuantMixin quant;
 
@@ -72,6 +75,11 @@ final class FrontierCommand extends BaseCommand {
         List<Double> bs = budgets == null ? MixQuant.frontierBudgets() : List.copyOf(budgets);
         for (double b : bs) {
             MixQuant.frontierBudgets(b, b, 1); // validates 2 ≤ b ≤ 8
+        }
+        java.nio.file.Path plotFile = plot == null ? null : plot.toAbsolutePath();
+        if (plotFile != null && (java.nio.file.Files.isDirectory(plotFile) || (java.nio.file.Files.exists(
+                plotFile.getParent()) && !java.nio.file.Files.isDirectory(plotFile.getParent())))) {
+            throw new IllegalArgumentException("--plot " + plot + " is not a writable file path");
         }
         QuantizableModel m = loadModel(model);
         Frontier.Scorer scorer;
@@ -97,6 +105,11 @@ final class FrontierCommand extends BaseCommand {
             r = Frontier.run(m, tables, bs, new NearestRounding(), d, scorer, progress());
         }
         boolean cnn = m instanceof CnnModel;
+        if (plotFile != null) {
+            org.mixquant.notebook.Charts.savePng(org.mixquant.notebook.FrontierCharts.sizeVsQuality(r,
+                    cnn ? Frontier.TOP1 : Frontier.MEAN_COS), plotFile);
+            info("wrote " + plotFile);
+        }
         if (format.format == OutputFormat.json) {
             printJson(json(r, tables, bs));
             return ExitCodes.OK;
