@@ -99,7 +99,8 @@ final class FrontierCommand extends BaseCommand {
             for (CostKind k : costs) {
                 CostTable t = Sensitivity.costTable(m, k, d, quant.scheme, quant.granularity, run.threads(),
                         progress(), this::info);
-                info(f("%s cost table: %.1f s", t.name(), t.seconds()));
+                info(f("%s cost table: %.1f s%s", t.name(), t.seconds(), t.provenance().containsKey("cachedIn")
+                        ? " when computed, read from " + t.provenance().get("cachedIn") : ""));
                 tables.add(t);
             }
             r = Frontier.run(m, tables, bs, new NearestRounding(), d, scorer, progress());
