@@ -85,6 +85,11 @@ public final class ClassifierKl implements Distortion {
         return images.size();
     }
 
+    /** The calibration images. */
+    public FashionMnist images() {
+        return images;
+    }
+
     @Override
     public String modelHash() {
         return hash;

@@ -74,7 +74,9 @@ public final class Sensitivity {
      * sweep), {@code measured} with {@code distortion} (cached, {@link MeasuredCost}).
      *
      * @param distortion needed for {@code measured}, ignored for {@code qe}
-     * @throws IllegalArgumentException for {@code fisher} (not implemented yet) or a missing distortion
+     * {@code fisher} (CNNs) on the same calibration images as {@code distortion}.
+     *
+     * @throws IllegalArgumentException for {@code fisher} on a non-CNN, or a missing distortion
      */
     public static CostTable costTable(QuantizableModel fp32, CostKind kind, Distortion distortion, Scheme scheme,
             Granularity granularity, int threads, Progress progress, Consumer<String> warn) {
@@ -86,8 +88,13 @@ public final class Sensitivity {
                 }
                 yield MeasuredCost.table(fp32, distortion, scheme, granularity, progress, warn);
             }
-            case FISHER -> throw new IllegalArgumentException("the fisher cost is not implemented yet (use qe or"
-                    + " measured)");
+            case FISHER -> {
+                if (!(fp32 instanceof CnnModel cnn) || !(distortion instanceof ClassifierKl kl)) {
+                    throw new IllegalArgumentException("the fisher cost is implemented for the Fashion-MNIST CNNs"
+                            + " only, not " + fp32.source());
+                }
+                yield FisherCost.table(cnn, kl.images(), scheme, granularity, threads, progress);
+            }
         };
     }
 }
