@@ -31,9 +31,13 @@ class ArchitectureTest {
             Map.entry("model", Set.of("io", "tensor")),
             Map.entry("search", Set.of("io", "tensor", "quant", "model")),
             Map.entry("methods", Set.of("io", "tensor", "data", "quant", "model", "search")),
-            Map.entry("eval", Set.of("io", "tensor", "data", "quant", "model", "search", "methods")),
-            Map.entry("notebook", Set.of("io", "tensor", "data", "quant", "model", "search", "methods", "eval")),
-            Map.entry("cli", Set.of("io", "tensor", "data", "quant", "model", "search", "methods", "eval",
+            // search for the CostTable it fills and the Progress callback
+            Map.entry("sensitivity", Set.of("io", "tensor", "data", "quant", "model", "methods", "search")),
+            Map.entry("eval", Set.of("io", "tensor", "data", "quant", "model", "search", "methods", "sensitivity")),
+            Map.entry("notebook", Set.of("io", "tensor", "data", "quant", "model", "search", "methods", "sensitivity",
+                    "eval")),
+            Map.entry("cli", Set.of("io", "tensor", "data", "quant", "model", "search", "methods", "sensitivity",
+                    "eval",
                     "notebook")));
 
     static final Pattern IMPORT = Pattern.compile("^import (?:static )?org\\.mixquant\\.(\\w+)", Pattern.MULTILINE);

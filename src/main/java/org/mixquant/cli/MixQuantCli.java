@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.OptionSpec;
 @Command(name = "mixquant", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         version = "mixquant 0.1.0",
         description = "Mixed-precision post-training weight quantization (MixQuant).",
-        subcommands = {LayersCommand.class, QeCommand.class, SearchCommand.class, EvaluateCommand.class,
+        subcommands = {LayersCommand.class, QeCommand.class, SearchCommand.class, FrontierCommand.class, EvaluateCommand.class,
             ReportCommand.class, CompareCommand.class, BenchCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class MixQuantCli implements Runnable {
     @CommandLine.Spec

@@ -10,12 +10,17 @@ import org.mixquant.eval.SizeReport;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
+import org.mixquant.search.CostKind;
+import org.mixquant.search.CostTable;
 import org.mixquant.search.ErrorTable;
 import org.mixquant.search.MixQuant;
+import org.mixquant.sensitivity.Distortion;
+import org.mixquant.sensitivity.Sensitivity;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** {@code mixquant search MODEL (--qem X | --max-rel-error T | --avg-bits B)}. */
@@ -41,6 +46,16 @@ final class SearchCommand extends BaseCommand {
         Double avgBits;
     }
 
+    @Option(names = "--cost", defaultValue = "qe", converter = CostConverter.class, paramLabel = "COST",
+            description = "What --avg-bits minimises: qe (weight error, data-free), measured (output distortion with"
+                    + " one layer quantized, on calibration data) or fisher (default: ${DEFAULT-VALUE}).")
+    CostKind cost = CostKind.QE;
+
+    @Option(names = "--calibration", defaultValue = "0", paramLabel = "N",
+            description = "Calibration images (CNNs, default 512 training images) or texts (MiniLM, default 256"
+                    + " fortunes from entry 512) for --cost measured; 0 = default.")
+    int calibration;
+
     @Mixin
     QuantMixin quant;
 
@@ -54,6 +69,11 @@ final class SearchCommand extends BaseCommand {
     public Integer call() throws Exception {
         checkOutputFile(output, "-o");
         checkDistinctOutputs(model, List.of("-o"), output);
+        if (cost != CostKind.QE && rule.avgBits == null) {
+            throw new ParameterException(spec.commandLine(), "--cost " + cost.cliName() + " needs --avg-bits (the"
+                    + " qem and"
+                    + " relative-error rules read the weight error)");
+        }
         QuantizableModel m = loadModel(model);
         ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         long t0 = System.nanoTime();
@@ -62,8 +82,17 @@ final class SearchCommand extends BaseCommand {
             plan = MixQuant.qem(t, rule.qem);
         } else if (rule.maxRelError != null) {
             plan = relErrorPlan(t, rule.maxRelError);
-        } else {
+        } else if (cost == CostKind.QE) {
             plan = MixQuant.budget(t, rule.avgBits);
+        } else {
+            try (Distortion d = cost == CostKind.MEASURED ? Sensitivity.distortion(m, threads(), calibration)
+                    : null) {
+                CostTable ct = Sensitivity.costTable(m, cost, d, quant.scheme(), quant.granularity(), threads(),
+                        progress(), this::info);
+                info(f("%s cost table: %s on %s, %.1f s", ct.name(), ct.provenance().get("metric"),
+                        ct.provenance().get("calibration"), ct.seconds()));
+                plan = MixQuant.budget(ct, rule.avgBits);
+            }
         }
         double ruleSecs = (System.nanoTime() - t0) / 1e9;
         double searchSecs = t.seconds() + ruleSecs;
@@ -76,6 +105,7 @@ final class SearchCommand extends BaseCommand {
             ObjectNode root = JSON.createObjectNode();
             root.set("plan", JSON.readTree(plan.toJson()));
             ObjectNode s = root.putObject("summary");
+            s.put("cost", rule.avgBits == null ? null : cost.cliName());
             s.put("averageBits", size.averageBits());
             s.put("averageBitsWithQParams", size.averageBitsWithQParams());
             s.put("sizeMB", size.totalMB());
@@ -142,6 +172,14 @@ final class SearchCommand extends BaseCommand {
                 + " rule gives nearly uniform bits; --avg-bits and --max-rel-error separate layers.");
         out().flush();
         return ExitCodes.OK;
+    }
+
+    /** Parses {@code --cost}. */
+    static final class CostConverter implements picocli.CommandLine.ITypeConverter<CostKind> {
+        @Override
+        public CostKind convert(String value) {
+            return CostKind.parse(value);
+        }
     }
 
     static String histogramText(Map<Integer, Integer> h) {

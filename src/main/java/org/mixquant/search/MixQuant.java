@@ -1,6 +1,8 @@
 package org.mixquant.search;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
@@ -155,6 +157,106 @@ public final class MixQuant {
             params2.put("fixed", new LinkedHashMap<>(fixed));
         }
         return plan(table, "budget=" + fmt(avgBits), "avg-bits", params2, bits);
+    }
+
+    /** {@link #budget(CostTable, double, Map)} with no fixed layers. */
+    public static BitPlan budget(CostTable table, double avgBits) {
+        return budget(table, avgBits, Map.of());
+    }
+
+    /**
+     * Size-budgeted allocation over any cost table: minimise Σ costᵢ(bᵢ) subject to Σ paramsᵢ·bᵢ ≤ avgBits·Σ paramsᵢ,
+     * with some layers' bits fixed in advance (they count against the budget at their fixed bits, as in
+     * {@link #budget(ErrorTable, double, Map, Map)}). Over {@link CostTable#qe} this gives the same bits as
+     * {@link #budget(ErrorTable, double)}. The plan is named {@code budget=B-COST} and records the cost's provenance.
+     *
+     * @param avgBits target average bits per weight, in [2, 8]
+     * @param fixed   layer → bits it must get (2..8)
+     * @throws IllegalArgumentException for a budget outside [2, 8], an unknown fixed layer, or fixed layers that alone
+     *                                  exceed the budget
+     */
+    public static BitPlan budget(CostTable table, double avgBits, Map<String, Integer> fixed) {
+        if (!(avgBits >= Bits.MIN) || !(avgBits <= Bits.MAX)) {
+            throw new IllegalArgumentException("the average-bits budget must be between " + Bits.MIN + " and "
+                    + Bits.MAX + ", got " + avgBits);
+        }
+        for (String l : fixed.keySet()) {
+            table.indexOf(l); // throws for an unknown layer
+        }
+        int n = table.size();
+        long fixedBits = 0;
+        long[] params = new long[n];
+        double[][] cost = new double[n][Bits.COUNT];
+        for (int i = 0; i < n; i++) {
+            params[i] = table.params(i);
+            Integer f = fixed.get(table.layers().get(i));
+            fixedBits += params[i] * (f == null ? Bits.MIN : Bits.check(f));
+            for (int k = 0; k < Bits.COUNT; k++) {
+                cost[i][k] = f == null ? table.cost(i, Bits.MIN + k) : f == Bits.MIN + k ? 0 : FORBIDDEN;
+            }
+        }
+        if (fixedBits > avgBits * table.totalParams() + 1e-9) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the fixed layers %s need more"
+                    + " than the budget of %.4f average bits", fixed, avgBits));
+        }
+        Knapsack.Solution sol = Knapsack.solve(params, cost, avgBits);
+        Map<String, Integer> bits = new LinkedHashMap<>();
+        double predicted = 0;
+        for (int i = 0; i < n; i++) {
+            bits.put(table.layers().get(i), sol.bits()[i]);
+            predicted += table.cost(i, sol.bits()[i]);
+        }
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("avgBits", avgBits);
+        p.put("cost", table.name());
+        p.put("solver", sol.solver());
+        p.put("predictedCost", predicted);
+        if (!fixed.isEmpty()) {
+            p.put("fixed", new LinkedHashMap<>(fixed));
+        }
+        Map<String, Object> prov = BitPlan.defaultProvenance(seedOf(table));
+        table.provenance().forEach((k, v) -> prov.put("cost." + k, v));
+        return new BitPlan("budget=" + fmt(avgBits) + "-" + table.name(), table.model(), table.scheme(),
+                table.granularity(), "avg-bits", p, prov, bits);
+    }
+
+    /** The frontier's default budgets: 2, 2.25, …, 8 average bits (25 budgets). */
+    public static List<Double> frontierBudgets() {
+        return frontierBudgets(Bits.MIN, Bits.MAX, 0.25);
+    }
+
+    /**
+     * Budgets {@code from, from + step, …} up to {@code to} (inclusive, with a tolerance for decimal steps).
+     *
+     * @throws IllegalArgumentException unless 2 ≤ from ≤ to ≤ 8 and step &gt; 0
+     */
+    public static List<Double> frontierBudgets(double from, double to, double step) {
+        if (!(from >= Bits.MIN) || !(to <= Bits.MAX) || !(from <= to) || !(step > 0)) {
+            throw new IllegalArgumentException("frontier budgets need 2 <= from <= to <= 8 and step > 0, got "
+                    + from + ".." + to + " step " + step);
+        }
+        List<Double> out = new ArrayList<>();
+        for (int k = 0; from + k * step <= to + 1e-9; k++) {
+            out.add(Math.min(to, from + k * step));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * The size–quality frontier of one cost table: the {@link #budget(CostTable, double, Map)} plan for every budget,
+     * in the order given.
+     */
+    public static List<BitPlan> frontier(CostTable table, List<Double> budgets, Map<String, Integer> fixed) {
+        List<BitPlan> out = new ArrayList<>(budgets.size());
+        for (double b : budgets) {
+            out.add(budget(table, b, fixed));
+        }
+        return List.copyOf(out);
+    }
+
+    private static long seedOf(CostTable t) {
+        Object s = t.provenance().get("seed");
+        return s instanceof Number num ? num.longValue() : 0;
     }
 
     /** Cost of a forbidden width for a fixed layer: far above any real squared error, still finite for the solver. */

@@ -1,0 +1,55 @@
+package org.mixquant.notebook;
+
+import java.awt.Color;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.mixquant.eval.Frontier;
+
+/** Charts of a {@link Frontier} study. */
+public final class FrontierCharts {
+    private FrontierCharts() {
+    }
+
+    /**
+     * Model size (MB) against one quality metric, one line per cost (uniform included), points in size order; the
+     * upper left is best.
+     *
+     * @param metric a metric id of the points' quality ({@link Frontier#TOP1}, {@link Frontier#MEAN_COS}, …)
+     * @throws IllegalArgumentException if no point has that metric
+     */
+    public static XYChart sizeVsQuality(Frontier.Result r, String metric) {
+        Map<String, List<Frontier.Point>> byCost = new LinkedHashMap<>();
+        for (Frontier.Point p : r.points()) {
+            if (p.quality().containsKey(metric)) {
+                byCost.computeIfAbsent(p.cost(), k -> new ArrayList<>()).add(p);
+            }
+        }
+        if (byCost.isEmpty()) {
+            throw new IllegalArgumentException("no frontier point has the metric '" + metric + "'");
+        }
+        XYChart chart = new XYChartBuilder().width(900).height(560).title(r.model() + ": size vs " + metric + " ("
+                + r.method() + ")").xAxisTitle("model size (MB)").yAxisTitle(metric).build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setPlotBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        for (Map.Entry<String, List<Frontier.Point>> e : byCost.entrySet()) {
+            List<Frontier.Point> ps = new ArrayList<>(e.getValue());
+            ps.sort((a, b) -> Double.compare(a.sizeMB(), b.sizeMB()));
+            double[] x = new double[ps.size()];
+            double[] y = new double[ps.size()];
+            for (int i = 0; i < ps.size(); i++) {
+                x[i] = ps.get(i).sizeMB();
+                y[i] = ps.get(i).quality().get(metric);
+            }
+            XYSeries s = chart.addSeries(e.getKey(), x, y);
+            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        }
+        return chart;
+    }
+}

@@ -1,0 +1,239 @@
+package org.mixquant.sensitivity;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.mixquant.data.FashionMnist;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnNetwork;
+import org.mixquant.model.cnn.CnnOps;
+import org.mixquant.model.cnn.CnnRunner;
+import org.mixquant.model.cnn.Djl;
+import org.mixquant.tensor.WeightTensor;
+
+/**
+ * Classifier distortion: mean over calibration images of KL(p ‖ q) in nats, p = softmax of the FP32 logits, q =
+ * softmax of the quantized model's logits (ZeroQ's sensitivity). Log-softmax and the sum are in double.
+ *
+ * <p>{@link #measureLayer} keeps the FP32 input of every unit ({@link CnnNetwork#units()}) of every batch and runs
+ * only from the unit holding the replaced layer, so a single-layer pass costs the rest of the network only. Those
+ * arrays live until {@link #close()}. Not thread-safe.
+ */
+public final class ClassifierKl implements Distortion {
+    /** Calibration images for the measured cost (drawn from the training split). */
+    public static final int DEFAULT_IMAGES = 512;
+    /** Images per inference batch. */
+    static final int BATCH = 256;
+
+    private final CnnModel fp32;
+    private final FashionMnist images;
+    private final int threads;
+    private final double[][] refLogSoftmax;
+    private final String hash;
+    private CnnRunner reference;
+    private List<NDArray[]> unitInputs;
+
+    private ClassifierKl(CnnModel fp32, FashionMnist images, int threads) {
+        this.fp32 = fp32;
+        this.images = images;
+        this.threads = threads;
+        this.hash = ModelHash.of(fp32);
+        this.refLogSoftmax = logSoftmax(fp32);
+    }
+
+    /**
+     * KL against {@code fp32} (unmodified) on {@code images}.
+     *
+     * @param threads libtorch intra-op threads (a process-wide setting), ≥ 1
+     */
+    public static ClassifierKl create(CnnModel fp32, FashionMnist images, int threads) {
+        if (fp32.isModified()) {
+            throw new IllegalArgumentException("the reference must be the unmodified FP32 model");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
+        }
+        return new ClassifierKl(fp32, images, threads);
+    }
+
+    /**
+     * KL on {@code n} Fashion-MNIST training images drawn with {@code seed} ({@link FashionMnist#calibration}),
+     * disjoint from the test images that accuracy is measured on.
+     */
+    public static ClassifierKl fashionMnist(CnnModel fp32, int n, long seed, int threads) throws IOException {
+        return create(fp32, FashionMnist.calibration(n, seed), threads);
+    }
+
+    @Override
+    public String metric() {
+        return "mean KL(FP32 softmax || quantized softmax), nats";
+    }
+
+    @Override
+    public String calibration() {
+        return images.name();
+    }
+
+    @Override
+    public int samples() {
+        return images.size();
+    }
+
+    /** The calibration images. */
+    public FashionMnist images() {
+        return images;
+    }
+
+    @Override
+    public String modelHash() {
+        return hash;
+    }
+
+    @Override
+    public double measure(QuantizableModel model) {
+        if (!(model instanceof CnnModel cnn) || cnn.arch() != fp32.arch()) {
+            throw new IllegalArgumentException("KL distortion of " + fp32.source() + " needs a version of that CNN,"
+                    + " got " + model.source());
+        }
+        double[][] q = logSoftmax(cnn);
+        double sum = 0;
+        for (int i = 0; i < q.length; i++) {
+            double[] p = refLogSoftmax[i];
+            for (int c = 0; c < p.length; c++) {
+                sum += Math.exp(p[c]) * (p[c] - q[i][c]);
+            }
+        }
+        return Math.max(0, sum / q.length);
+    }
+
+    @Override
+    public double measureLayer(QuantizableModel model, String layer, WeightTensor weight) {
+        if (model != fp32) {
+            return Distortion.super.measureLayer(model, layer, weight);
+        }
+        Djl.threads(threads);
+        CnnNetwork net = fp32.network();
+        int unit = -1;
+        for (int u = 0; u < net.units().size() && unit < 0; u++) {
+            if (net.units().get(u).layers().contains(layer)) {
+                unit = u;
+            }
+        }
+        if (unit < 0) {
+            throw new IllegalArgumentException("no unit of " + fp32.source() + " holds layer '" + layer + "'");
+        }
+        cacheUnitInputs();
+        double sum = 0;
+        int row = 0;
+        try (NDManager step = reference.manager().newSubManager()) {
+            Map<String, NDArray> p = new HashMap<>(reference.params());
+            WeightTensor w = weight.channelAxis() == 0 ? weight : weight.withChannelAxis(0);
+            p.put(fp32.layer(layer).tensorName(), CnnRunner.toNd(step, w));
+            CnnOps ops = CnnOps.folded(p);
+            for (NDArray[] inputs : unitInputs) {
+                NDArray x = inputs[unit];
+                float[] logits;
+                try (NDManager batch = step.newSubManager()) {
+                    x.tempAttach(batch); // the batch's temporaries die with it; x goes back to the cache
+                    logits = net.forwardFrom(ops, x, unit).toFloatArray();
+                }
+                int n = (int) x.getShape().get(0);
+                int k = logits.length / n;
+                for (int i = 0; i < n; i++, row++) {
+                    double[] q = logSoftmaxRow(logits, i * k, k);
+                    double[] ref = refLogSoftmax[row];
+                    for (int c = 0; c < k; c++) {
+                        sum += Math.exp(ref[c]) * (ref[c] - q[c]);
+                    }
+                }
+            }
+        }
+        return Math.max(0, sum / row);
+    }
+
+    /** The FP32 input of every unit for every batch (unit 0: the images), computed once. */
+    private void cacheUnitInputs() {
+        if (unitInputs != null) {
+            return;
+        }
+        reference = fp32.open();
+        CnnNetwork net = fp32.network();
+        CnnOps ops = CnnOps.folded(reference.params());
+        List<NDArray[]> all = new ArrayList<>();
+        int n = images.size();
+        for (int from = 0; from < n; from += BATCH) {
+            int to = Math.min(n, from + BATCH);
+            float[] buf = new float[(to - from) * FashionMnist.PIXELS];
+            images.normalizedInto(from, to, buf, 0);
+            NDArray[] in = new NDArray[net.units().size()];
+            try (NDManager step = reference.manager().newSubManager()) {
+                NDArray h = step.create(buf, new Shape(to - from, 1, FashionMnist.SIDE, FashionMnist.SIDE));
+                for (int u = 0; u < in.length; u++) {
+                    in[u] = h;
+                    CnnNetwork.Unit unit = net.units().get(u);
+                    if (u + 1 < in.length) {
+                        h = unit.forward().apply(ops, unit.input(h));
+                    }
+                }
+                for (NDArray a : in) {
+                    a.attach(reference.manager()); // kept; every other temporary dies with step
+                }
+            }
+            all.add(in);
+        }
+        unitInputs = all;
+    }
+
+    @Override
+    public void close() {
+        if (reference != null) {
+            reference.close();
+            reference = null;
+            unitInputs = null;
+        }
+    }
+
+    /** Log-softmax of the logits of {@code m} on every calibration image, {@code [n][classes]} in double. */
+    private double[][] logSoftmax(CnnModel m) {
+        Djl.threads(threads);
+        int n = images.size();
+        double[][] out = new double[n][];
+        float[] buf = new float[Math.min(BATCH, n) * FashionMnist.PIXELS];
+        try (CnnRunner r = m.open()) {
+            for (int from = 0; from < n; from += BATCH) {
+                int to = Math.min(n, from + BATCH);
+                images.normalizedInto(from, to, buf, 0);
+                float[] x = to - from == BATCH ? buf : java.util.Arrays.copyOf(buf, (to - from) * FashionMnist.PIXELS);
+                float[] logits = r.logits(x, to - from);
+                int k = logits.length / (to - from);
+                for (int i = from; i < to; i++) {
+                    out[i] = logSoftmaxRow(logits, (i - from) * k, k);
+                }
+            }
+        }
+        return out;
+    }
+
+    static double[] logSoftmaxRow(float[] z, int off, int k) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < k; c++) {
+            max = Math.max(max, z[off + c]);
+        }
+        double s = 0;
+        for (int c = 0; c < k; c++) {
+            s += Math.exp(z[off + c] - max);
+        }
+        double lse = max + Math.log(s);
+        double[] r = new double[k];
+        for (int c = 0; c < k; c++) {
+            r[c] = z[off + c] - lse;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,118 @@
+package org.mixquant.sensitivity;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import org.mixquant.model.OnnxModel;
+import org.mixquant.model.OnnxRunner;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.TextEmbedder;
+
+/**
+ * Sentence-encoder distortion: mean over calibration texts of 1 − cos(FP32 embedding, quantized embedding), the
+ * embeddings being unit-length ({@link TextEmbedder}); the dot product is summed in double.
+ */
+public final class EmbeddingCosine implements Distortion {
+    /** Calibration texts for the measured cost. */
+    public static final int DEFAULT_TEXTS = 256;
+
+    private final OnnxModel fp32;
+    private final TextEmbedder embedder;
+    private final List<String> texts;
+    private final int threads;
+    private final String calibration;
+    private final float[][] reference;
+
+    private EmbeddingCosine(OnnxModel fp32, TextEmbedder embedder, List<String> texts, int threads,
+            String calibration) throws OrtException {
+        this.fp32 = fp32;
+        this.embedder = embedder;
+        this.texts = List.copyOf(texts);
+        this.threads = threads;
+        this.calibration = calibration;
+        this.reference = embed(fp32);
+    }
+
+    /**
+     * 1 − cos against {@code fp32} (unmodified) on {@code texts}.
+     *
+     * @param name    a short name for the texts, e.g. {@code fortunes[512:768]}; a hash of the texts is appended
+     * @param threads ONNX Runtime intra-op threads, ≥ 1
+     */
+    public static EmbeddingCosine create(OnnxModel fp32, TextEmbedder embedder, List<String> texts, String name,
+            int threads) throws OrtException {
+        if (!fp32.overrides().isEmpty()) {
+            throw new IllegalArgumentException("the reference must be the unmodified FP32 model");
+        }
+        if (texts.isEmpty() || threads < 1) {
+            throw new IllegalArgumentException("need at least one text and one thread");
+        }
+        return new EmbeddingCosine(fp32, embedder, texts, threads, name + " n=" + texts.size() + " maxTokens="
+                + embedder.maxTokens() + " sha256=" + hash(texts).substring(0, 16));
+    }
+
+    @Override
+    public String metric() {
+        return "mean (1 - cos) of sentence embeddings";
+    }
+
+    @Override
+    public String calibration() {
+        return calibration;
+    }
+
+    @Override
+    public int samples() {
+        return texts.size();
+    }
+
+    @Override
+    public String modelHash() {
+        return fp32.fingerprint();
+    }
+
+    @Override
+    public double measure(QuantizableModel model) {
+        if (!(model instanceof OnnxModel onnx)) {
+            throw new IllegalArgumentException("embedding distortion needs an ONNX model, got " + model.source());
+        }
+        float[][] q;
+        try {
+            q = embed(onnx);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on " + model.source() + ": " + e.getMessage(), e);
+        }
+        double sum = 0;
+        for (int i = 0; i < q.length; i++) {
+            double dot = 0;
+            for (int d = 0; d < q[i].length; d++) {
+                dot += (double) reference[i][d] * q[i][d];
+            }
+            sum += 1 - dot;
+        }
+        return Math.max(0, sum / q.length);
+    }
+
+    private float[][] embed(OnnxModel m) throws OrtException {
+        try (OnnxRunner r = m.open(OrtEnvironment.getEnvironment(), threads)) {
+            return embedder.embed(r.session(), texts, TextEmbedder.DEFAULT_BATCH, null);
+        }
+    }
+
+    private static String hash(List<String> texts) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (String t : texts) {
+                md.update(t.getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
