@@ -69,14 +69,14 @@ class FrontierCommandTest {
     void errors() throws Exception {
         Path tiny = TinyOnnx.mlp(TinyOnnx.values(12, 1), TinyOnnx.values(6, 2)).write(dir, "tiny.onnx");
         CliHarness.run("search", tiny.toString(), "--qem", "2", "--cost", "measured", "-q")
-                .assertOneLineError(ExitCodes.FAILURE, "--avg-bits");
+                .assertOneLineError(ExitCodes.USAGE, "--avg-bits");
         CliHarness.run("search", tiny.toString(), "--avg-bits", "3", "--cost", "measured", "-q")
                 .assertOneLineError(ExitCodes.FAILURE, "calibration data");
         CliHarness.run("search", tiny.toString(), "--avg-bits", "3", "--cost", "hessian", "-q")
                 .assertOneLineError(ExitCodes.USAGE, "hessian");
         CliHarness.run("frontier", tiny.toString(), "--method", "brecq", "-q")
-                .assertOneLineError(ExitCodes.FAILURE, "nearest");
+                .assertOneLineError(ExitCodes.USAGE, "nearest");
         CliHarness.run("frontier", tiny.toString(), "--budgets", "9", "-q")
-                .assertOneLineError(ExitCodes.FAILURE, "budgets");
+                .assertOneLineError(ExitCodes.USAGE, "--budgets must be between 2 and 8, got 9");
     }
 }
