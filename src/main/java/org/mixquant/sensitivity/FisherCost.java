@@ -17,15 +17,11 @@ import org.mixquant.model.cnn.CnnNetwork;
 import org.mixquant.model.cnn.CnnOps;
 import org.mixquant.model.cnn.CnnRunner;
 import org.mixquant.model.cnn.Djl;
-import org.mixquant.quant.Bits;
-import org.mixquant.quant.FakeQuant;
 import org.mixquant.quant.Granularity;
-import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.CostKind;
 import org.mixquant.search.CostTable;
 import org.mixquant.search.Progress;
-import org.mixquant.tensor.WeightTensor;
 
 /**
  * The {@code fisher} cost table of a Fashion-MNIST CNN (HAWQ-style): cost(i, b) = Σ_j F_j·(w_j − ŵ_j(b))², with F the
@@ -97,27 +93,16 @@ public final class FisherCost {
             int threads, Progress progress) {
         long t0 = System.nanoTime();
         double[][] f = diagonal(fp32, images, threads, progress);
-        List<Layer> layers = fp32.layers();
-        int n = layers.size();
-        double[][] cost = new double[n][Bits.COUNT];
-        long[] params = new long[n];
-        List<String> names = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Layer l = layers.get(i);
-            names.add(l.name());
-            params[i] = l.params();
+        LayerCosts.Filled t = LayerCosts.fill(fp32.layers(), scheme, granularity, (i, l, q) -> {
             float[] w = l.weight().unsafeData();
-            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
-                WeightTensor q = FakeQuant.apply(l.weight(), new QuantSpec(b, scheme, granularity));
-                float[] wq = q.unsafeData();
-                double s = 0;
-                for (int j = 0; j < w.length; j++) {
-                    double d = (double) w[j] - wq[j];
-                    s += f[i][j] * d * d;
-                }
-                cost[i][b - Bits.MIN] = s;
+            float[] wq = q.unsafeData();
+            double sum = 0;
+            for (int j = 0; j < w.length; j++) {
+                double d = (double) w[j] - wq[j];
+                sum += f[i][j] * d * d;
             }
-        }
+            return sum;
+        }, Progress.NONE, "fisher cost");
         double secs = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> prov = new LinkedHashMap<>();
         prov.put("metric", "sum F*(w - w^)^2, empirical Fisher diagonal of the cross-entropy (true labels,"
@@ -126,6 +111,7 @@ public final class FisherCost {
         prov.put("samples", images.size());
         prov.put("quantizer", "nearest " + scheme.cliName() + " " + granularity.cliName() + " min-max");
         prov.put("seconds", secs);
-        return CostTable.of(CostKind.FISHER, fp32.source(), scheme, granularity, names, params, cost, prov, secs);
+        return CostTable.of(CostKind.FISHER, fp32.source(), scheme, granularity, t.names(), t.params(), t.cost(), prov,
+                secs);
     }
 }

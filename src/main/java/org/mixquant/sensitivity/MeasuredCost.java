@@ -20,9 +20,7 @@ import java.util.function.Consumer;
 import org.mixquant.model.Layer;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.quant.Bits;
-import org.mixquant.quant.FakeQuant;
 import org.mixquant.quant.Granularity;
-import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.CostKind;
 import org.mixquant.search.CostTable;
@@ -95,21 +93,9 @@ public final class MeasuredCost {
     public static CostTable compute(QuantizableModel fp32, Distortion d, Scheme scheme, Granularity granularity,
             Progress progress) {
         long t0 = System.nanoTime();
-        List<Layer> layers = fp32.layers();
-        int n = layers.size();
-        double[][] cost = new double[n][Bits.COUNT];
-        long[] params = new long[n];
-        List<String> names = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Layer l = layers.get(i);
-            names.add(l.name());
-            params[i] = l.params();
-            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
-                cost[i][b - Bits.MIN] = d.measureLayer(fp32, l.name(),
-                        FakeQuant.apply(l.weight(), new QuantSpec(b, scheme, granularity)));
-            }
-            progress.update("measured cost (" + l.name() + ")", i + 1, n);
-        }
+        LayerCosts.Filled t = LayerCosts.fill(fp32.layers(), scheme, granularity,
+                (i, l, q) -> d.measureLayer(fp32, l.name(), q), progress, "measured cost");
+        int n = t.names().size();
         double secs = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> prov = new LinkedHashMap<>();
         prov.put("metric", d.metric());
@@ -120,7 +106,8 @@ public final class MeasuredCost {
         prov.put("modelSha256", d.modelHash());
         prov.put("passes", n * Bits.COUNT);
         prov.put("seconds", secs);
-        return CostTable.of(CostKind.MEASURED, fp32.source(), scheme, granularity, names, params, cost, prov, secs);
+        return CostTable.of(CostKind.MEASURED, fp32.source(), scheme, granularity, t.names(), t.params(), t.cost(), prov,
+                secs);
     }
 
     static String key(Distortion d, Scheme scheme, Granularity granularity) {
