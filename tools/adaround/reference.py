@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""PyTorch reference of MixQuant's AdaRound objective, for the Java loop in org.mixquant.methods.LearnedRounding.
+"""PyTorch reference of MixQuant's AdaRound objective, for the Java loop in org.mixquant.methods.rounding.LearnedRounding.
 
-Reads a problem file written by org.mixquant.methods.AdaRoundReference (format in that class's javadoc): captured
+Reads a problem file written by org.mixquant.cli.bench.AdaRoundReference (format in that class's javadoc): captured
 layer inputs X [rows, in], targets T [rows, out], the FP32 weight W, bias, per-channel scales and zero-points, the
 starting alpha and the mini-batch index of every step. Then runs, with torch.optim.Adam on alpha only, exactly the
 objective of yhhhli/BRECQ (quant/adaptive_rounding.py, quant/layer_recon.py, quant/block_recon.py):

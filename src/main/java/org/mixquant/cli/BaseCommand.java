@@ -21,7 +21,7 @@ import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
 import org.mixquant.search.ErrorTable;
 import org.mixquant.search.MixQuant;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;

@@ -24,7 +24,7 @@ import org.mixquant.quant.Bits;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.ErrorTable;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -185,11 +185,11 @@ final class BenchCommand extends BaseCommand {
         double[] java = new double[rounds];
         double[] torch = new double[rounds];
         double[] ratio = new double[rounds];
-        org.mixquant.methods.AdaRoundBench.Result last = null;
+        org.mixquant.cli.bench.AdaRoundBench.Result last = null;
         for (int i = 0; i < rounds; i++) {
             info(f("round %d/%d: %d warm-up + %d timed steps on %s, Java then PyTorch, %d thread(s)", i + 1, rounds,
                     Math.min(100, iterations), iterations, layer, threads));
-            last = org.mixquant.methods.AdaRoundBench.run(layer, iterations, Math.min(100, iterations), threads, 4,
+            last = org.mixquant.cli.bench.AdaRoundBench.run(layer, iterations, Math.min(100, iterations), threads, 4,
                     32, 64, 2048, python);
             java[i] = last.javaItPerSec();
             torch[i] = last.torchItPerSec();

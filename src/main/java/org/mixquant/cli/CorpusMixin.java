@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.mixquant.data.FortuneCorpus;
 import org.mixquant.eval.EmbeddingEvaluator;
-import org.mixquant.model.TextEmbedder;
+import org.mixquant.model.onnx.TextEmbedder;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

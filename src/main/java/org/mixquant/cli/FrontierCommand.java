@@ -8,7 +8,7 @@ import org.mixquant.eval.EmbeddingComparison;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.Frontier;
 import org.mixquant.methods.NearestRounding;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.search.CostKind;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.mixquant.model.Layer;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,7 +1,7 @@
 package org.mixquant.cli;
 
 import java.io.PrintWriter;
-import org.mixquant.model.NativeSessions;
+import org.mixquant.model.onnx.NativeSessions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;

@@ -1,8 +1,5 @@
 package org.mixquant.data;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -335,77 +332,8 @@ public final class FashionMnist {
         return (pixel / 255f - MEAN) / STD;
     }
 
-    /** Images {@code from..to-1} normalized, as a float32 NDArray {@code [to-from, 1, 28, 28]} of {@code manager}. */
-    public NDArray images(NDManager manager, int from, int to) {
-        checkRange(from, to);
-        float[] buf = new float[(to - from) * PIXELS];
-        normalizedInto(from, to, buf, 0);
-        return manager.create(buf, new Shape(to - from, 1, SIDE, SIDE));
-    }
-
-    /** Labels {@code from..to-1} as an int32 NDArray {@code [to-from]} of {@code manager}. */
-    public NDArray labels(NDManager manager, int from, int to) {
-        checkRange(from, to);
-        int[] buf = new int[to - from];
-        for (int i = from; i < to; i++) {
-            buf[i - from] = labels[i];
-        }
-        return manager.create(buf);
-    }
-
-    /**
-     * The images in order as batches of at most {@code batchSize}; each batch's arrays belong to a sub-manager of
-     * {@code manager} that the caller closes with the batch.
-     */
-    public Iterable<Batch> batches(NDManager manager, int batchSize) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
-        }
-        return () -> new java.util.Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < size();
-            }
-
-            @Override
-            public Batch next() {
-                if (!hasNext()) {
-                    throw new java.util.NoSuchElementException();
-                }
-                int from = next;
-                int to = Math.min(size(), from + batchSize);
-                next = to;
-                NDManager sub = manager.newSubManager();
-                return new Batch(sub, from, to, images(sub, from, to), labels(sub, from, to));
-            }
-        };
-    }
-
-    /**
-     * One batch: images {@code [n, 1, 28, 28]} and labels {@code [n]} owned by {@code manager}; closing the batch
-     * frees them.
-     *
-     * @param manager the sub-manager that owns the arrays
-     * @param from    index of the first image in the data set
-     * @param to      one past the last image
-     * @param images  normalized images
-     * @param labels  int32 labels
-     */
-    public record Batch(NDManager manager, int from, int to, NDArray images, NDArray labels) implements AutoCloseable {
-        /** Number of images. */
-        public int size() {
-            return to - from;
-        }
-
-        @Override
-        public void close() {
-            manager.close();
-        }
-    }
-
-    private void checkRange(int from, int to) {
+    /** Throws unless {@code 0 <= from < to <= size()}. */
+    public void checkRange(int from, int to) {
         if (from < 0 || to > size() || from >= to) {
             throw new IllegalArgumentException("image range " + from + ".." + to + " is outside 0.." + size());
         }

@@ -7,8 +7,9 @@ import org.mixquant.data.FashionMnist;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.model.cnn.CnnRunner;
-import org.mixquant.model.cnn.Djl;
-import org.mixquant.search.Progress;
+import org.mixquant.model.Djl;
+import org.mixquant.progress.Progress;
+import org.mixquant.model.cnn.ImageBatches;
 
 /**
  * Top-1 accuracy of Fashion-MNIST CNNs ({@link CnnModel}) on a fixed image set, by default the 10,000 test images.
@@ -94,7 +95,7 @@ public final class AccuracyEvaluator {
         int correct = 0;
         int nonFinite = 0;
         int n = images.size();
-        for (FashionMnist.Batch b : images.batches(r.manager(), batchSize)) {
+        for (ImageBatches.Batch b : ImageBatches.batches(images, r.manager(), batchSize)) {
             try (b) {
                 NDArray logits = r.logits(b.images());
                 nonFinite += (int) logits.isNaN().logicalOr(logits.isInfinite()).toType(DataType.INT32, false)

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.mixquant.methods.QuantizedModel;
 import org.mixquant.methods.Quantizer;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.quant.BitPlan;
 
 /**

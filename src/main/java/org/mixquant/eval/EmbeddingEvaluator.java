@@ -17,11 +17,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.mixquant.io.OutputFiles;
-import org.mixquant.model.OnnxModel;
-import org.mixquant.model.OnnxRunner;
+import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.model.onnx.OnnxRunner;
 import org.mixquant.model.QuantizableModel;
-import org.mixquant.model.TextEmbedder;
-import org.mixquant.search.Progress;
+import org.mixquant.model.onnx.TextEmbedder;
+import org.mixquant.progress.Progress;
 
 /**
  * Embedding fidelity of quantized versions of one sentence-embedding ONNX model over a fixed corpus. The FP32

@@ -16,7 +16,7 @@ import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
 import org.mixquant.search.CostTable;
 import org.mixquant.search.MixQuant;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 import org.mixquant.sensitivity.Distortion;
 
 /**

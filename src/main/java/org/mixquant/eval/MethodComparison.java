@@ -12,7 +12,7 @@ import org.mixquant.methods.Brecq;
 import org.mixquant.methods.Quantizer;
 import org.mixquant.model.Layer;
 import org.mixquant.model.QuantizableModel;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.search.ErrorTable;

@@ -12,13 +12,18 @@ import java.util.function.Consumer;
 import org.mixquant.model.Layer;
 import org.mixquant.model.LayerSite;
 import org.mixquant.model.QuantizableModel;
-import org.mixquant.model.cnn.Djl;
+import org.mixquant.model.Djl;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.FakeQuant;
 import org.mixquant.quant.QParams;
 import org.mixquant.quant.QuantSpec;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 import org.mixquant.tensor.WeightTensor;
+import org.mixquant.methods.rounding.SoftRounding;
+import org.mixquant.methods.rounding.LearnedRounding;
+import org.mixquant.methods.rounding.LayerReconstruction;
+import org.mixquant.methods.rounding.ReconstructionOptions;
+import org.mixquant.methods.rounding.LpScaleSearch;
 
 /**
  * Layer-wise AdaRound (Nagel et al., 2020, "Up or Down? Adaptive Rounding for Post-Training Quantization"), as

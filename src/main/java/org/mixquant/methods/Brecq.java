@@ -24,13 +24,20 @@ import org.mixquant.model.cnn.CnnNetwork;
 import org.mixquant.model.cnn.CnnOps;
 import org.mixquant.model.cnn.CnnRunner;
 import org.mixquant.model.cnn.ConvSpec;
-import org.mixquant.model.cnn.Djl;
+import org.mixquant.model.Djl;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.FakeQuant;
 import org.mixquant.quant.QParams;
 import org.mixquant.quant.QuantSpec;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 import org.mixquant.tensor.WeightTensor;
+import org.mixquant.methods.rounding.SoftRounding;
+import org.mixquant.methods.rounding.LearnedRounding;
+import org.mixquant.methods.rounding.UnitReconstruction;
+import org.mixquant.methods.rounding.Reconstruction;
+import org.mixquant.methods.rounding.ReconstructionOptions;
+import org.mixquant.methods.rounding.LpScaleSearch;
+import org.mixquant.model.cnn.ImageBatches;
 
 /**
  * Learned rounding on the Fashion-MNIST CNNs, in BRECQ's two granularities (Li et al., 2021, "BRECQ: Pushing the
@@ -258,7 +265,7 @@ public final class Brecq implements Quantizer {
         try (CnnRunner fp = model.open(); NDManager root = fp.manager().newSubManager()) {
             Map<String, NDArray> current = new HashMap<>(fp.params());
             CnnOps fpOps = fp.ops();
-            NDArray xf = images.images(root, 0, images.size());
+            NDArray xf = ImageBatches.images(images, root, 0, images.size());
             NDArray fpLogits = fisher ? chunked(root, xf, x -> net.forward(fpOps, x)) : null;
             NDArray xq = xf;
             for (int k = 0; k < units.size(); k++) {
@@ -388,7 +395,7 @@ public final class Brecq implements Quantizer {
     }
 
     /** One layer with the activation that directly follows it. */
-    static CnnNetwork.UnitForward layerForward(CnnNetwork net, String layer) {
+    public static CnnNetwork.UnitForward layerForward(CnnNetwork net, String layer) {
         CnnNetwork.Act act = net.activationAfter(layer);
         if (layer.equals(CnnNetwork.FC)) {
             return (ops, x) -> act.apply(ops.fc(x));

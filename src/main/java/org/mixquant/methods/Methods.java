@@ -6,12 +6,13 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.mixquant.data.FashionMnist;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
-import org.mixquant.model.TextEmbedder;
-import org.mixquant.model.TokenIds;
+import org.mixquant.model.onnx.TextEmbedder;
+import org.mixquant.model.onnx.TokenIds;
 import org.mixquant.model.cnn.CnnModel;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
+import org.mixquant.methods.rounding.ReconstructionOptions;
 
 /**
  * The quantization methods by name, each set up with its calibration data for a given model, so the command line and

@@ -8,10 +8,11 @@ import java.util.Map;
 import java.util.Random;
 import org.mixquant.data.FortuneCorpus;
 import org.mixquant.model.LayerSite;
-import org.mixquant.model.OnnxCapture;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxCapture;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
-import org.mixquant.model.TokenIds;
+import org.mixquant.model.onnx.TokenIds;
+import org.mixquant.methods.rounding.ReconstructionOptions;
 
 /**
  * Calibration capture for a BERT-style ONNX encoder (such as MiniLM) on calibration sentences: each MatMul layer's

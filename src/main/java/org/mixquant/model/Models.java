@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.mixquant.model.onnx.OnnxModel;
 
 /**
  * Resolves model names: {@code minilm} (all-MiniLM-L6-v2 from the Maven artifact

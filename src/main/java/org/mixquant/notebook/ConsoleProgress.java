@@ -3,7 +3,7 @@ package org.mixquant.notebook;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Locale;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 
 /**
  * Progress as text. In place ({@code \r}, which Jupyter and terminals both honour) it rewrites one line per task

@@ -16,6 +16,7 @@ import org.mixquant.quant.ErrorSweep;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
+import org.mixquant.progress.Progress;
 
 /**
  * Round-off error of every quantizable layer at every bit-width 2..8, for one scheme and granularity (min-max

@@ -14,7 +14,7 @@ import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.model.cnn.CnnNetwork;
 import org.mixquant.model.cnn.CnnOps;
 import org.mixquant.model.cnn.CnnRunner;
-import org.mixquant.model.cnn.Djl;
+import org.mixquant.model.Djl;
 import org.mixquant.tensor.WeightTensor;
 
 /**

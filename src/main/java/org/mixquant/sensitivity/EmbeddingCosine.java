@@ -7,10 +7,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import org.mixquant.model.OnnxModel;
-import org.mixquant.model.OnnxRunner;
+import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.model.onnx.OnnxRunner;
 import org.mixquant.model.QuantizableModel;
-import org.mixquant.model.TextEmbedder;
+import org.mixquant.model.onnx.TextEmbedder;
 
 /**
  * Sentence-encoder distortion: mean over calibration texts of 1 − cos(FP32 embedding, quantized embedding), the

@@ -16,12 +16,12 @@ import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.model.cnn.CnnNetwork;
 import org.mixquant.model.cnn.CnnOps;
 import org.mixquant.model.cnn.CnnRunner;
-import org.mixquant.model.cnn.Djl;
+import org.mixquant.model.Djl;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.CostKind;
 import org.mixquant.search.CostTable;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 
 /**
  * The {@code fisher} cost table of a Fashion-MNIST CNN (HAWQ-style): cost(i, b) = Σ_j F_j·(w_j − ŵ_j(b))², with F the

@@ -8,7 +8,7 @@ import org.mixquant.quant.FakeQuant;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 import org.mixquant.tensor.WeightTensor;
 
 /**

@@ -24,7 +24,7 @@ import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.CostKind;
 import org.mixquant.search.CostTable;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 
 /**
  * The {@code measured} cost table: for every layer i and bits b in 2..8, the {@link Distortion} of the FP32 model with

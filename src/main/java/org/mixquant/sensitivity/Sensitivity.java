@@ -5,16 +5,16 @@ import java.io.IOException;
 import java.util.function.Consumer;
 import org.mixquant.methods.OnnxTextCalibration;
 import org.mixquant.model.Models;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
-import org.mixquant.model.TextEmbedder;
+import org.mixquant.model.onnx.TextEmbedder;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.CostKind;
 import org.mixquant.search.CostTable;
 import org.mixquant.search.ErrorTable;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 
 /**
  * The toolkit's default calibration data for data-aware costs, one call per model kind: Fashion-MNIST CNNs use

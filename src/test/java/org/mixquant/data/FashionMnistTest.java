@@ -240,24 +240,4 @@ class FashionMnistTest {
         assertEquals(cal.labels().length, FashionMnist.calibration(1024, 0).labels().length);
         assertArrayEquals(cal.labels(), FashionMnist.calibration(1024, 0).labels());
     }
-
-    @Test
-    void batchesCoverEveryImageOnce() throws IOException {
-        writeSplit(tmp, FashionMnist.Split.TEST, 7);
-        FashionMnist d = FashionMnist.load(tmp, FashionMnist.Split.TEST);
-        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
-            int seen = 0;
-            for (FashionMnist.Batch b : d.batches(m, 3)) {
-                try (b) {
-                    assertEquals(new ai.djl.ndarray.types.Shape(b.size(), 1, 28, 28), b.images().getShape());
-                    int[] labels = b.labels().toIntArray();
-                    for (int k = 0; k < labels.length; k++) {
-                        assertEquals((b.from() + k) % 10, labels[k]);
-                    }
-                    seen += b.size();
-                }
-            }
-            assertEquals(7, seen);
-        }
-    }
 }

@@ -19,7 +19,7 @@ import org.mixquant.model.cnn.ModelCard;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.tensor.WeightTensor;
 

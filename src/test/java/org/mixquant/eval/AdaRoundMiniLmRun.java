@@ -7,22 +7,22 @@ import java.util.Locale;
 import java.util.Map;
 import org.mixquant.data.FortuneCorpus;
 import org.mixquant.methods.AdaRound;
-import org.mixquant.methods.LpScaleSearch;
+import org.mixquant.methods.rounding.LpScaleSearch;
 import org.mixquant.methods.NearestRounding;
 import org.mixquant.methods.OnnxTextCalibration;
 import org.mixquant.methods.QuantizedModel;
-import org.mixquant.methods.ReconstructionOptions;
+import org.mixquant.methods.rounding.ReconstructionOptions;
 import org.mixquant.model.Layer;
 import org.mixquant.model.Models;
-import org.mixquant.model.OnnxModel;
-import org.mixquant.model.TextEmbedder;
-import org.mixquant.model.TokenIds;
+import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.model.onnx.TextEmbedder;
+import org.mixquant.model.onnx.TokenIds;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.FakeQuant;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 import org.mixquant.tensor.WeightTensor;
 
 /**

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mixquant.model.Layer;
-import org.mixquant.model.OnnxModel;
-import org.mixquant.model.TextEmbedder;
+import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.model.onnx.TextEmbedder;
 import org.mixquant.model.TinyBert;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 
 /** Non-finite model outputs never become metrics (issue 13, "non-finite metrics"). */
 class EmbeddingEvaluatorTest {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.methods.Brecq;
 import org.mixquant.methods.NearestRounding;
-import org.mixquant.methods.ReconstructionOptions;
+import org.mixquant.methods.rounding.ReconstructionOptions;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.model.cnn.CnnModels;
 import org.mixquant.quant.BitPlan;
@@ -16,7 +16,7 @@ import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.ErrorTable;
 import org.mixquant.search.MixQuant;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 
 /** Equal-bits pairing of MixQuant and uniform rows, and budget plans that match a method's uniform plan in size. */
 class MethodComparisonTest {

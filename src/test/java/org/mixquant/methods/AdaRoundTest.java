@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.mixquant.model.Layer;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.TinyBert;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.FakeQuant;
@@ -22,6 +22,8 @@ import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
 import org.mixquant.tensor.WeightTensor;
+import org.mixquant.methods.rounding.ReconstructionOptions;
+import org.mixquant.methods.rounding.LpScaleSearch;
 
 /** AdaRound end to end on a tiny BERT-shaped ONNX model (three MatMul layers, one followed by GELU). */
 class AdaRoundTest {

@@ -20,6 +20,7 @@ import org.mixquant.model.cnn.CnnNetwork;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
+import org.mixquant.methods.rounding.ReconstructionOptions;
 
 /** BRECQ (block) and AdaRound (layer) reconstruction on the trained Fashion-MNIST CNNs, with few steps. */
 class BrecqTest {

@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.mixquant.data.FortuneCorpus;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.TinyBert;
-import org.mixquant.model.TokenIds;
+import org.mixquant.model.onnx.TokenIds;
+import org.mixquant.methods.rounding.ReconstructionOptions;
 
 class OnnxTextCalibrationTest {
     @Test

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.mixquant.FuzzGen;
 import org.mixquant.ParserFuzzing;
+import org.mixquant.model.onnx.OnnxModel;
 
 /**
  * Fuzzes ONNX loading ({@link OnnxModel#fromBytes}) with {@link ParserFuzzing}: seeded mutation fuzzing in plain

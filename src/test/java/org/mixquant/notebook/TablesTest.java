@@ -335,7 +335,7 @@ class TablesTest {
 
     @Test
     void layersTableListsEveryQuantizableLayer() {
-        org.mixquant.model.OnnxModel m = org.mixquant.model.OnnxModel.fromBytes("mlp", org.mixquant.model.TinyOnnx
+        org.mixquant.model.onnx.OnnxModel m = org.mixquant.model.onnx.OnnxModel.fromBytes("mlp", org.mixquant.model.TinyOnnx
                 .mlp(org.mixquant.model.TinyOnnx.values(12, 1), org.mixquant.model.TinyOnnx.values(6, 2)).bytes());
         Table t = Tables.layers(m);
         org.junit.jupiter.api.Assertions.assertEquals(2, t.rowCount());

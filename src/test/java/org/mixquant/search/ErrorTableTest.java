@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import org.mixquant.model.OnnxModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.TinyOnnx;
 import org.mixquant.quant.Bits;
 import org.mixquant.quant.ErrorSweep;
@@ -16,6 +16,7 @@ import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
 import org.mixquant.tensor.WeightTensor;
+import org.mixquant.progress.Progress;
 
 class ErrorTableTest {
     /**

@@ -13,7 +13,7 @@ import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.CostKind;
 import org.mixquant.search.CostTable;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 
 class FisherCostTest {
     /** Averages of float32 squared gradients summed in double in a different grouping. */

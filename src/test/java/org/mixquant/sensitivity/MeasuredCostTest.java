@@ -23,7 +23,7 @@ import org.mixquant.search.CostKind;
 import org.mixquant.search.CostTable;
 import org.mixquant.search.ErrorTable;
 import org.mixquant.search.MixQuant;
-import org.mixquant.search.Progress;
+import org.mixquant.progress.Progress;
 import org.mixquant.tensor.WeightTensor;
 
 class MeasuredCostTest {

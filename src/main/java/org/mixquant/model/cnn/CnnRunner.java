@@ -10,6 +10,7 @@ import ai.djl.nn.norm.BatchNorm;
 import java.util.HashMap;
 import java.util.Map;
 import org.mixquant.tensor.WeightTensor;
+import org.mixquant.model.Djl;
 
 /**
  * Runs a {@link CnnNetwork} in inference mode on DJL's PyTorch engine, with either BN-folded weights (convolution

@@ -16,7 +16,7 @@ import org.mixquant.io.OutputFiles;
  * @param dataset          {@code fashion-mnist (Debian dataset-fashion-mnist)}
  * @param epochs           training epochs
  * @param seed             training seed
- * @param recipe           the remaining settings of the {@code org.mixquant.methods.train.TrainConfig}
+ * @param recipe           the remaining settings of the training configuration ({@code train.TrainConfig})
  * @param params           parameters in the stored (BatchNorm) form
  * @param fp32TestAccuracy top-1 on the 10,000 test images, BN-folded inference, 0..1
  * @param trainingSeconds  wall time of the training loop

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.mixquant.tensor.WeightTensor;
+import org.mixquant.model.Djl;
 
 class BnFoldingTest {
     /**

@@ -1,0 +1,185 @@
+package org.mixquant.model.onnx;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+import org.mixquant.model.onnx.NativeSessions;
+import org.mixquant.model.Models;
+
+/**
+ * Sentence embeddings from a BERT-style ONNX encoder (inputs {@code input_ids}, {@code attention_mask} and, if the
+ * graph has it, {@code token_type_ids}; first output {@code [batch, tokens, hidden]}): tokenize with a Hugging Face
+ * {@code tokenizer.json}, run, mean-pool over the attention mask, L2-normalise — the sentence-transformers recipe of
+ * all-MiniLM-L6-v2. An encoder whose first output is already pooled, {@code [batch, hidden]}, gives its own sentence
+ * vector, which is only L2-normalised.
+ *
+ * <p>Texts are sorted by token count and run in batches padded to their longest text, so padding costs little; the
+ * returned rows are in input order.
+ */
+public final class TextEmbedder implements AutoCloseable {
+    /** Default longest input in tokens (including [CLS] and [SEP]); longer texts are truncated. */
+    public static final int DEFAULT_MAX_TOKENS = 128;
+    /** Default texts per ONNX Runtime call. */
+    public static final int DEFAULT_BATCH = 32;
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int maxTokens;
+
+    private TextEmbedder(HuggingFaceTokenizer tokenizer, int maxTokens) {
+        this.tokenizer = tokenizer;
+        this.maxTokens = maxTokens;
+    }
+
+    /** The MiniLM tokenizer from the langchain4j artifact, truncating at {@code maxTokens}. */
+    public static TextEmbedder minilm(int maxTokens) throws IOException {
+        return fromTokenizerJson(Models.resourceBytes(Models.MINILM_TOKENIZER), maxTokens);
+    }
+
+    /** A tokenizer from the bytes of a Hugging Face {@code tokenizer.json}. */
+    public static TextEmbedder fromTokenizerJson(byte[] json, int maxTokens) throws IOException {
+        return new TextEmbedder(TokenIds.tokenizer(json, maxTokens), maxTokens);
+    }
+
+    /** Longest input in tokens. */
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /**
+     * Embeds {@code texts} with an open session; row i is the unit-length embedding of text i.
+     *
+     * @param afterBatch told the number of texts done after each batch (for progress), may be null
+     */
+    public float[][] embed(OrtSession session, List<String> texts, int batchSize, IntConsumer afterBatch)
+            throws OrtException {
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("no texts to embed");
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
+        }
+        int n = texts.size();
+        long[][] ids = TokenIds.encode(tokenizer, texts);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingInt((Integer i) -> ids[i].length).thenComparingInt(i -> i));
+        java.util.Set<String> inputNames = session.getInputNames();
+        if (!inputNames.contains("input_ids") || !inputNames.contains("attention_mask")) {
+            throw new IllegalArgumentException("embedding needs a BERT-style model with inputs input_ids and"
+                    + " attention_mask; this model has inputs " + inputNames);
+        }
+        boolean hasTypeIds = inputNames.contains("token_type_ids");
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        float[][] out = new float[n][];
+        for (int start = 0; start < n; start += batchSize) {
+            int end = Math.min(n, start + batchSize);
+            int b = end - start;
+            int len = 0;
+            for (int j = start; j < end; j++) {
+                len = Math.max(len, ids[order.get(j)].length);
+            }
+            long[] idBuf = new long[b * len];
+            long[] maskBuf = new long[b * len];
+            for (int j = 0; j < b; j++) {
+                long[] row = ids[order.get(start + j)];
+                System.arraycopy(row, 0, idBuf, j * len, row.length);
+                for (int t = 0; t < row.length; t++) {
+                    maskBuf[j * len + t] = 1;
+                }
+            }
+            long[] shape = {b, len};
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            try {
+                inputs.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), shape));
+                inputs.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(maskBuf), shape));
+                if (hasTypeIds) {
+                    inputs.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]),
+                            shape));
+                }
+                try (OrtSession.Result r = NativeSessions.GLOBAL.call(() -> session.run(inputs))) {
+                    Object value = r.get(0).getValue();
+                    if (value instanceof float[][][] hidden && hidden.length == b) {
+                        for (int j = 0; j < b; j++) {
+                            out[order.get(start + j)] = meanPoolNormalize(hidden[j], maskBuf, j * len);
+                        }
+                    } else if (value instanceof float[][] pooled && pooled.length == b) {
+                        for (int j = 0; j < b; j++) {
+                            out[order.get(start + j)] = normalize(pooled[j]);
+                        }
+                    } else {
+                        throw new IllegalArgumentException("embedding needs the model's first output '"
+                                + session.getOutputNames().iterator().next() + "' to be float [batch, tokens, hidden]"
+                                + " (token vectors, mean-pooled here) or [batch, hidden] (already pooled); it is "
+                                + r.get(0).getInfo());
+                    }
+                }
+            } finally {
+                inputs.values().forEach(OnnxTensor::close);
+            }
+            if (afterBatch != null) {
+                afterBatch.accept(end);
+            }
+        }
+        return out;
+    }
+
+    /** Mean of the token vectors where the mask is 1, then divided by its L2 norm. */
+    static float[] meanPoolNormalize(float[][] tokens, long[] mask, int maskOff) {
+        int h = tokens[0].length;
+        double[] sum = new double[h];
+        int count = 0;
+        for (int t = 0; t < tokens.length; t++) {
+            if (mask[maskOff + t] == 0) {
+                continue;
+            }
+            count++;
+            for (int d = 0; d < h; d++) {
+                sum[d] += tokens[t][d];
+            }
+        }
+        for (int d = 0; d < h; d++) {
+            sum[d] /= Math.max(count, 1);
+        }
+        return unit(sum);
+    }
+
+    /** A pooled sentence vector divided by its L2 norm. */
+    static float[] normalize(float[] pooled) {
+        double[] v = new double[pooled.length];
+        for (int d = 0; d < v.length; d++) {
+            v[d] = pooled[d];
+        }
+        return unit(v);
+    }
+
+    /** {@code v / max(‖v‖₂, 1e-12)} in float32. */
+    private static float[] unit(double[] v) {
+        double norm = 0;
+        for (double x : v) {
+            norm += x * x;
+        }
+        norm = Math.max(Math.sqrt(norm), 1e-12);
+        float[] out = new float[v.length];
+        for (int d = 0; d < v.length; d++) {
+            out[d] = (float) (v[d] / norm);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
