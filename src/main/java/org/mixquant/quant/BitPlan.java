@@ -40,8 +40,11 @@ import org.mixquant.io.OutputFiles;
  * @param granularity the granularity the plan assumes
  * @param rule        the rule that made the plan ({@code uniform}, {@code qem}, {@code max-rel-error},
  *                    {@code avg-bits}, {@code file}, ...)
- * @param params      the rule's parameters (numbers or strings), in insertion order
- * @param provenance  toolkit and Java versions, seed and anything else that helps reproduce the plan
+ * @param params      the rule's parameters, in insertion order: JSON values, held in one Java type per JSON type
+ *                    (integers as {@code Long}, other numbers as {@code Double}, strings, booleans, nested maps and
+ *                    lists), so a plan read back from its JSON {@link #equals} the plan written
+ * @param provenance  toolkit and Java versions, seed and anything else that helps reproduce the plan (same value
+ *                    types as {@code params}; see {@link #seed()} and {@link #toolkitVersion()})
  * @param bits        layer name → bits, each 2..8
  */
 public record BitPlan(String name, String model, Scheme scheme, Granularity granularity, String rule,
@@ -75,9 +78,73 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
                         + " and " + Bits.MAX + ", got " + b);
             }
         }
-        params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
-        provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+        params = canonical(params, "params");
+        provenance = canonical(provenance, "provenance");
         bits = Collections.unmodifiableMap(new LinkedHashMap<>(bits));
+    }
+
+    /** The seed recorded in the provenance, or 0 if there is none. */
+    public long seed() {
+        return provenance.get("seed") instanceof Long l ? l : 0L;
+    }
+
+    /** The toolkit version recorded in the provenance, or {@code "unknown"}. */
+    public String toolkitVersion() {
+        return provenance.get("toolkit") instanceof String v ? v : "unknown";
+    }
+
+    /**
+     * An unmodifiable copy of {@code m} with every value in its canonical JSON type (see the {@code params} field):
+     * any integral number becomes a {@code Long}, any other finite number a {@code Double}; enums become their name.
+     *
+     * @throws IllegalArgumentException naming the key for a value JSON cannot hold exactly (NaN, ±Inf, an integer
+     *                                  beyond the long range, an arbitrary object)
+     */
+    private static Map<String, Object> canonical(Map<String, ?> m, String field) {
+        Objects.requireNonNull(m, field);
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, canonicalValue(v, field + "." + k)));
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static Object canonicalValue(Object v, String where) {
+        if (v == null || v instanceof String || v instanceof Boolean || v instanceof Long) {
+            return v;
+        }
+        if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof java.math.BigInteger big) {
+            if (big.bitLength() > 63) {
+                throw new IllegalArgumentException(where + " = " + big + " is beyond the long range");
+            }
+            return big.longValue();
+        }
+        if (v instanceof Double || v instanceof Float || v instanceof java.math.BigDecimal) {
+            double d = ((Number) v).doubleValue();
+            if (!Double.isFinite(d)) {
+                throw new IllegalArgumentException(where + " = " + d + " is not a finite number (JSON cannot hold it)");
+            }
+            return d;
+        }
+        if (v instanceof Enum<?> e) {
+            return e.name();
+        }
+        if (v instanceof Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            map.forEach((k, x) -> out.put(String.valueOf(k), canonicalValue(x, where + "." + k)));
+            return Collections.unmodifiableMap(out);
+        }
+        if (v instanceof Collection<?> c) {
+            java.util.List<Object> out = new java.util.ArrayList<>();
+            int i = 0;
+            for (Object x : c) {
+                out.add(canonicalValue(x, where + "[" + i++ + "]"));
+            }
+            return Collections.unmodifiableList(out);
+        }
+        throw new IllegalArgumentException(where + ": a " + v.getClass().getSimpleName()
+                + " is not a JSON value (use a number, string, boolean, list or map)");
     }
 
     /** Provenance every plan carries: toolkit version, Java version, seed. */

@@ -35,6 +35,7 @@ class BitPlanTest {
         String json = p.toJson();
         BitPlan back = BitPlan.fromJson(json);
         assertEquals(json, back.toJson(), "JSON is stable across a round trip");
+        assertEquals(p, back, "the plan read back equals the plan written (record equality, value types included)");
         return back;
     }
 
@@ -50,6 +51,42 @@ class BitPlanTest {
         assertEquals(p.rule(), back.rule());
         assertEquals(3.5, ((Number) back.params().get("avgBits")).doubleValue());
         assertEquals(42, ((Number) back.provenance().get("seed")).intValue());
+    }
+
+    @Test
+    void valuesOfEveryJsonTypeComeBackEqual() {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("bits", 4);                       // Integer → Long
+        params.put("qem", 1.5f);                     // Float → Double
+        params.put("budget", 3.0);                   // an integral double stays a Double
+        params.put("big", Long.MAX_VALUE);
+        params.put("flag", true);
+        params.put("none", null);
+        params.put("scheme", Scheme.ASYMMETRIC);     // enum → its name
+        params.put("widths", List.of(2, 3, 4));
+        params.put("nested", Map.of("iters", (short) 7));
+        BitPlan p = new BitPlan("p", "minilm", Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, "test", params,
+                BitPlan.defaultProvenance(9), Map.of("a", 3));
+        BitPlan back = roundTrip(p);
+        assertEquals(4L, back.params().get("bits"));
+        assertEquals(1.5, back.params().get("qem"));
+        assertEquals(3.0, back.params().get("budget"));
+        assertEquals(List.of(2L, 3L, 4L), back.params().get("widths"));
+        assertEquals(Map.of("iters", 7L), back.params().get("nested"));
+        assertEquals(9L, back.seed());
+        assertEquals(BitPlan.TOOLKIT_VERSION, back.toolkitVersion());
+    }
+
+    @Test
+    void valuesJsonCannotHoldAreRefusedNamingTheKey() {
+        Map<String, Object> nan = Map.of("qem", Double.NaN);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BitPlan("p", "m",
+                Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, "r", nan, Map.of(), Map.of("a", 3)));
+        assertTrue(e.getMessage().contains("params.qem"), e.getMessage());
+        Map<String, Object> obj = Map.of("when", new Object());
+        e = assertThrows(IllegalArgumentException.class, () -> new BitPlan("p", "m", Scheme.ASYMMETRIC,
+                Granularity.PER_CHANNEL, "r", Map.of(), obj, Map.of("a", 3)));
+        assertTrue(e.getMessage().contains("provenance.when"), e.getMessage());
     }
 
     @Test

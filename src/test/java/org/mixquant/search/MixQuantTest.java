@@ -58,7 +58,7 @@ class MixQuantTest {
         assertEquals(2, p.bitsOf("b"));
         BitPlan tight = MixQuant.maxRelativeError(t, 1e-9);
         assertEquals(8, tight.bitsOf("a"), "unreachable thresholds fall back to 8 bits");
-        assertEquals(2, tight.params().get("layersAboveThresholdAt8Bits"));
+        assertEquals(2L, tight.params().get("layersAboveThresholdAt8Bits"));
     }
 
     @Test
@@ -81,7 +81,7 @@ class MixQuantTest {
         assertEquals(2, fixed.bitsOf("a"), "the fixed layer keeps its bits");
         assertTrue(fixed.averageBits(t.paramCounts()) <= 4 + 1e-12, fixed.toString());
         assertTrue(fixed.bitsOf("b") > free.bitsOf("b"), "b gets the bits a gave up: " + fixed + " vs " + free);
-        assertEquals(Map.of("a", 2), fixed.params().get("fixed"));
+        assertEquals(Map.of("a", 2L), fixed.params().get("fixed"));
         assertThrows(IllegalArgumentException.class, () -> MixQuant.budget(t, 2.5, Map.of(), Map.of("a", 8)),
                 "the fixed layer alone needs more than the budget");
         assertThrows(IllegalArgumentException.class, () -> MixQuant.budget(t, 4, Map.of(), Map.of("zz", 8)));
