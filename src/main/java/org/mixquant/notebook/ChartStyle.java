@@ -58,12 +58,14 @@ final class ChartStyle {
     }
 
     /**
-     * Adds a dashed black horizontal line at {@code y} over {@code [minX, maxX]}; when they are equal the line is
-     * widened to {@code minX ± 0.5} so it stays visible.
+     * Adds a dashed black horizontal line at {@code y} over {@code [minX, maxX]}. When they are equal (every point at
+     * one x, e.g. two plans of the same size) the line is widened by 10 % of {@code |x|} each side (±0.5 at x = 0), so
+     * it stays visible without stretching the axis across 0: a fixed ±0.5 drew a 0.11 MB model's axis from −0.39 MB.
      */
     static void addReferenceLine(XYChart chart, String name, double y, double minX, double maxX) {
-        double lo = minX == maxX ? minX - 0.5 : minX;
-        double hi = minX == maxX ? maxX + 0.5 : maxX;
+        double pad = minX != maxX ? 0 : minX == 0 ? 0.5 : 0.1 * Math.abs(minX);
+        double lo = minX - pad;
+        double hi = maxX + pad;
         XYSeries s = chart.addSeries(name, new double[] {lo, hi}, new double[] {y, y});
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         s.setLineColor(Color.BLACK);
