@@ -82,7 +82,10 @@ final class ChartStyle {
         return x;
     }
 
-    /** A tick label without XChart's dropped leading zero ({@code .06}) or float noise: {@code 0.06}, {@code -0.1}. */
+    /**
+     * A tick label without XChart's dropped leading zero ({@code .06}) or float noise: {@code 0.06}, {@code -0.1};
+     * six significant digits at most. Every axis in MB or weight units uses it.
+     */
     static String plainNumber(double v) {
         if (v == 0 || Math.abs(v) < 1e-12) {
             return "0";

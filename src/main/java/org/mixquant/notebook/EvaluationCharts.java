@@ -100,6 +100,7 @@ public final class EvaluationCharts {
         st.setYAxisLogarithmic(quality.logarithmic());
         st.setLegendPosition(Styler.LegendPosition.OutsideE);
         st.setMarkerSize(9);
+        st.setxAxisTickLabelsFormattingFunction(ChartStyle::plainNumber);
         RuleStyles styles = new RuleStyles();
         List<String> methods = new ArrayList<>(methodsOf(groups));
         boolean manyMethods = methods.size() > 1;

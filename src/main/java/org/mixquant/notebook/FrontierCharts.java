@@ -34,6 +34,7 @@ public final class FrontierCharts {
         XYChart chart = ChartStyle.xyChart(ChartStyle.WIDTH, ChartStyle.HEIGHT, r.model() + ": size vs " + metric
                 + " (" + r.method() + ")", "model size (MB)", metric);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(ChartStyle::plainNumber);
         for (Map.Entry<String, List<Frontier.Point>> e : byCost.entrySet()) {
             List<Frontier.Point> ps = new ArrayList<>(e.getValue());
             ps.sort((a, b) -> Double.compare(a.sizeMB(), b.sizeMB()));

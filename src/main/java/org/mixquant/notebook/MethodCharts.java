@@ -52,6 +52,7 @@ public final class MethodCharts {
         AxesChartStyler st = chart.getStyler();
         st.setLegendPosition(Styler.LegendPosition.OutsideE);
         st.setMarkerSize(9);
+        st.setxAxisTickLabelsFormattingFunction(ChartStyle::plainNumber);
         double minX = Double.POSITIVE_INFINITY;
         double maxX = Double.NEGATIVE_INFINITY;
         for (Map.Entry<String, List<ComparisonRow>> g : groups.entrySet()) {
