@@ -1,12 +1,10 @@
 package org.mixquant.notebook;
 
-import java.awt.Color;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.mixquant.eval.Frontier;
@@ -33,11 +31,10 @@ public final class FrontierCharts {
         if (byCost.isEmpty()) {
             throw new IllegalArgumentException("no frontier point has the metric '" + metric + "'");
         }
-        XYChart chart = new XYChartBuilder().width(900).height(560).title(r.model() + ": size vs " + metric + " ("
-                + r.method() + ")").xAxisTitle("model size (MB)").yAxisTitle(metric).build();
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setPlotBackgroundColor(Color.WHITE);
+        XYChart chart = ChartStyle.xyChart(ChartStyle.WIDTH, ChartStyle.HEIGHT, r.model() + ": size vs " + metric
+                + " (" + r.method() + ")", "model size (MB)", metric);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(ChartStyle::plainNumber);
         for (Map.Entry<String, List<Frontier.Point>> e : byCost.entrySet()) {
             List<Frontier.Point> ps = new ArrayList<>(e.getValue());
             ps.sort((a, b) -> Double.compare(a.sizeMB(), b.sizeMB()));

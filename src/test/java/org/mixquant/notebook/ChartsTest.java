@@ -3,7 +3,6 @@ package org.mixquant.notebook;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.GraphicsEnvironment;
@@ -17,10 +16,6 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.HeatMapChart;
-import org.knowm.xchart.HeatMapSeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -28,33 +23,34 @@ import org.mixquant.eval.ComparisonRow;
 import org.mixquant.eval.Evaluation;
 import org.mixquant.quant.Bits;
 import org.mixquant.quant.Granularity;
-import org.mixquant.quant.QParams;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.ErrorTable;
-import org.mixquant.search.MixQuant;
 import org.mixquant.tensor.WeightTensor;
 
 /**
- * Every chart renders headless to a PNG of the promised size, with the promised series and axes. Inputs are synthetic
- * (no model loading). To look at the charts, run with {@code -Dmixquant.charts.dir=/tmp/charts}: the PNGs are then
- * kept there instead of in a temporary folder.
+ * The {@link Charts} facade that notebooks and commands call, and the synthetic inputs every chart test (and
+ * {@code TablesTest}) shares: no model loading. The topic classes have their own tests ({@code ErrorChartsTest},
+ * {@code EvaluationChartsTest}, ...). To look at the charts those tests save, run with
+ * {@code -Dmixquant.charts.dir=/tmp/charts}: the PNGs are then kept there instead of in a temporary folder.
  */
 class ChartsTest {
     /** A PNG of a 900×500 chart with axes, text and data is tens of kB; an empty frame compresses to a few kB. */
     static final long MIN_PNG_BYTES = 8_000;
     static final long MAX_PNG_BYTES = 3_000_000;
 
-    @TempDir
-    static Path tmp;
+    static {
+        // Before any chart test renders: every chart test class uses this class's helpers.
+        System.setProperty("java.awt.headless", "true");
+    }
 
     @BeforeAll
     static void headless() {
-        System.setProperty("java.awt.headless", "true");
         assertTrue(GraphicsEnvironment.isHeadless(), "charts must render without a display");
     }
 
-    static Path outDir() {
+    /** {@code -Dmixquant.charts.dir} when set, else the calling test's temporary folder {@code tmp}. */
+    static Path outDir(Path tmp) {
         String d = System.getProperty("mixquant.charts.dir");
         return d == null || d.isBlank() ? tmp : Path.of(d);
     }
@@ -171,9 +167,12 @@ class ChartsTest {
 
     // ----------------------------------------------------------------------------------------------- helpers
 
-    /** Saves the chart, reads the PNG back and checks its size. */
-    static BufferedImage png(Chart<?, ?> chart, String name) throws IOException {
-        Path file = outDir().resolve(name + ".png");
+    /**
+     * Saves the chart, reads the PNG back and checks it: the chart's pixel size, a plausible file size, and ink — at
+     * least {@link #MIN_INK} of the pixels are not white (axes, text and data; an empty white frame has none).
+     */
+    static BufferedImage png(Chart<?, ?> chart, Path tmp, String name) throws IOException {
+        Path file = outDir(tmp).resolve(name + ".png");
         Charts.savePng(chart, file);
         long bytes = Files.size(file);
         assertTrue(bytes > MIN_PNG_BYTES && bytes < MAX_PNG_BYTES, name + ": implausible PNG size " + bytes);
@@ -181,7 +180,49 @@ class ChartsTest {
         assertEquals(chart.getWidth(), img.getWidth(), name + " width");
         assertEquals(chart.getHeight(), img.getHeight(), name + " height");
         assertTrue(img.getWidth() >= 600 && img.getHeight() >= 300, name + ": too small to read");
+        long notWhite = countPixels(img, rgb -> (rgb & 0xFFFFFF) != 0xFFFFFF);
+        double ink = (double) notWhite / (img.getWidth() * img.getHeight());
+        assertTrue(ink > MIN_INK, name + ": only " + ink + " of the pixels are not white");
         return img;
+    }
+
+    /**
+     * Share of non-white pixels a chart with axes, labels and data has at least: axis text and a legend alone cover
+     * ~1 %; the smallest chart here (two series) is above 3 %.
+     */
+    static final double MIN_INK = 0.01;
+
+    /** Pixels whose RGB matches. */
+    static long countPixels(BufferedImage img, java.util.function.IntPredicate rgb) {
+        long n = 0;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                if (rgb.test(img.getRGB(x, y))) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Pixels within {@link #COLOUR_TOL} of {@code c} in each of red, green and blue: the cores of antialiased lines and
+     * filled markers and bars, while the palette colours stay more than that apart from each other and from grey.
+     */
+    static long pixelsOf(BufferedImage img, java.awt.Color c) {
+        return countPixels(img, rgb -> Math.abs(((rgb >> 16) & 0xFF) - c.getRed()) <= COLOUR_TOL
+                && Math.abs(((rgb >> 8) & 0xFF) - c.getGreen()) <= COLOUR_TOL
+                && Math.abs((rgb & 0xFF) - c.getBlue()) <= COLOUR_TOL);
+    }
+
+    /** Per-channel tolerance of {@link #pixelsOf}, out of 255. */
+    static final int COLOUR_TOL = 24;
+
+    /** The series of an XY chart by name, failing with the names it has. */
+    static XYSeries series(XYChart chart, String name) {
+        XYSeries s = chart.getSeriesMap().get(name);
+        assertTrue(s != null, "no series '" + name + "' among " + chart.getSeriesMap().keySet());
+        return s;
     }
 
     static List<String> shownInLegend(XYChart chart) {
@@ -192,77 +233,6 @@ class ChartsTest {
             }
         }
         return names;
-    }
-
-    // ---------------------------------------------------------------------------------------- existing charts
-
-    @Test
-    void errorCurvesDrawOneLinePerLayerOnALogAxis() throws IOException {
-        XYChart c = Charts.errorCurves(small());
-        assertEquals(3, c.getSeriesMap().size());
-        assertTrue(c.getStyler().isYAxisLogarithmic());
-        XYSeries fc1 = c.getSeriesMap().get("fc#");
-        assertArrayEquals(new double[] {2, 3, 4, 5, 6, 7, 8}, fc1.getXData(), 0.0);
-        assertEquals(small().mse(0, 2), fc1.getYData()[0], 0.0);
-        png(c, "error-curves-3-layers");
-
-        XYChart big = Charts.errorCurves(miniLm());
-        assertEquals(36, big.getSeriesMap().size());
-        assertEquals(6, shownInLegend(big).size(), "one legend entry per layer group");
-        png(big, "error-curves");
-    }
-
-    @Test
-    void ratioCurvesAddTheNoiseModelLine() throws IOException {
-        ErrorTable t = miniLm();
-        XYChart c = Charts.ratioCurves(t);
-        assertEquals(t.size() + 1, c.getSeriesMap().size(), "a line per layer plus the step²/12 model");
-        assertTrue(c.getStyler().isYAxisLogarithmic());
-        XYSeries model = null;
-        for (XYSeries s : c.getSeriesMap().values()) {
-            if (s.getName().startsWith("step²/12 model")) {
-                model = s;
-            }
-        }
-        assertTrue(model != null, "model line present");
-        // Asymmetric grid: ((2^8−1)/(2^b−1))², written out so the test does not restate the production formula.
-        double[] expected = new double[Bits.COUNT];
-        int[] levels = {3, 7, 15, 31, 63, 127, 255};
-        for (int k = 0; k < Bits.COUNT; k++) {
-            expected[k] = (255.0 / levels[k]) * (255.0 / levels[k]);
-        }
-        assertArrayEquals(expected, model.getYData(), 1e-9);
-        assertTrue(model.getName().contains("(2^8−1)/(2^b−1)"), model.getName());
-        png(c, "ratio-curves");
-    }
-
-    /** A symmetric table gets the symmetric noise model, (127/(2^(b−1)−1))², not the asymmetric one. */
-    @Test
-    void ratioCurvesUseTheSymmetricModelForSymmetricTables() {
-        ErrorTable a = small();
-        double[][] sse = new double[a.size()][Bits.COUNT];
-        double[] sq = new double[a.size()];
-        long[] params = new long[a.size()];
-        for (int i = 0; i < a.size(); i++) {
-            params[i] = a.params(i);
-            sq[i] = a.sumSquares(i);
-            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
-                sse[i][b - Bits.MIN] = a.sse(i, b);
-            }
-        }
-        ErrorTable t = ErrorTable.of("tiny", Scheme.SYMMETRIC, Granularity.PER_CHANNEL, a.layers(), params, sse, sq);
-        XYSeries model = null;
-        for (XYSeries s : Charts.ratioCurves(t).getSeriesMap().values()) {
-            if (s.getName().startsWith("step²/12 model")) {
-                model = s;
-            }
-        }
-        assertTrue(model != null, "model line present");
-        int[] halfLevels = {1, 3, 7, 15, 31, 63, 127};
-        for (int k = 0; k < Bits.COUNT; k++) {
-            assertEquals((127.0 / halfLevels[k]) * (127.0 / halfLevels[k]), model.getYData()[k], 1e-9, "bits " + (k + 2));
-        }
-        assertTrue(model.getName().contains("127/(2^(b−1)−1)"), model.getName());
     }
 
     static List<ComparisonRow> comparisonRows() {
@@ -279,215 +249,45 @@ class ChartsTest {
         return rows;
     }
 
+    // ---------------------------------------------------------------------------------------------- facade
+
     @Test
-    void methodComparisonDrawsUniformLinesAndMixQuantPointsPerMethod() throws IOException {
-        XYChart c = Charts.methodComparison("m", comparisonRows());
-        assertEquals(List.of("asym uniform", "asym + MixQuant", "brecq uniform", "brecq + MixQuant", "FP32: 1.00 MB, 92.00"),
-                new ArrayList<>(c.getSeriesMap().keySet()));
-        assertEquals(XYSeries.XYSeriesRenderStyle.Line, c.getSeriesMap().get("brecq uniform").getXYSeriesRenderStyle());
-        assertEquals(XYSeries.XYSeriesRenderStyle.Scatter,
-                c.getSeriesMap().get("brecq + MixQuant").getXYSeriesRenderStyle());
-        assertEquals("top-1 accuracy (%)", c.getYAxisTitle());
-        assertThrows(IllegalArgumentException.class, () -> Charts.methodComparison("m", comparisonRows().subList(0, 1)));
-        Path f = tmp.resolve("cmp.png");
-        Charts.savePng(c, f);
-        assertTrue(Files.size(f) > 5_000 && Files.size(f) < MAX_PNG_BYTES);
+    void qualityMeasuresReadTheirRowAndCosineDistanceIsOneMinusTheMeanCosine() {
+        Evaluation e = new Evaluation("uniform-4", "uniform", "nearest", 4, 50, 0.96875, 0.875, 0.7, 0, 1, 1, "4:3");
+        assertEquals(0.96875, Charts.Quality.MEAN_COSINE.of(e), 0.0);
+        assertEquals(0.875, Charts.Quality.MIN_COSINE.of(e), 0.0);
+        assertEquals(0.7, Charts.Quality.TOP10_OVERLAP.of(e), 0.0);
+        // 1 − 0.96875 is exact in binary.
+        assertEquals(0.03125, Charts.Quality.COSINE_DISTANCE.of(e), 0.0);
+        assertTrue(Charts.Quality.COSINE_DISTANCE.logarithmic());
+        assertFalse(Charts.Quality.COSINE_DISTANCE.plottable(0), "distance 0 (FP32) has no place on a log axis");
+        assertTrue(Charts.Quality.MEAN_COSINE.plottable(0));
+        assertFalse(Charts.Quality.MEAN_COSINE.plottable(Double.NaN));
     }
 
+    /** The one-argument overloads notebooks call plot the mean cosine on a linear axis. */
     @Test
-    void savePngRefusesAFolderAndNamesIt() throws IOException {
-        Path folder = Files.createDirectories(tmp.resolve("a-folder.png"));
-        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream old = System.err;
-        IOException e;
-        System.setErr(new java.io.PrintStream(stderr, true));
-        try {
-            e = assertThrows(IOException.class, () -> Charts.savePng(Charts.ratioCurves(small()), folder));
-        } finally {
-            System.setErr(old);
-        }
-        assertTrue(e.getMessage().contains(folder.toString()), e.getMessage());
-        assertTrue(Files.isDirectory(folder), "the folder is left alone");
-        assertEquals("", stderr.toString(), "no stack trace printed");
-    }
-
-    @Test
-    void chosenBitsDrawsOneBarSeriesPerPlan() throws IOException {
-        ErrorTable t = miniLm();
-        CategoryChart c = Charts.chosenBits(List.of(MixQuant.budget(t, 4), MixQuant.qem(t, 80),
-                MixQuant.maxRelativeError(t, 1e-2)));
-        assertEquals(3, c.getSeriesMap().size());
-        png(c, "chosen-bits");
-    }
-
-    // --------------------------------------------------------------------------------------------- heat map
-
-    @Test
-    void errorHeatmapHasACellPerLayerAndBitWidthFirstLayerOnTop() throws IOException {
-        ErrorTable t = miniLm();
-        HeatMapChart c = Charts.errorHeatmap(t);
-        HeatMapSeries s = c.getHeatMapSeries();
-        assertEquals(Bits.COUNT, s.getXData().size());
-        assertEquals(t.size(), s.getYData().size());
-        assertEquals(t.size() * Bits.COUNT, s.getHeatData().size());
-        // Row index n−1 is drawn on top and holds the first layer.
-        assertEquals(Charts.shortLabels(t.layers()).get(0), s.getYData().get(t.size() - 1));
-        Number[] firstCell = s.getHeatData().get(0);
-        assertEquals(0, firstCell[0].intValue(), "bits 2 column");
-        assertEquals(t.size() - 1, firstCell[1].intValue(), "first layer row");
-        assertEquals(Math.log10(t.mse(0, 2)), firstCell[2].doubleValue(), 0.0);
-        assertTrue(c.getStyler().isShowValue());
-        png(c, "error-heatmap");
-        png(Charts.errorHeatmap(small()), "error-heatmap-3-layers");
-    }
-
-    // ------------------------------------------------------------------------------------ evaluation charts
-
-    @Test
-    void qualityVsBitsDrawsOneLinePerRulePlusTheFp32Reference() throws IOException {
+    void overloadsWithoutAQualityPlotTheMeanCosine() {
         List<Evaluation> rows = sweep(false);
-        XYChart c = Charts.qualityVsBits(rows);
-        List<String> names = new ArrayList<>(c.getSeriesMap().keySet());
-        assertEquals(List.of("uniform", "qem", "avg-bits", "max-rel-error", "FP32 (1.000)"), names);
-        XYSeries uniform = c.getSeriesMap().get("uniform");
-        assertArrayEquals(new double[] {2, 3, 4, 5, 6, 7, 8}, uniform.getXData(), 0.0);
-        assertEquals(rows.get(1).meanCosine(), uniform.getYData()[0], 0.0);
-        XYSeries qem = c.getSeriesMap().get("qem");
-        double[] qx = qem.getXData();
-        for (int i = 1; i < qx.length; i++) {
-            assertTrue(qx[i - 1] <= qx[i], "points in order of average bits");
+        for (XYChart c : List.of(Charts.qualityVsBits(rows), Charts.sizeVsQuality(rows))) {
+            assertEquals(Charts.Quality.MEAN_COSINE.axisTitle(), c.getYAxisTitle());
+            assertFalse(c.getStyler().isYAxisLogarithmic());
         }
-        assertFalse(c.getStyler().isYAxisLogarithmic());
-        png(c, "quality-vs-bits");
-
-        XYChart log = Charts.qualityVsBits(rows, Charts.Quality.COSINE_DISTANCE);
-        assertTrue(log.getStyler().isYAxisLogarithmic());
-        assertEquals(4, log.getSeriesMap().size(), "FP32's distance 0 has no place on a log axis");
-        png(log, "quality-vs-bits-distance");
+        XYChart log = Charts.sizeVsQuality(rows, Charts.Quality.COSINE_DISTANCE);
+        assertEquals(Charts.Quality.COSINE_DISTANCE.axisTitle(), log.getYAxisTitle());
     }
 
+    /** A per-tensor histogram of loose values is the histogram of the same values as a vector. */
     @Test
-    void accuracyVsBitsPlotsTop1PercentPerRule() throws IOException {
-        List<org.mixquant.eval.AccuracyEvaluation> rows = List.of(
-                new org.mixquant.eval.AccuracyEvaluation("fp32", "fp32", "none", 32, 1.0, 0.92, 0, 100, 0, 0, 1,
-                        "fp32"),
-                new org.mixquant.eval.AccuracyEvaluation("uniform-4", "uniform", "nearest", 4, 0.2, 0.91, 1, 100, 0,
-                        0, 1, "4:3"),
-                new org.mixquant.eval.AccuracyEvaluation("uniform-3", "uniform", "nearest", 3, 0.1, 0.88, 4, 100, 0,
-                        0, 1, "3:3"),
-                new org.mixquant.eval.AccuracyEvaluation("budget=3.5", "avg-bits", "nearest", 3.5, 0.15, 0.90, 2, 100,
-                        0.1, 0, 1, "3:1 4:2"));
-        XYChart c = Charts.accuracyVsBits("cnn", rows);
-        assertEquals(List.of("uniform", "avg-bits", "FP32 (92.00)"), new ArrayList<>(c.getSeriesMap().keySet()));
-        assertArrayEquals(new double[] {3, 4}, c.getSeriesMap().get("uniform").getXData(), 0.0);
-        assertArrayEquals(new double[] {88, 91}, c.getSeriesMap().get("uniform").getYData(), 1e-12);
-        png(c, "accuracy-vs-bits");
-        assertThrows(IllegalArgumentException.class, () -> Charts.accuracyVsBits("cnn", rows.subList(0, 1)));
-    }
-
-    @Test
-    void qualityVsBitsSplitsRulesByMethodWhenThereAreSeveral() throws IOException {
-        XYChart c = Charts.qualityVsBits(sweep(true), Charts.Quality.COSINE_DISTANCE);
-        assertEquals(8, c.getSeriesMap().size());
-        assertTrue(c.getSeriesMap().containsKey("uniform · adaround"));
-        png(c, "quality-vs-bits-two-methods");
-    }
-
-    @Test
-    void qualityChartsSkipNaNAndRejectRowsWithNothingToPlot() {
-        Evaluation nan = new Evaluation("uniform-4", "uniform", "nearest", 4, 50, Double.NaN, Double.NaN, 0.9, 0, 1,
-                1, "4:3");
-        assertThrows(IllegalArgumentException.class, () -> Charts.qualityVsBits(List.of(nan)));
-        XYChart overlap = Charts.qualityVsBits(List.of(nan), Charts.Quality.TOP10_OVERLAP);
-        assertEquals(1, overlap.getSeriesMap().size());
-        List<Evaluation> rows = new ArrayList<>(sweep(false));
-        rows.add(nan);
-        XYChart c = Charts.qualityVsBits(rows);
-        assertEquals(7, c.getSeriesMap().get("uniform").getXData().length, "the NaN row is skipped");
-    }
-
-    @Test
-    void sizeVsQualityScattersEachRuleAndMethodWithFp32() throws IOException {
-        XYChart one = Charts.sizeVsQuality(sweep(false));
-        List<String> names = new ArrayList<>(one.getSeriesMap().keySet());
-        assertEquals(List.of("uniform", "qem", "avg-bits", "max-rel-error"), names.subList(0, 4));
-        for (String n : names.subList(0, 4)) {
-            assertEquals(XYSeries.XYSeriesRenderStyle.Scatter, one.getSeriesMap().get(n).getXYSeriesRenderStyle());
+    void weightHistogramOfLooseValuesUsesOnePerTensorGrid() {
+        float[] v = {-1f, -0.25f, 0f, 0.5f, 2f};
+        XYChart loose = Charts.weightHistogram("values", v, 2, Scheme.ASYMMETRIC);
+        XYChart tensor = Charts.weightHistogram("values", WeightTensor.vector(v), new QuantSpec(2, Scheme.ASYMMETRIC,
+                Granularity.PER_TENSOR), -1);
+        assertEquals(tensor.getTitle(), loose.getTitle());
+        for (String name : tensor.getSeriesMap().keySet()) {
+            assertArrayEquals(series(tensor, name).getXData(), series(loose, name).getXData(), 0.0, name);
+            assertArrayEquals(series(tensor, name).getYData(), series(loose, name).getYData(), 0.0, name);
         }
-        assertEquals("FP32: 90.9 MB, mean cosine 1.000", names.get(4), "FP32 is a reference line with its size");
-        XYSeries uniform = one.getSeriesMap().get("uniform");
-        assertEquals(sizeMB(2), uniform.getXData()[0], 0.0);
-        assertEquals(sweep(false).get(1).meanCosine(), uniform.getYData()[0], 0.0);
-        png(one, "size-vs-quality");
-
-        XYChart two = Charts.sizeVsQuality(sweep(true), Charts.Quality.COSINE_DISTANCE);
-        assertEquals(8, two.getSeriesMap().size(), "4 rules × 2 methods; no FP32 on a log axis");
-        assertTrue(two.getStyler().isYAxisLogarithmic());
-        png(two, "size-vs-quality-two-methods");
-    }
-
-    // ------------------------------------------------------------------------------------- weight histograms
-
-    @Test
-    void weightHistogramOverlaysEveryGridLevel() throws IOException {
-        WeightTensor w = weights();
-        for (int b = Bits.MIN; b <= Bits.MAX; b++) {
-            XYChart c = Charts.weightHistogram("query weights", w, b, Scheme.ASYMMETRIC);
-            assertEquals(2, c.getSeriesMap().size(), "histogram + grid");
-            XYSeries grid = null;
-            XYSeries hist = null;
-            for (XYSeries s : c.getSeriesMap().values()) {
-                if (s.getName().startsWith("int")) {
-                    grid = s;
-                } else {
-                    hist = s;
-                }
-            }
-            int levels = 1 << b;
-            assertEquals(3 * levels, grid.getXData().length, "two points and a gap per level");
-            QParams p = QParams.choose(w, new QuantSpec(b, Scheme.ASYMMETRIC, Granularity.PER_TENSOR));
-            for (int q = 0; q < levels; q++) {
-                assertEquals((float) (q - p.zeroPoint(0)) * p.scale(0), grid.getXData()[3 * q], 0.0,
-                        "level " + q + " is the dequantized value FakeQuant produces");
-            }
-            double total = 0;
-            for (int i = 1; i < hist.getYData().length - 1; i += 2) {
-                total += hist.getYData()[i];
-            }
-            assertEquals(w.size(), total, 0.0, "every weight is in one bin");
-            if (b == 2 || b == 4 || b == 8) {
-                png(c, "weight-histogram-int" + b);
-            }
-        }
-    }
-
-    @Test
-    void weightHistogramOfOneChannelUsesThatChannelsGrid() throws IOException {
-        WeightTensor w = weights();
-        QuantSpec spec = new QuantSpec(3, Scheme.SYMMETRIC, Granularity.PER_CHANNEL);
-        XYChart c = Charts.weightHistogram("query weights", w, spec, 5);
-        QParams p = QParams.choose(w, spec);
-        XYSeries grid = c.getSeriesMap().values().stream().filter(s -> s.getName().startsWith("int3")).findFirst()
-                .orElseThrow();
-        assertEquals(3 * 7, grid.getXData().length, "symmetric int3: 2^3 − 1 levels");
-        assertEquals(-3 * p.scale(5), grid.getXData()[0], 0.0);
-        assertTrue(c.getTitle().contains("channel 5"));
-        png(c, "weight-histogram-channel");
-
-        assertThrows(IllegalArgumentException.class, () -> Charts.weightHistogram("w", w, spec, 384));
-        assertThrows(IllegalArgumentException.class, () -> Charts.weightHistogram("w", w,
-                new QuantSpec(4, Scheme.ASYMMETRIC, Granularity.PER_TENSOR), 0));
-        XYChart loose = Charts.weightHistogram("values", new float[] {-1f, -0.25f, 0f, 0.5f, 2f}, 2,
-                Scheme.ASYMMETRIC);
-        assertEquals(2, loose.getSeriesMap().size());
-    }
-
-    @Test
-    void weightsAreNotModified() {
-        WeightTensor w = weights();
-        float[] before = w.toArray();
-        Charts.weightHistogram("w", w, 4, Scheme.ASYMMETRIC);
-        Charts.weightHistogram("w", w, new QuantSpec(4, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL), 0);
-        assertArrayEquals(before, w.toArray(), 0f);
     }
 }
