@@ -332,14 +332,6 @@ public final class OnnxModel implements QuantizableModel {
     }
 
     /**
-     * The serialized model this was loaded from (not copied: callers in this package must not change it). Used by
-     * {@link OnnxCapture} to build a copy of the graph with extra outputs.
-     */
-    byte[] bytes() {
-        return modelBytes;
-    }
-
-    /**
      * The graph, parsed once at load and shared by every version of this model ({@link #withWeights} replaces
      * weights, never the graph): nodes, producer and consumer indexes, initializers and attribute readers.
      */
