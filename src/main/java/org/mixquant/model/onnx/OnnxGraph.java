@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -97,7 +98,9 @@ public final class OnnxGraph {
     public static OnnxGraph parse(String source, byte[] bytes) {
         OnnxMl.ModelProto proto;
         try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            // a stream over an immutable-declared buffer: only then does aliasing keep initializer data in place
+            // instead of copying it (the model keeps these bytes; a copy would double its memory)
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
             in.setSizeLimit(Integer.MAX_VALUE);
             in.enableAliasing(true);
             proto = OnnxMl.ModelProto.parseFrom(in);

@@ -215,6 +215,32 @@ class OnnxGraphTest {
     }
 
     @Test
+    void initializerDataAliasesTheParsedBytesInsteadOfCopyingThem() {
+        // OnnxModel keeps both its bytes and its graph: a copy of the data would double a model's memory
+        byte[] bytes = TinyBert.bytes(3);
+        OnnxGraph g = OnnxGraph.parse("alias", bytes);
+        byte[] raw = g.initializer("Wq").orElseThrow().getRawData().toByteArray();
+        int at = indexOf(bytes, raw);
+        assertTrue(at > 0, "Wq's raw data is in the model bytes");
+        float before = g.floats("Wq")[0];
+        bytes[at + 3] ^= 0x40; // flip an exponent bit of the first little-endian float
+        assertTrue(g.floats("Wq")[0] != before, "a change to the bytes shows through: no copy was made");
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
     void withOutputsAddsEachTensorOnceAndKeepsTheRest() throws Exception {
         byte[] extended = BERT.withOutputs(List.of("im", "last_hidden_state", "im", "g"));
         OnnxGraph g = OnnxGraph.parse("extended", extended);
