@@ -1,14 +1,10 @@
 package org.mixquant.model.onnx;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.CodedInputStream;
-import java.io.IOException;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -21,8 +17,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.mixquant.model.onnx.OnnxModel;
-import org.mixquant.model.Layer;
 import org.mixquant.model.LayerSite;
 
 /**
@@ -33,19 +27,19 @@ import org.mixquant.model.LayerSite;
  * input C) and a following {@code Relu}, {@code Gelu} or BERT's erf-GELU pattern ({@code Div(√2) → Erf → Add(1) →
  * Mul → Mul(0.5)}).
  *
- * <p>The loaded model is not changed; the extended graph is built once, here, and each capture opens a session of
- * it with the given model's replaced weights as initializer overrides.
+ * <p>Sites and the extended graph come from the model's {@link OnnxModel#graph() graph}, parsed once at load; the
+ * loaded model is not changed. The extended graph is serialized once, here, and each capture opens a session of it
+ * with the given model's replaced weights as initializer overrides.
  */
 public final class OnnxCapture {
-    private static final float SQRT2 = 1.4142135f;
-
     private final OnnxModel source;
-    private final byte[] graph;
+    /** The model with the captured tensors added as outputs, serialized. */
+    private final byte[] extended;
     private final Map<String, LayerSite> sites;
 
-    private OnnxCapture(OnnxModel source, byte[] graph, Map<String, LayerSite> sites) {
+    private OnnxCapture(OnnxModel source, byte[] extended, Map<String, LayerSite> sites) {
         this.source = source;
-        this.graph = graph;
+        this.extended = extended;
         this.sites = sites;
     }
 
@@ -62,83 +56,19 @@ public final class OnnxCapture {
      *                                  graph input
      */
     public static OnnxCapture of(OnnxModel model, Collection<String> layers) {
-        OnnxMl.ModelProto proto = parse(model);
-        OnnxMl.GraphProto g = proto.getGraph();
-        Map<String, OnnxMl.TensorProto> inits = new HashMap<>();
-        for (OnnxMl.TensorProto t : g.getInitializerList()) {
-            inits.put(t.getName(), t);
-        }
-        Map<String, OnnxMl.NodeProto> producer = new HashMap<>();
-        Map<String, List<OnnxMl.NodeProto>> consumers = new HashMap<>();
-        for (OnnxMl.NodeProto n : g.getNodeList()) {
-            for (String o : n.getOutputList()) {
-                producer.put(o, n);
-            }
-            for (String i : n.getInputList()) {
-                consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
-            }
-        }
-        Set<String> graphInputs = new HashSet<>();
-        for (OnnxMl.ValueInfoProto v : g.getInputList()) {
-            graphInputs.add(v.getName());
-        }
+        OnnxGraph graph = model.graph();
         Map<String, LayerSite> sites = new LinkedHashMap<>();
         for (String name : layers) {
-            Layer layer = model.layer(name);
-            OnnxMl.NodeProto node = nodeOf(g, layer);
-            String input = node.getInput(0);
-            if (graphInputs.contains(input) && !inits.containsKey(input)) {
-                throw new IllegalArgumentException("layer '" + name + "' is fed directly by the graph input '"
-                        + input + "'; capture needs an intermediate tensor");
-            }
-            int out = layer.weight().channels();
-            float[] bias = null;
-            String post = node.getOutput(0);
-            if (node.getOpType().equals("Gemm")) {
-                if (intAttr(node, "transA", 0) != 0 || floatAttr(node, "alpha", 1f) != 1f
-                        || floatAttr(node, "beta", 1f) != 1f) {
-                    throw new IllegalArgumentException("layer '" + name + "' is a Gemm with transA, alpha or beta;"
-                            + " only plain Gemm layers can be reconstructed");
-                }
-                if (node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
-                    bias = biasOf(inits.get(node.getInput(2)), out);
-                    if (bias == null) {
-                        throw new IllegalArgumentException("layer '" + name + "': Gemm input C '"
-                                + node.getInput(2) + "' is not a FLOAT initializer with " + out + " values");
-                    }
-                }
-            } else {
-                List<OnnxMl.NodeProto> next = consumers.getOrDefault(post, List.of());
-                if (next.size() == 1 && next.get(0).getOpType().equals("Add")) {
-                    OnnxMl.NodeProto add = next.get(0);
-                    String other = add.getInput(0).equals(post) ? add.getInput(1) : add.getInput(0);
-                    float[] b = biasOf(inits.get(other), out);
-                    if (b != null) {
-                        bias = b;
-                        post = add.getOutput(0);
-                    }
-                }
-            }
-            LayerSite.Activation act = activationAfter(post, consumers, producer, inits);
-            sites.put(name, new LayerSite(name, input, bias, act));
+            sites.put(name, LayerSites.of(graph, model.layer(name)));
         }
         if (sites.isEmpty()) {
             throw new IllegalArgumentException("no layers to capture");
         }
-        Set<String> outputs = new LinkedHashSet<>();
-        for (OnnxMl.ValueInfoProto v : g.getOutputList()) {
-            outputs.add(v.getName());
-        }
-        OnnxMl.GraphProto.Builder gb = g.toBuilder();
+        List<String> inputs = new ArrayList<>();
         for (LayerSite s : sites.values()) {
-            if (outputs.add(s.input())) {
-                gb.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(s.input())
-                        .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                                .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))));
-            }
+            inputs.add(s.input());
         }
-        byte[] extended = proto.toBuilder().setGraph(gb).build().toByteArray();
-        return new OnnxCapture(model, extended, Collections.unmodifiableMap(sites));
+        return new OnnxCapture(model, graph.withOutputs(inputs), Collections.unmodifiableMap(sites));
     }
 
     /** The sites of the captured layers, in the order they were given. */
@@ -180,7 +110,7 @@ public final class OnnxCapture {
      */
     public Map<String, float[]> captureTokens(OnnxModel state, long[][] ids, int[] keepRows,
             Collection<String> tensors, int threads, int batchSize) throws OrtException {
-        if (state.bytes() != source.bytes()) {
+        if (state.graph() != source.graph()) {
             throw new IllegalArgumentException("model '" + state.source() + "' is not a version of the captured model '"
                     + source.source() + "' (capture runs the same graph with replaced weights)");
         }
@@ -237,7 +167,7 @@ public final class OnnxCapture {
         Map<String, float[]> out = new LinkedHashMap<>();
         Map<String, Integer> widths = new HashMap<>();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OnnxRunner runner = state.open(env, threads, graph)) {
+        try (OnnxRunner runner = state.open(env, threads, extended)) {
             OrtSession session = runner.session();
             Set<String> inputNames = session.getInputNames();
             if (!inputNames.contains("input_ids") || !inputNames.contains("attention_mask")) {
@@ -303,140 +233,6 @@ public final class OnnxCapture {
             }
         }
         return out;
-    }
-
-    private static OnnxMl.ModelProto parse(OnnxModel model) {
-        try {
-            CodedInputStream in = CodedInputStream.newInstance(model.bytes());
-            in.setSizeLimit(Integer.MAX_VALUE);
-            return OnnxMl.ModelProto.parseFrom(in);
-        } catch (IOException e) {
-            throw new IllegalStateException("model '" + model.source() + "' parsed at load but not now", e);
-        }
-    }
-
-    /** The MatMul or Gemm node whose input B is the layer's initializer (the first, as {@link OnnxModel} names). */
-    private static OnnxMl.NodeProto nodeOf(OnnxMl.GraphProto g, Layer layer) {
-        for (OnnxMl.NodeProto n : g.getNodeList()) {
-            String op = n.getOpType();
-            if ((op.equals("MatMul") || op.equals("Gemm")) && n.getInputCount() > 1
-                    && n.getInput(1).equals(layer.tensorName())) {
-                return n;
-            }
-        }
-        throw new IllegalArgumentException("layer '" + layer.name() + "' is a " + layer.kind()
-                + " layer; capture supports MatMul and Gemm layers");
-    }
-
-    /** The values of a FLOAT initializer holding exactly {@code out} values in its last dimension, else null. */
-    private static float[] biasOf(OnnxMl.TensorProto t, int out) {
-        if (t == null || t.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
-            return null;
-        }
-        long count = 1;
-        for (long d : t.getDimsList()) {
-            count *= d;
-        }
-        if (count != out || t.getDimsCount() == 0 || t.getDims(t.getDimsCount() - 1) != out) {
-            return null;
-        }
-        return floats(t);
-    }
-
-    private static float[] floats(OnnxMl.TensorProto t) {
-        if (!t.getRawData().isEmpty()) {
-            FloatBuffer fb = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            float[] v = new float[fb.remaining()];
-            fb.get(v);
-            return v;
-        }
-        float[] v = new float[t.getFloatDataCount()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = t.getFloatData(i);
-        }
-        return v;
-    }
-
-    private static LayerSite.Activation activationAfter(String post, Map<String, List<OnnxMl.NodeProto>> consumers,
-            Map<String, OnnxMl.NodeProto> producer, Map<String, OnnxMl.TensorProto> inits) {
-        List<OnnxMl.NodeProto> next = consumers.getOrDefault(post, List.of());
-        if (next.size() == 1 && next.get(0).getOpType().equals("Relu")) {
-            return LayerSite.Activation.RELU;
-        }
-        if (next.size() == 1 && next.get(0).getOpType().equals("Gelu")
-                && !"tanh".equals(stringAttr(next.get(0), "approximate"))) {
-            return LayerSite.Activation.GELU;
-        }
-        if (next.size() == 2) {
-            OnnxMl.NodeProto div = null;
-            OnnxMl.NodeProto mul = null;
-            for (OnnxMl.NodeProto c : next) {
-                if (c.getOpType().equals("Div") && c.getInput(0).equals(post)) {
-                    div = c;
-                } else if (c.getOpType().equals("Mul")) {
-                    mul = c;
-                }
-            }
-            if (div != null && mul != null) {
-                Float d = scalarOf(div.getInput(1), producer, inits);
-                List<OnnxMl.NodeProto> afterDiv = consumers.getOrDefault(div.getOutput(0), List.of());
-                if (d != null && Math.abs(d - SQRT2) < 1e-5f && afterDiv.size() == 1
-                        && afterDiv.get(0).getOpType().equals("Erf")) {
-                    return LayerSite.Activation.GELU;
-                }
-            }
-        }
-        return LayerSite.Activation.IDENTITY;
-    }
-
-    /** The value of a one-element FLOAT initializer or Constant node output, else null. */
-    private static Float scalarOf(String name, Map<String, OnnxMl.NodeProto> producer,
-            Map<String, OnnxMl.TensorProto> inits) {
-        OnnxMl.TensorProto t = inits.get(name);
-        if (t == null) {
-            OnnxMl.NodeProto p = producer.get(name);
-            if (p != null && p.getOpType().equals("Constant")) {
-                for (OnnxMl.AttributeProto a : p.getAttributeList()) {
-                    if (a.getName().equals("value") && a.hasT()) {
-                        t = a.getT();
-                    } else if (a.getName().equals("value_float")) {
-                        return a.getF();
-                    }
-                }
-            }
-        }
-        if (t == null || t.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
-            return null;
-        }
-        float[] v = floats(t);
-        return v.length == 1 ? v[0] : null;
-    }
-
-    private static long intAttr(OnnxMl.NodeProto node, String name, long dflt) {
-        for (OnnxMl.AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getI();
-            }
-        }
-        return dflt;
-    }
-
-    private static float floatAttr(OnnxMl.NodeProto node, String name, float dflt) {
-        for (OnnxMl.AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getF();
-            }
-        }
-        return dflt;
-    }
-
-    private static String stringAttr(OnnxMl.NodeProto node, String name) {
-        for (OnnxMl.AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getS().toStringUtf8();
-            }
-        }
-        return null;
     }
 
     @Override

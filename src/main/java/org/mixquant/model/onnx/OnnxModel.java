@@ -5,9 +5,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -38,9 +35,11 @@ import org.mixquant.model.LayerKind;
  * layer has, or a generated name that another node has explicitly, gets {@code #2}, {@code #3}, ... and a
  * {@link #warnings() warning}. Weight initializers that are not FP32 (e.g. FLOAT16) are not quantized; they are
  * listed in {@link #skippedWeights()} and counted at their stored size in {@link #otherBits()}. Every initializer's
- * declared size is checked against the data it holds before anything is allocated. Weights are read once at load;
- * the model file's bytes are kept and handed to ONNX Runtime, and replaced weights are given to the session with
- * {@code SessionOptions.addInitializer}, so nothing is re-serialised and the loaded model never changes.
+ * declared size is checked against the data it holds before anything is allocated. The graph is parsed once, at
+ * load, into an {@link OnnxGraph} that every version of the model and its {@link OnnxCapture} share. Weights are
+ * read once at load; the model file's bytes are kept and handed to ONNX Runtime, and replaced weights are given to
+ * the session with {@code SessionOptions.addInitializer}, so nothing is re-serialised and the loaded model never
+ * changes.
  */
 public final class OnnxModel implements QuantizableModel {
     /** Largest model file read, in bytes: one Java array, and protobuf's own 2 GB limit. */
@@ -48,6 +47,7 @@ public final class OnnxModel implements QuantizableModel {
 
     private final String source;
     private final byte[] modelBytes;
+    private final OnnxGraph graph;
     private final List<Layer> layers;
     private final long otherParams;
     private final long otherBits;
@@ -55,10 +55,11 @@ public final class OnnxModel implements QuantizableModel {
     private final List<String> warnings;
     private final Map<String, WeightTensor> overrides;
 
-    private OnnxModel(String source, byte[] modelBytes, List<Layer> layers, long otherParams, long otherBits,
-            List<SkippedWeight> skipped, List<String> warnings, Map<String, WeightTensor> overrides) {
+    private OnnxModel(String source, byte[] modelBytes, OnnxGraph graph, List<Layer> layers, long otherParams,
+            long otherBits, List<SkippedWeight> skipped, List<String> warnings, Map<String, WeightTensor> overrides) {
         this.source = source;
         this.modelBytes = modelBytes;
+        this.graph = graph;
         this.layers = layers;
         this.otherParams = otherParams;
         this.otherBits = otherBits;
@@ -108,78 +109,37 @@ public final class OnnxModel implements QuantizableModel {
      * @param source a label for messages and plans, e.g. {@code minilm}
      */
     public static OnnxModel fromBytes(String source, byte[] bytes) {
-        OnnxMl.ModelProto proto;
-        try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
-            in.setSizeLimit(Integer.MAX_VALUE);
-            proto = OnnxMl.ModelProto.parseFrom(in);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("'" + source + "' is not a valid ONNX model (truncated or corrupt): "
-                    + e.getMessage());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("'" + source + "' could not be parsed as ONNX: " + e.getMessage());
-        }
-        if (!proto.hasGraph() || proto.getGraph().getNodeCount() == 0) {
-            throw new IllegalArgumentException("'" + source + "' is not a valid ONNX model: it has no graph nodes");
-        }
-        OnnxMl.GraphProto g = proto.getGraph();
-        Map<String, OnnxMl.TensorProto> inits = new HashMap<>();
-        Map<String, Long> counts = new HashMap<>();
-        for (OnnxMl.TensorProto t : g.getInitializerList()) {
-            if (inits.put(t.getName(), t) != null) {
-                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName()
-                        + "' is defined twice (corrupt model)");
-            }
-            counts.put(t.getName(), checkedCount(t, source));
-        }
-        Set<String> explicitNames = new HashSet<>();
-        for (OnnxMl.NodeProto node : g.getNodeList()) {
-            if (!node.getName().isEmpty()) {
-                explicitNames.add(node.getName());
-            }
-        }
+        OnnxGraph graph = OnnxGraph.parse(source, bytes);
+        List<OnnxMl.NodeProto> nodes = graph.nodes();
         List<Layer> layers = new ArrayList<>();
         List<SkippedWeight> skipped = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         Map<String, String> taken = new HashMap<>();
         Set<String> usedNames = new HashSet<>();
-        for (int i = 0; i < g.getNodeCount(); i++) {
-            OnnxMl.NodeProto node = g.getNode(i);
+        for (int i = 0; i < nodes.size(); i++) {
+            OnnxMl.NodeProto node = nodes.get(i);
             String op = node.getOpType();
-            int input;
-            LayerKind kind;
-            switch (op) {
-                case "MatMul" -> {
-                    input = 1;
-                    kind = LayerKind.MATMUL;
-                }
-                case "Gemm" -> {
-                    input = 1;
-                    kind = LayerKind.GEMM;
-                }
-                case "Conv" -> {
-                    input = 1;
-                    kind = LayerKind.CONV;
-                }
-                default -> {
-                    continue;
-                }
-            }
-            if (node.getInputCount() <= input) {
+            LayerKind kind = switch (op) {
+                case "MatMul" -> LayerKind.MATMUL;
+                case "Gemm" -> LayerKind.GEMM;
+                case "Conv" -> LayerKind.CONV;
+                default -> null;
+            };
+            if (kind == null || node.getInputCount() < 2) {
                 continue;
             }
-            String tensorName = node.getInput(input);
-            OnnxMl.TensorProto t = inits.get(tensorName);
+            String tensorName = node.getInput(1);
+            OnnxMl.TensorProto t = graph.initializers().get(tensorName);
             if (t == null || taken.containsKey(tensorName)) {
                 continue;
             }
             boolean generated = node.getName().isEmpty();
-            String base = generated ? op + "_" + i : node.getName();
+            String base = graph.nodeName(i);
             if (t.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
                 if (skipped.stream().noneMatch(sw -> sw.initializer().equals(tensorName))) {
-                    long n = counts.get(tensorName);
-                    skipped.add(new SkippedWeight(tensorName, base, typeName(t.getDataType()), n,
-                            (n * elementBits(t.getDataType()) + 7) / 8));
+                    long n = graph.elementCount(tensorName);
+                    skipped.add(new SkippedWeight(tensorName, base, OnnxGraph.typeName(t.getDataType()), n,
+                            (n * OnnxGraph.elementBits(t.getDataType()) + 7) / 8));
                 }
                 continue;
             }
@@ -187,7 +147,7 @@ public final class OnnxModel implements QuantizableModel {
             if (shape.length < 2) {
                 continue;
             }
-            String name = uniqueName(base, generated, usedNames, explicitNames);
+            String name = uniqueName(base, generated, usedNames, graph);
             if (!name.equals(base)) {
                 warnings.add("layer name '" + base + "' " + (generated ? "(generated for the unnamed " + op
                         + " node at index " + i + ") is also the name of another node" : "is used by two nodes")
@@ -197,16 +157,16 @@ public final class OnnxModel implements QuantizableModel {
             usedNames.add(name);
             int axis = switch (kind) {
                 case MATMUL -> shape.length - 1;
-                case GEMM -> intAttr(node, "transB", 0) == 1 ? 0 : 1;
+                case GEMM -> graph.intAttr(node, "transB", 0) == 1 ? 0 : 1;
                 default -> 0;
             };
             if (kind == LayerKind.CONV) {
-                long group = intAttr(node, "group", 1);
+                long group = graph.intAttr(node, "group", 1);
                 if (group > 1 && group == shape[0] && shape[1] == 1) {
                     kind = LayerKind.DEPTHWISE_CONV;
                 }
             }
-            float[] data = floatsOf(t, shape, source);
+            float[] data = graph.floats(tensorName);
             WeightTensor w = WeightTensor.wrap(data, shape, axis);
             int bad = w.firstNonFinite();
             if (bad >= 0) {
@@ -228,14 +188,14 @@ public final class OnnxModel implements QuantizableModel {
         }
         long other = 0;
         long otherBits = 0;
-        for (OnnxMl.TensorProto t : g.getInitializerList()) {
+        for (OnnxMl.TensorProto t : graph.initializers().values()) {
             if (!taken.containsKey(t.getName())) {
-                long n = counts.get(t.getName());
+                long n = graph.elementCount(t.getName());
                 other += n;
-                otherBits += n * elementBits(t.getDataType());
+                otherBits += n * OnnxGraph.elementBits(t.getDataType());
             }
         }
-        return new OnnxModel(source, bytes, Collections.unmodifiableList(layers), other, otherBits,
+        return new OnnxModel(source, bytes, graph, Collections.unmodifiableList(layers), other, otherBits,
                 List.copyOf(skipped), List.copyOf(warnings), Map.of());
     }
 
@@ -244,13 +204,13 @@ public final class OnnxModel implements QuantizableModel {
      * explicitly called that, {@code base#k} with the smallest k ≥ 2 that no layer or node has. Explicit names win,
      * so renaming never depends on anything but the graph.
      */
-    private static String uniqueName(String base, boolean generated, Set<String> used, Set<String> explicit) {
-        if (!used.contains(base) && !(generated && explicit.contains(base))) {
+    private static String uniqueName(String base, boolean generated, Set<String> used, OnnxGraph graph) {
+        if (!used.contains(base) && !(generated && graph.hasNodeNamed(base))) {
             return base;
         }
         for (int k = 2; ; k++) {
             String candidate = base + "#" + k;
-            if (!used.contains(candidate) && !explicit.contains(candidate)) {
+            if (!used.contains(candidate) && !graph.hasNodeNamed(candidate)) {
                 return candidate;
             }
         }
@@ -268,93 +228,6 @@ public final class OnnxModel implements QuantizableModel {
         return sb.toString();
     }
 
-    private static String typeName(int dataType) {
-        OnnxMl.TensorProto.DataType t = OnnxMl.TensorProto.DataType.forNumber(dataType);
-        return t == null ? "data type " + dataType : t.name();
-    }
-
-    /**
-     * Bits one element of an ONNX data type takes in {@code raw_data}; 0 for types without a fixed size (STRING,
-     * UNDEFINED, unknown).
-     */
-    static int elementBits(int dataType) {
-        OnnxMl.TensorProto.DataType t = OnnxMl.TensorProto.DataType.forNumber(dataType);
-        if (t == null) {
-            return 0;
-        }
-        return switch (t.name()) {
-            case "FLOAT", "INT32", "UINT32" -> 32;
-            case "DOUBLE", "INT64", "UINT64", "COMPLEX64" -> 64;
-            case "COMPLEX128" -> 128;
-            case "FLOAT16", "BFLOAT16", "INT16", "UINT16" -> 16;
-            case "INT8", "UINT8", "BOOL", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ" -> 8;
-            case "INT4", "UINT4" -> 4;
-            default -> 0;
-        };
-    }
-
-    /**
-     * The number of elements an initializer declares, checked against the data it holds before anything is
-     * allocated: no negative dimension, no overflow, at most {@link Integer#MAX_VALUE} elements, and (unless the
-     * data is external) {@code raw_data} of exactly {@code count × element size} bytes or as many typed values.
-     */
-    private static long checkedCount(OnnxMl.TensorProto t, String source) {
-        long n = 1;
-        for (int d = 0; d < t.getDimsCount(); d++) {
-            long v = t.getDims(d);
-            if (v < 0) {
-                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName()
-                        + "' has a negative dimension " + v + " in " + t.getDimsList());
-            }
-            try {
-                n = Math.multiplyExact(n, v);
-            } catch (ArithmeticException e) {
-                n = Long.MAX_VALUE;
-            }
-            if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
-                        + t.getDimsList() + " declares more than " + Integer.MAX_VALUE + " elements");
-            }
-        }
-        if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
-            return n;
-        }
-        int bits = elementBits(t.getDataType());
-        ByteString raw = t.getRawData();
-        if (!raw.isEmpty() || t.hasRawData()) {
-            long expected = (n * bits + 7) / 8;
-            if (bits > 0 && raw.size() != expected) {
-                throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
-                        + t.getDimsList() + " and type " + typeName(t.getDataType()) + " needs " + expected
-                        + " bytes but has " + raw.size() + " bytes (truncated or corrupt model)");
-            }
-            return n;
-        }
-        long stored = t.getFloatDataCount() + t.getInt32DataCount() + t.getInt64DataCount()
-                + t.getDoubleDataCount() + t.getUint64DataCount() + t.getStringDataCount();
-        String type = typeName(t.getDataType());
-        long expected = switch (type) {
-            case "COMPLEX64", "COMPLEX128" -> 2 * n;
-            case "INT4", "UINT4" -> (n + 1) / 2;
-            default -> n;
-        };
-        if (bits > 0 && stored != expected) {
-            throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
-                    + t.getDimsList() + " and type " + type + " holds " + stored + " values, expected " + expected
-                    + " (truncated or corrupt model)");
-        }
-        return n;
-    }
-
-    private static long intAttr(OnnxMl.NodeProto node, String name, long dflt) {
-        for (OnnxMl.AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getI();
-            }
-        }
-        return dflt;
-    }
-
     private static int[] shapeOf(OnnxMl.TensorProto t, String source) {
         int[] shape = new int[t.getDimsCount()];
         for (int d = 0; d < shape.length; d++) {
@@ -366,34 +239,6 @@ public final class OnnxModel implements QuantizableModel {
             shape[d] = (int) v;
         }
         return shape;
-    }
-
-    /** The values of a FLOAT initializer whose size {@link #checkedCount} has checked; allocates only then. */
-    private static float[] floatsOf(OnnxMl.TensorProto t, int[] shape, String source) {
-        long n = 1;
-        for (int d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
-            throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName()
-                    + "' keeps its data in an external file, which is not supported");
-        }
-        ByteString raw = t.getRawData();
-        long stored = raw.isEmpty() ? t.getFloatDataCount() : raw.size() / 4;
-        if (stored != n || raw.size() % 4 != 0) {
-            throw new IllegalArgumentException("'" + source + "': initializer '" + t.getName() + "' of shape "
-                    + Arrays.toString(shape) + " needs " + n + " values but holds "
-                    + (raw.isEmpty() ? stored + " values" : raw.size() + " bytes") + " (truncated or corrupt model)");
-        }
-        float[] out = new float[(int) n];
-        if (!raw.isEmpty()) {
-            raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-        } else {
-            for (int i = 0; i < n; i++) {
-                out[i] = t.getFloatData(i);
-            }
-        }
-        return out;
     }
 
     /** Weight initializers of MatMul, Gemm and Conv nodes that are not FP32 and so are not quantized (file order). */
@@ -463,8 +308,8 @@ public final class OnnxModel implements QuantizableModel {
             newLayers.set(idx, updated);
             o.put(updated.tensorName(), e.getValue());
         }
-        return new OnnxModel(source, modelBytes, Collections.unmodifiableList(newLayers), otherParams, otherBits,
-                skipped, warnings, Collections.unmodifiableMap(o));
+        return new OnnxModel(source, modelBytes, graph, Collections.unmodifiableList(newLayers), otherParams,
+                otherBits, skipped, warnings, Collections.unmodifiableMap(o));
     }
 
     private int indexOf(String layerName) {
@@ -487,11 +332,11 @@ public final class OnnxModel implements QuantizableModel {
     }
 
     /**
-     * The serialized model this was loaded from (not copied: callers in this package must not change it). Used by
-     * {@link OnnxCapture} to build a copy of the graph with extra outputs.
+     * The graph, parsed once at load and shared by every version of this model ({@link #withWeights} replaces
+     * weights, never the graph): nodes, producer and consumer indexes, initializers and attribute readers.
      */
-    byte[] bytes() {
-        return modelBytes;
+    public OnnxGraph graph() {
+        return graph;
     }
 
     /**

@@ -1,7 +1,9 @@
 /**
- * ONNX models: {@link org.mixquant.model.onnx.OnnxModel} (the graph parsed from the protobuf, weights named by their
- * MatMul/Gemm/Conv node, new weights given to ONNX Runtime as initializers), the runner and the capture of layer
- * inputs, sentence encoders with their tokenizer ({@link org.mixquant.model.onnx.TextEmbedder}), and the one lock
- * around ONNX Runtime's native sessions ({@link org.mixquant.model.onnx.NativeSessions}).
+ * ONNX models: {@link org.mixquant.model.onnx.OnnxGraph} (the protobuf parsed once and indexed: producers, consumers,
+ * initializers, typed attribute readers), {@link org.mixquant.model.onnx.OnnxModel} (weights named by their
+ * MatMul/Gemm/Conv node, new weights given to ONNX Runtime as initializers), the runner, layer sites (input, bias,
+ * activation) and the capture of layer inputs, all read from the model's one graph, sentence encoders with their
+ * tokenizer ({@link org.mixquant.model.onnx.TextEmbedder}), and the one lock around ONNX Runtime's native sessions
+ * ({@link org.mixquant.model.onnx.NativeSessions}).
  */
 package org.mixquant.model.onnx;
