@@ -454,8 +454,9 @@ public final class Brecq implements Quantizer {
 
     /**
      * BRECQ's Fisher weights for unit {@code k}: {@code (|g| + 1)²} with {@code g} the gradient, with respect to the
-     * unit's output, of {@code KL(softmax(fp logits) ‖ softmax(logits))} summed over a 32-sample batch and divided by
-     * 32 ({@code reduction='batchmean'}), where the logits come from the unit's output with its layers at nearest
+     * unit's output, of {@code KL(softmax(fp logits) ‖ softmax(logits))} summed over a batch of
+     * {@link ReconstructionOptions#batchSize()} samples and divided by the samples in that batch
+     * ({@code reduction='batchmean'}; see {@link #klGradientWeights}), where the logits come from the unit's output with its layers at nearest
      * rounding (inputs from the quantized model) run through the remaining FP32 units.
      */
     private NDArray fisherWeights(NDManager root, CnnNetwork net, int k, CnnNetwork.Unit unit, NDArray inQ,
@@ -471,29 +472,47 @@ public final class Brecq implements Quantizer {
                 p.put(names.get(i) + ".bias", CnnRunner.toNd(m, biases.get(names.get(i))));
             }
             CnnOps nearestOps = CnnOps.folded(p);
-            long n = inQ.getShape().get(0);
-            int b = options.batchSize();
-            Engine engine = Djl.engine();
-            NDList parts = new NDList();
-            for (long from = 0; from < n; from += b) {
-                long to = Math.min(n, from + b);
-                try (NDManager step = m.newSubManager()) {
-                    NDArray out = unit.forward().apply(nearestOps, inQ.get(step, new NDIndex(from + ":" + to)));
-                    NDArray h = UnitReconstruction.copyTo(out, step);
-                    h.setRequiresGradient(true);
-                    try (GradientCollector gc = engine.newGradientCollector()) {
-                        NDArray logq = net.forwardFrom(fpOps, h, k + 1).logSoftmax(1);
-                        NDArray logp = fpLogits.get(step, new NDIndex(from + ":" + to)).logSoftmax(1);
-                        NDArray kl = logp.exp().mul(logp.sub(logq)).sum().div(step.create((float) b));
-                        gc.backward(kl);
-                    }
-                    NDArray g = h.getGradient().abs().add(step.create(1f));
-                    parts.add(UnitReconstruction.copyTo(g.mul(g), m));
-                }
-            }
-            NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts);
+            NDArray all = klGradientWeights(m, inQ.getShape().get(0), options.batchSize(),
+                    (step, rows) -> unit.forward().apply(nearestOps, inQ.get(step, rows)),
+                    h -> net.forwardFrom(fpOps, h, k + 1), fpLogits);
             return UnitReconstruction.copyTo(all, root);
         }
+    }
+
+    /**
+     * {@code (|g| + 1)²} for {@code n} samples in batches of {@code batchSize} (the last one shorter when
+     * {@code batchSize} does not divide {@code n}), with {@code g} the gradient, with respect to the unit output
+     * {@code h = unitOutput(rows)}, of the batch's {@code KL(softmax(fpLogits[rows]) ‖ softmax(logits(h)))} summed over
+     * the batch and divided by the number of samples in that batch (PyTorch's {@code reduction='batchmean'}).
+     *
+     * @param m          manager of the result; each batch's temporaries live in a sub-manager of it
+     * @param unitOutput the unit output for the given rows of the samples (an array of the given manager)
+     * @param logits     the logits computed from a unit output (under autograd)
+     * @param fpLogits   FP32 logits of all {@code n} samples, {@code [n, classes]}
+     * @return the weights, shaped as the unit output of all samples
+     */
+    static NDArray klGradientWeights(NDManager m, long n, int batchSize,
+            java.util.function.BiFunction<NDManager, NDIndex, NDArray> unitOutput,
+            java.util.function.UnaryOperator<NDArray> logits, NDArray fpLogits) {
+        Engine engine = Djl.engine();
+        NDList parts = new NDList();
+        for (long from = 0; from < n; from += batchSize) {
+            long to = Math.min(n, from + batchSize);
+            try (NDManager step = m.newSubManager()) {
+                NDIndex rows = new NDIndex(from + ":" + to);
+                NDArray h = UnitReconstruction.copyTo(unitOutput.apply(step, rows), step);
+                h.setRequiresGradient(true);
+                try (GradientCollector gc = engine.newGradientCollector()) {
+                    NDArray logq = logits.apply(h).logSoftmax(1);
+                    NDArray logp = fpLogits.get(step, rows).logSoftmax(1);
+                    NDArray kl = logp.exp().mul(logp.sub(logq)).sum().div(step.create((float) (to - from)));
+                    gc.backward(kl);
+                }
+                NDArray g = h.getGradient().abs().add(step.create(1f));
+                parts.add(UnitReconstruction.copyTo(g.mul(g), m));
+            }
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts);
     }
 
     @Override

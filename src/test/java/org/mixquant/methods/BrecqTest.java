@@ -147,6 +147,61 @@ class BrecqTest {
                 "classifier: Fisher " + f.units().get(last).nearestLoss() + " vs " + p.units().get(last).nearestLoss());
     }
 
+    /** Float32 softmax and autograd against the same formula in double. */
+    static final double KL_GRAD_REL_TOL = 1e-5;
+
+    @Test
+    void klGradientOfAShortLastBatchIsDividedByItsOwnSize() {
+        // 5 samples in batches of 4: the last batch has one sample, and batchmean divides its KL by 1, not by 4.
+        // With logits = h, ∂KL/∂h = (softmax(h) − softmax(fp)) / rows of the batch.
+        int n = 5;
+        int classes = 3;
+        int batch = 4;
+        java.util.Random rnd = new java.util.Random(5);
+        float[] h = new float[n * classes];
+        float[] fp = new float[n * classes];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = (float) (3 * rnd.nextGaussian());
+            fp[i] = (float) (3 * rnd.nextGaussian());
+        }
+        float[] got;
+        try (ai.djl.ndarray.NDManager m = org.mixquant.model.Djl.engine().newBaseManager()) {
+            ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(n, classes);
+            ai.djl.ndarray.NDArray hs = m.create(h, shape);
+            ai.djl.ndarray.NDArray fps = m.create(fp, shape);
+            got = Brecq.klGradientWeights(m, n, batch, (step, rows) -> hs.get(step, rows), x -> x, fps)
+                    .toFloatArray();
+        }
+        assertEquals(n * classes, got.length);
+        for (int r = 0; r < n; r++) {
+            int rows = r < batch ? batch : n - batch;
+            double[] q = softmax(h, r, classes);
+            double[] p = softmax(fp, r, classes);
+            for (int c = 0; c < classes; c++) {
+                double g = Math.abs(q[c] - p[c]) / rows + 1;
+                double want = g * g;
+                assertEquals(want, got[r * classes + c], KL_GRAD_REL_TOL * want, "sample " + r + " class " + c);
+            }
+        }
+    }
+
+    private static double[] softmax(float[] x, int row, int classes) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+            max = Math.max(max, x[row * classes + c]);
+        }
+        double[] e = new double[classes];
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            e[c] = Math.exp(x[row * classes + c] - max);
+            sum += e[c];
+        }
+        for (int c = 0; c < classes; c++) {
+            e[c] /= sum;
+        }
+        return e;
+    }
+
     @Test
     void rejectsBadInput() {
         assertThrows(IllegalArgumentException.class, () -> Brecq.blocks(calib.head(0), options(5)));
