@@ -220,21 +220,31 @@ public final class Brecq implements Quantizer {
         return run(cnn, plan).quantized();
     }
 
-    /** The plan this quantizer applies for {@code plan}: first/last layers replaced when so configured. */
-    public BitPlan effectivePlan(CnnModel model, BitPlan plan) {
-        plan.validateFor(model.layerNames());
+    /**
+     * The first layer (the stem) and the last (the classifier) of {@code model} at {@link #firstLastBits()}, in forward
+     * order; empty when that is 0 (they follow the plan).
+     */
+    @Override
+    public Map<String, Integer> fixedLayers(QuantizableModel model) {
         if (firstLastBits == 0) {
-            return plan;
+            return Map.of();
         }
         List<Layer> ls = model.layers();
-        String first = ls.get(0).name();
-        String last = ls.get(ls.size() - 1).name();
-        if (plan.bitsOf(first) == firstLastBits && plan.bitsOf(last) == firstLastBits) {
+        Map<String, Integer> fixed = new LinkedHashMap<>();
+        fixed.put(ls.get(0).name(), firstLastBits);
+        fixed.put(ls.get(ls.size() - 1).name(), firstLastBits);
+        return java.util.Collections.unmodifiableMap(fixed);
+    }
+
+    /** The plan this quantizer applies for {@code plan}: the {@link #fixedLayers} replaced. */
+    public BitPlan effectivePlan(CnnModel model, BitPlan plan) {
+        plan.validateFor(model.layerNames());
+        Map<String, Integer> fixed = fixedLayers(model);
+        if (fixed.entrySet().stream().allMatch(e -> plan.bitsOf(e.getKey()) == e.getValue())) {
             return plan;
         }
         Map<String, Integer> bits = new LinkedHashMap<>(plan.bits());
-        bits.put(first, firstLastBits);
-        bits.put(last, firstLastBits);
+        bits.putAll(fixed);
         Map<String, Object> params = new LinkedHashMap<>(plan.params());
         params.put("first_last_bits", firstLastBits);
         return new BitPlan(plan.name() + "+fl" + firstLastBits, plan.model(), plan.scheme(), plan.granularity(),

@@ -14,4 +14,12 @@ public interface Quantizer {
      * @throws IllegalArgumentException if the plan does not cover exactly the model's layers
      */
     QuantizedModel quantize(QuantizableModel model, BitPlan plan);
+
+    /**
+     * Layers this quantizer fixes at a bit-width regardless of the plan (e.g. BRECQ's first and last layers at 8
+     * bits), by layer name; empty by default.
+     */
+    default java.util.Map<String, Integer> fixedLayers(org.mixquant.model.QuantizableModel model) {
+        return java.util.Map.of();
+    }
 }

@@ -147,6 +147,21 @@ class BrecqTest {
                 "classifier: Fisher " + f.units().get(last).nearestLoss() + " vs " + p.units().get(last).nearestLoss());
     }
 
+    @Test
+    void fixedLayersAreTheFirstAndLastAtFirstLastBits() {
+        Brecq b = Brecq.blocks(calib, options(5));
+        assertEquals(List.of(Map.entry("stem.conv", 8), Map.entry(CnnNetwork.FC, 8)),
+                List.copyOf(b.fixedLayers(resnet).entrySet()), "default: first and last at 8 bits, forward order");
+        assertEquals(Map.of(mobilenet.layerNames().get(0), 6, CnnNetwork.FC, 6),
+                b.withFirstLastBits(6).fixedLayers(mobilenet));
+        assertEquals(Map.of(), b.withFirstLastBits(0).fixedLayers(resnet), "0: first and last follow the plan");
+        assertEquals(Map.of(), new NearestRounding().fixedLayers(resnet), "a quantizer fixes nothing by default");
+        BitPlan applied = b.withFirstLastBits(6).effectivePlan(mobilenet, uniform(mobilenet, 3));
+        for (String l : mobilenet.layerNames()) {
+            assertEquals(b.withFirstLastBits(6).fixedLayers(mobilenet).getOrDefault(l, 3), applied.bitsOf(l), l);
+        }
+    }
+
     /** Float32 softmax and autograd against the same formula in double. */
     static final double KL_GRAD_REL_TOL = 1e-5;
 
