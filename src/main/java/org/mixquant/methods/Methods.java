@@ -19,9 +19,9 @@ import org.mixquant.methods.rounding.ReconstructionOptions;
  * notebooks build them the same way:
  * <ul>
  *   <li>{@code asym} — {@link NearestRounding} (min-max scales, round to nearest; the plan's scheme);</li>
- *   <li>{@code adaround} — layer-wise learned rounding: {@link Brecq#layers} on the CNNs (calibration: seeded
- *       Fashion-MNIST training images), {@link AdaRound} on ONNX text models (calibration: fortune entries from
- *       {@link OnnxTextCalibration#FORTUNE_OFFSET}, disjoint from the evaluation corpus);</li>
+ *   <li>{@code adaround} — layer-wise learned rounding, {@link AdaRound}: on the CNNs with seeded Fashion-MNIST
+ *       training images as calibration, on ONNX text models with fortune entries from
+ *       {@link OnnxTextCalibration#FORTUNE_OFFSET} (disjoint from the evaluation corpus);</li>
  *   <li>{@code brecq} — block reconstruction, {@link Brecq#blocks}, CNNs only (a transformer's blocks are not modelled
  *       here).</li>
  * </ul>
@@ -70,7 +70,7 @@ public final class Methods {
                 return new NearestRounding();
             case "adaround":
                 if (model instanceof CnnModel) {
-                    return Brecq.layers(FashionMnist.calibration(options.calibrationSamples(), options.seed()),
+                    return AdaRound.create(FashionMnist.calibration(options.calibrationSamples(), options.seed()),
                             options).withLog(extras.log()).withProgress(extras.progress());
                 }
                 if (model instanceof OnnxModel onnx) {

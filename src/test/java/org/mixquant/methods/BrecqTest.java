@@ -22,7 +22,7 @@ import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
 import org.mixquant.methods.rounding.ReconstructionOptions;
 
-/** BRECQ (block) and AdaRound (layer) reconstruction on the trained Fashion-MNIST CNNs, with few steps. */
+/** BRECQ block reconstruction on the trained Fashion-MNIST CNNs, with few steps (AdaRound on them: AdaRoundTest). */
 class BrecqTest {
     static CnnModel resnet;
     static CnnModel mobilenet;
@@ -108,27 +108,8 @@ class BrecqTest {
     }
 
     @Test
-    void layerModeIsAdaRoundWithThePlanBitsEverywhere() {
-        Map<String, Integer> bits = new LinkedHashMap<>();
-        int i = 0;
-        for (String l : mobilenet.layerNames()) {
-            bits.put(l, 2 + (i++ % 3));
-        }
-        BitPlan plan = new BitPlan("mixed", mobilenet.source(), Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, "test",
-                Map.of(), BitPlan.defaultProvenance(0), bits);
-        Brecq.Report rep = Brecq.layers(calib, options(30)).run(mobilenet, plan);
-        assertEquals("adaround-asymmetric", rep.quantized().method());
-        assertEquals(mobilenet.layers().size(), rep.units().size());
-        assertEquals(plan.bits(), rep.quantized().plan().bits(), "AdaRound follows the plan for every layer");
-        QuantizedModelCheck.onGrid(rep.quantized().model(), plan);
-        double nearest = rep.units().stream().mapToDouble(Brecq.UnitReport::nearestLoss).sum();
-        double learned = rep.units().stream().mapToDouble(Brecq.UnitReport::learnedLoss).sum();
-        assertTrue(learned < nearest, "summed layer loss " + learned + " vs nearest " + nearest);
-    }
-
-    @Test
     void fisherWeightsAreAtLeastOneAndOnlyForBlocks() {
-        assertThrows(IllegalArgumentException.class, () -> Brecq.layers(calib, options(5)).withFisher(true));
+        // only for blocks: layer-wise AdaRound is AdaRound, which has no Fisher option
         List<String> log = new ArrayList<>();
         // a vanishing learning rate keeps every unit at (almost exactly) nearest rounding in both runs, so each unit
         // sees the same inputs with and without Fisher weighting
