@@ -5,7 +5,7 @@ import org.mixquant.quant.BitPlan;
 
 /** A weight quantization method: model + per-layer bits → a new model with fake-quantized weights. */
 public interface Quantizer {
-    /** Short name for tables, e.g. {@code asym}. */
+    /** Short name for tables, e.g. {@code nearest}. */
     String name();
 
     /**
