@@ -90,7 +90,8 @@ public final class AdaRound implements Quantizer {
      * @throws IllegalArgumentException if {@code images} is empty
      */
     public static AdaRound create(FashionMnist images, ReconstructionOptions options) {
-        return new AdaRound(null, Brecq.calibrationImages(images, options), options, Progress.NONE, s -> { });
+        return new AdaRound(null, CnnReconstruction.calibrationImages(images, options), options, Progress.NONE,
+                s -> { });
     }
 
     /** The same quantizer, reporting optimisation steps to {@code p} (task = layer name). */

@@ -78,23 +78,8 @@ public final class Brecq implements Quantizer {
      * @throws IllegalArgumentException if {@code images} is empty
      */
     public static Brecq blocks(FashionMnist images, ReconstructionOptions options) {
-        return new Brecq(calibrationImages(images, options), options, false, DEFAULT_FIRST_LAST_BITS, Progress.NONE,
-                s -> { });
-    }
-
-    /**
-     * The first {@code options.calibrationSamples()} of {@code images} (all when there are fewer).
-     *
-     * @throws IllegalArgumentException if {@code images} is empty
-     */
-    static FashionMnist calibrationImages(FashionMnist images, ReconstructionOptions options) {
-        Objects.requireNonNull(images, "images");
-        Objects.requireNonNull(options, "options");
-        if (images.size() == 0) {
-            throw new IllegalArgumentException("no calibration images");
-        }
-        int n = Math.min(images.size(), options.calibrationSamples());
-        return n == images.size() ? images : images.head(n);
+        return new Brecq(CnnReconstruction.calibrationImages(images, options), options, false,
+                DEFAULT_FIRST_LAST_BITS, Progress.NONE, s -> { });
     }
 
     /** The same quantizer with (or without) Fisher-diagonal loss weighting. */
@@ -272,8 +257,8 @@ public final class Brecq implements Quantizer {
      * BRECQ's Fisher weights for unit {@code k}: {@code (|g| + 1)²} with {@code g} the gradient, with respect to the
      * unit's output, of {@code KL(softmax(fp logits) ‖ softmax(logits))} summed over a batch of
      * {@link ReconstructionOptions#batchSize()} samples and divided by the samples in that batch
-     * ({@code reduction='batchmean'}; see {@link #klGradientWeights}), where the logits come from the unit's output with its layers at nearest
-     * rounding (inputs from the quantized model) run through the remaining FP32 units.
+     * ({@code reduction='batchmean'}; see {@link #klGradientWeights}), where the logits come from the unit's output
+     * with its layers at nearest rounding (inputs from the quantized model) run through the remaining FP32 units.
      */
     private NDArray fisherWeights(NDManager root, CnnNetwork net, int k, CnnNetwork.Unit unit, NDArray inQ,
             List<String> names, List<WeightTensor> ws, List<QParams> qs, Map<String, WeightTensor> biases,
@@ -298,8 +283,8 @@ public final class Brecq implements Quantizer {
     /**
      * {@code (|g| + 1)²} for {@code n} samples in batches of {@code batchSize} (the last one shorter when
      * {@code batchSize} does not divide {@code n}), with {@code g} the gradient, with respect to the unit output
-     * {@code h = unitOutput(rows)}, of the batch's {@code KL(softmax(fpLogits[rows]) ‖ softmax(logits(h)))} summed over
-     * the batch and divided by the number of samples in that batch (PyTorch's {@code reduction='batchmean'}).
+     * {@code h = unitOutput(rows)}, of the batch's {@code KL(softmax(fpLogits[rows]) ‖ softmax(logits(h)))} summed
+     * over the batch and divided by the number of samples in that batch (PyTorch's {@code reduction='batchmean'}).
      *
      * @param m          manager of the result; each batch's temporaries live in a sub-manager of it
      * @param unitOutput the unit output for the given rows of the samples (an array of the given manager)

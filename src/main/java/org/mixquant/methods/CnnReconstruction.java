@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.methods.rounding.LearnedRounding;
@@ -116,6 +117,21 @@ final class CnnReconstruction {
             }
             return state.replaced;
         }
+    }
+
+    /**
+     * The first {@code options.calibrationSamples()} of {@code images} (all when there are fewer).
+     *
+     * @throws IllegalArgumentException if {@code images} is empty
+     */
+    static FashionMnist calibrationImages(FashionMnist images, ReconstructionOptions options) {
+        Objects.requireNonNull(images, "images");
+        Objects.requireNonNull(options, "options");
+        if (images.size() == 0) {
+            throw new IllegalArgumentException("no calibration images");
+        }
+        int n = Math.min(images.size(), options.calibrationSamples());
+        return n == images.size() ? images : images.head(n);
     }
 
     /** The FP32 (BN-folded) weight of every layer, forward order. */

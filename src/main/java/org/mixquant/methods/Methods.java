@@ -34,9 +34,9 @@ public final class Methods {
     public static final List<String> NAMES = List.of("nearest", "adaround", "brecq");
 
     /**
-     * Other spellings {@link #create} accepts, each mapped to its id in {@link #NAMES}: {@code asym} → {@code nearest}
-     * (the command line's name for nearest rounding before, kept so scripts and notebooks keep working; it is exactly
-     * the same method, so it is taken silently).
+     * Other spellings {@link #create} accepts, each mapped to its id in {@link #NAMES}: {@code asym} →
+     * {@code nearest} (the command line's name for nearest rounding before, kept so scripts and notebooks keep
+     * working; it is exactly the same method, so it is taken silently).
      */
     public static final Map<String, String> ALIASES = Map.of("asym", "nearest");
 
