@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code mixquant compare MODEL --methods asym,adaround,brecq --bits 4,3,2 [--qem X ...]}. */
+/** {@code mixquant compare MODEL --methods nearest,adaround,brecq --bits 4,3,2 [--qem X ...]}. */
 @Command(name = "compare", description = "Quantization methods × plans side by side: vanilla asymmetric rounding,"
         + " AdaRound and BRECQ, each at uniform bits and with MixQuant plans (by default at the same average bits as"
         + " the uniform ones), with average bits, size, accuracy or fidelity and time.")
@@ -44,7 +44,8 @@ final class CompareCommand extends BaseCommand {
     String model;
 
     @Option(names = "--methods", split = ",", paramLabel = "M",
-            description = "Methods: asym, adaround, brecq (default: all the model supports; brecq is CNN-only).")
+            description = "Methods: nearest (alias asym), adaround, brecq (default: all the model supports; brecq is"
+                    + " CNN-only).")
     List<String> methods;
 
     @Option(names = "--bits", split = ",", defaultValue = "4,3,2", paramLabel = "B",
@@ -133,7 +134,7 @@ final class CompareCommand extends BaseCommand {
             throw new IllegalArgumentException("compare supports the Fashion-MNIST CNNs and ONNX text models");
         }
         List<String> names = methods == null || methods.isEmpty()
-                ? (isCnn ? Methods.NAMES : List.of("asym", "adaround")) : methods;
+                ? (isCnn ? Methods.NAMES : List.of("nearest", "adaround")) : methods;
         if (!isCnn && names.stream().anyMatch(n -> n.strip().equalsIgnoreCase("adaround"))) {
             try {
                 OnnxTextCalibration.requireDisjoint(corpus.corpusSize);
@@ -245,14 +246,14 @@ final class CompareCommand extends BaseCommand {
                     + String.join(", ", Methods.NAMES));
         }
         requireNoRepeats("--methods", methods == null ? List.of()
-                : methods.stream().map(n -> n.strip().toLowerCase(Locale.ROOT)).toList());
+                : methods.stream().map(n -> Methods.id(n).orElse(n.strip().toLowerCase(Locale.ROOT))).toList());
         requireNoRepeats("--bits", bits);
         requireNoRepeats("--avg-bits", avgBits);
         requireNoRepeats("--qem", qems);
         requireNoRepeats("--max-rel-error", relErrors);
         if (methods != null) {
             for (String n : methods) {
-                if (!Methods.NAMES.contains(n.strip().toLowerCase(Locale.ROOT))) {
+                if (Methods.id(n).isEmpty()) {
                     throw new ParameterException(spec.commandLine(), "unknown method '" + n + "': expected "
                             + String.join(", ", Methods.NAMES));
                 }

@@ -13,6 +13,10 @@ import org.mixquant.model.Layer;
 import org.mixquant.model.LayerSite;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.Djl;
+import org.mixquant.data.FashionMnist;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnNetwork;
+import org.mixquant.model.cnn.ConvSpec;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.FakeQuant;
 import org.mixquant.quant.QParams;
@@ -27,8 +31,10 @@ import org.mixquant.methods.rounding.LpScaleSearch;
 
 /**
  * Layer-wise AdaRound (Nagel et al., 2020, "Up or Down? Adaptive Rounding for Post-Training Quantization"), as
- * BRECQ's {@code layer_reconstruction} runs it: for each layer in forward order, with the bits the {@link BitPlan}
- * gives it,
+ * BRECQ's {@code layer_reconstruction} runs it, on both kinds of model: the Fashion-MNIST CNNs
+ * ({@link #create(FashionMnist, ReconstructionOptions)}, calibration images) and ONNX models
+ * ({@link #create(CalibrationCapture, ReconstructionOptions)}, captured calibration inputs). Block reconstruction is
+ * {@link Brecq}. For each layer in forward order, with the bits the {@link BitPlan} gives it,
  * <ol>
  *   <li>choose per-channel scales by {@link LpScaleSearch} (p = 2.4);</li>
  *   <li>capture the layer's inputs from the model whose earlier layers are already quantized, and compute targets
@@ -40,40 +46,75 @@ import org.mixquant.methods.rounding.LpScaleSearch;
  * Consecutive layers fed by the same tensor (MiniLM's query, key and value) share one capture: quantizing one of
  * them cannot change the tensor that feeds the others.
  *
- * <p>With {@link ReconstructionOptions#iterations()} 0 nothing is optimised or captured: the result is the
- * L<sub>p</sub>-searched scales with rounding to nearest (half to even, {@link FakeQuant}), the baseline AdaRound
+ * On a CNN the layer's output is taken after the activation that directly follows it ({@link #layerForward}; none
+ * before a residual addition), convolutions included, on all calibration images.
+ *
+ * <p>ONNX models: with {@link ReconstructionOptions#iterations()} 0 nothing is optimised or captured: the result is
+ * the L<sub>p</sub>-searched scales with rounding to nearest (half to even, {@link FakeQuant}), the baseline AdaRound
  * starts from.
  *
  * <p>The input model is not changed; the result shares every tensor it does not replace.
  */
 public final class AdaRound implements Quantizer {
+    /** ONNX calibration, or {@code null} for a CNN. */
     private final CalibrationCapture calibration;
+    /** CNN calibration images, or {@code null} for an ONNX model. */
+    private final FashionMnist images;
     private final ReconstructionOptions options;
     private final Progress progress;
     private final Consumer<String> log;
 
-    private AdaRound(CalibrationCapture calibration, ReconstructionOptions options, Progress progress,
-            Consumer<String> log) {
+    private AdaRound(CalibrationCapture calibration, FashionMnist images, ReconstructionOptions options,
+            Progress progress, Consumer<String> log) {
         this.calibration = calibration;
+        this.images = images;
         this.options = options;
         this.progress = progress;
         this.log = log;
     }
 
-    /** AdaRound with the given calibration data and settings; silent until {@link #withLog}/{@link #withProgress}. */
+    /**
+     * AdaRound for the model {@code calibration} captures inputs from (an ONNX model), with the given settings;
+     * silent until {@link #withLog}/{@link #withProgress}.
+     */
     public static AdaRound create(CalibrationCapture calibration, ReconstructionOptions options) {
-        return new AdaRound(Objects.requireNonNull(calibration, "calibration"),
+        return new AdaRound(Objects.requireNonNull(calibration, "calibration"), null,
                 Objects.requireNonNull(options, "options"), Progress.NONE, s -> { });
+    }
+
+    /**
+     * AdaRound for a Fashion-MNIST CNN ({@link CnnModel}) on calibration images, with the given settings; silent
+     * until {@link #withLog}/{@link #withProgress}.
+     *
+     * @param images calibration images (at least one; the first {@code options.calibrationSamples()} are used)
+     * @throws IllegalArgumentException if {@code images} is empty
+     */
+    public static AdaRound create(FashionMnist images, ReconstructionOptions options) {
+        return new AdaRound(null, CnnReconstruction.calibrationImages(images, options), options, Progress.NONE,
+                s -> { });
     }
 
     /** The same quantizer, reporting optimisation steps to {@code p} (task = layer name). */
     public AdaRound withProgress(Progress p) {
-        return new AdaRound(calibration, options, Objects.requireNonNull(p), log);
+        return new AdaRound(calibration, images, options, Objects.requireNonNull(p), log);
     }
 
     /** The same quantizer, writing the settings and one line per layer to {@code sink}. */
     public AdaRound withLog(Consumer<String> sink) {
-        return new AdaRound(calibration, options, progress, Objects.requireNonNull(sink));
+        return new AdaRound(calibration, images, options, progress, Objects.requireNonNull(sink));
+    }
+
+    /**
+     * One CNN layer with the activation that directly follows it (none before a residual addition): the output
+     * AdaRound reconstructs on a CNN.
+     */
+    public static CnnNetwork.UnitForward layerForward(CnnNetwork net, String layer) {
+        CnnNetwork.Act act = net.activationAfter(layer);
+        if (layer.equals(CnnNetwork.FC)) {
+            return (ops, x) -> act.apply(ops.fc(x));
+        }
+        ConvSpec c = net.conv(layer);
+        return (ops, x) -> act.apply(ops.conv(c, x));
     }
 
     /** The settings. */
@@ -91,7 +132,7 @@ public final class AdaRound implements Quantizer {
      *
      * @param layer          layer name
      * @param bits           bit-width
-     * @param rows           calibration rows
+     * @param rows           calibration rows (token rows of an ONNX model, images of a CNN)
      * @param activation     activation after the layer that the loss includes
      * @param nearestLoss    reconstruction loss on all rows with rounding to nearest (same scales)
      * @param adaroundLoss   the same with the learned rounding
@@ -112,7 +153,7 @@ public final class AdaRound implements Quantizer {
      *
      * @param quantized the model, plan, method name and total time
      * @param layers    one report per layer, forward order
-     * @param settings  {@link ReconstructionOptions#describe()} of the run
+     * @param settings  {@link ReconstructionOptions#describe()} of the run (on a CNN with the calibration images)
      */
     public record Report(QuantizedModel quantized, List<LayerReport> layers, String settings) {
     }
@@ -126,10 +167,18 @@ public final class AdaRound implements Quantizer {
      * Quantizes every layer with the bits of {@code plan}, layer by layer in forward order, and reports per layer.
      *
      * @throws IllegalArgumentException if the plan does not cover exactly the model's layers, or the calibration
-     *                                  does not belong to this model
+     *                                  does not belong to this model (images for a model that is not a
+     *                                  {@link CnnModel})
      * @throws IllegalStateException    if capturing inputs with ONNX Runtime fails
      */
     public Report run(QuantizableModel model, BitPlan plan) {
+        if (images != null) {
+            if (!(model instanceof CnnModel cnn)) {
+                throw new IllegalArgumentException("adaround with calibration images needs a Fashion-MNIST CNN, not "
+                        + model.source() + "; ONNX models take a CalibrationCapture");
+            }
+            return CnnAdaRound.run(cnn, plan, images, options, progress, log);
+        }
         plan.validateFor(model.layerNames());
         long t0 = System.nanoTime();
         List<Layer> layers = model.layers();
@@ -220,6 +269,7 @@ public final class AdaRound implements Quantizer {
 
     @Override
     public String toString() {
-        return "AdaRound[" + calibration + ", " + options.describe() + "]";
+        return "AdaRound[" + (images != null ? CnnAdaRound.describe(images, options)
+                : calibration + ", " + options.describe()) + "]";
     }
 }

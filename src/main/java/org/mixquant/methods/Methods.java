@@ -3,7 +3,9 @@ package org.mixquant.methods;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.model.onnx.OnnxModel;
@@ -18,19 +20,37 @@ import org.mixquant.methods.rounding.ReconstructionOptions;
  * The quantization methods by name, each set up with its calibration data for a given model, so the command line and
  * notebooks build them the same way:
  * <ul>
- *   <li>{@code asym} — {@link NearestRounding} (min-max scales, round to nearest; the plan's scheme);</li>
- *   <li>{@code adaround} — layer-wise learned rounding: {@link Brecq#layers} on the CNNs (calibration: seeded
- *       Fashion-MNIST training images), {@link AdaRound} on ONNX text models (calibration: fortune entries from
- *       {@link OnnxTextCalibration#FORTUNE_OFFSET}, disjoint from the evaluation corpus);</li>
+ *   <li>{@code nearest} — {@link NearestRounding} (min-max scales, round to nearest; the plan's scheme, asymmetric
+ *       or symmetric); {@code asym}, its name before, is accepted as an alias ({@link #ALIASES});</li>
+ *   <li>{@code adaround} — layer-wise learned rounding, {@link AdaRound}: on the CNNs with seeded Fashion-MNIST
+ *       training images as calibration, on ONNX text models with fortune entries from
+ *       {@link OnnxTextCalibration#FORTUNE_OFFSET} (disjoint from the evaluation corpus);</li>
  *   <li>{@code brecq} — block reconstruction, {@link Brecq#blocks}, CNNs only (a transformer's blocks are not modelled
  *       here).</li>
  * </ul>
  */
 public final class Methods {
-    /** Method names, in the order tables list them. */
-    public static final List<String> NAMES = List.of("asym", "adaround", "brecq");
+    /** Method ids, in the order tables list them. */
+    public static final List<String> NAMES = List.of("nearest", "adaround", "brecq");
+
+    /**
+     * Other spellings {@link #create} accepts, each mapped to its id in {@link #NAMES}: {@code asym} →
+     * {@code nearest} (the command line's name for nearest rounding before, kept so scripts and notebooks keep
+     * working; it is exactly the same method, so it is taken silently).
+     */
+    public static final Map<String, String> ALIASES = Map.of("asym", "nearest");
 
     private Methods() {
+    }
+
+    /**
+     * The id in {@link #NAMES} that {@code name} stands for (ignoring case and surrounding blanks, resolving
+     * {@link #ALIASES}), or empty when it names no method.
+     */
+    public static Optional<String> id(String name) {
+        String n = name.strip().toLowerCase(Locale.ROOT);
+        String id = ALIASES.getOrDefault(n, n);
+        return NAMES.contains(id) ? Optional.of(id) : Optional.empty();
     }
 
     /**
@@ -55,22 +75,22 @@ public final class Methods {
     }
 
     /**
-     * The method {@code name} for {@code model}.
+     * The method {@code name} (an id of {@link #NAMES} or an alias, see {@link #id}) for {@code model}.
      *
-     * @param options reconstruction settings (ignored by {@code asym}); {@code calibrationSamples} images or texts
+     * @param options reconstruction settings (ignored by {@code nearest}); {@code calibrationSamples} images or texts
      *                are loaded here, with {@code seed}
      * @throws IllegalArgumentException for an unknown name or a method the model does not support
      * @throws IOException              if calibration data cannot be read
      */
     public static Quantizer create(String name, QuantizableModel model, ReconstructionOptions options,
             Extras extras) throws IOException {
-        String n = name.strip().toLowerCase(Locale.ROOT);
+        String n = id(name).orElse(name);
         switch (n) {
-            case "asym":
+            case "nearest":
                 return new NearestRounding();
             case "adaround":
                 if (model instanceof CnnModel) {
-                    return Brecq.layers(FashionMnist.calibration(options.calibrationSamples(), options.seed()),
+                    return AdaRound.create(FashionMnist.calibration(options.calibrationSamples(), options.seed()),
                             options).withLog(extras.log()).withProgress(extras.progress());
                 }
                 if (model instanceof OnnxModel onnx) {

@@ -12,7 +12,8 @@ import org.mixquant.tensor.WeightTensor;
 
 /**
  * Vanilla post-training quantization: min-max scales and round-to-nearest (half to even) for every layer, with the
- * plan's scheme and granularity ({@code asym} for asymmetric, {@code sym} for symmetric).
+ * plan's scheme (asymmetric or symmetric) and granularity. Method id {@code nearest}; its results are named
+ * {@code nearest-asymmetric} or {@code nearest-symmetric}.
  */
 public final class NearestRounding implements Quantizer {
     /** Creates the quantizer. */

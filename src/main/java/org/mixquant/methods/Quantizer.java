@@ -5,7 +5,7 @@ import org.mixquant.quant.BitPlan;
 
 /** A weight quantization method: model + per-layer bits → a new model with fake-quantized weights. */
 public interface Quantizer {
-    /** Short name for tables, e.g. {@code asym}. */
+    /** Short name for tables, e.g. {@code nearest}. */
     String name();
 
     /**
@@ -14,4 +14,12 @@ public interface Quantizer {
      * @throws IllegalArgumentException if the plan does not cover exactly the model's layers
      */
     QuantizedModel quantize(QuantizableModel model, BitPlan plan);
+
+    /**
+     * Layers this quantizer fixes at a bit-width regardless of the plan (e.g. BRECQ's first and last layers at 8
+     * bits), by layer name; empty by default.
+     */
+    default java.util.Map<String, Integer> fixedLayers(org.mixquant.model.QuantizableModel model) {
+        return java.util.Map.of();
+    }
 }

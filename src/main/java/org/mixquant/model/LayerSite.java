@@ -22,7 +22,9 @@ public record LayerSite(String layer, String input, float[] bias, Activation act
         /** Exact GELU {@code x·Φ(x) = 0.5·x·(1 + erf(x/√2))}, as BERT and PyTorch's default {@code F.gelu}. */
         GELU,
         /** {@code max(x, 0)}. */
-        RELU
+        RELU,
+        /** {@code min(max(x, 0), 6)} (MobileNetV2's convolutions). */
+        RELU6
     }
 
     /** Rejects nulls (except {@code bias}) and copies the bias. */

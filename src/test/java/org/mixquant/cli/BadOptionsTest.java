@@ -221,7 +221,8 @@ class BadOptionsTest {
         // '--methods ,' ran every method (30 s on a tiny model); 'asym,asym' and '--bits 4,4' printed rows twice
         String m = absent();
         assertUsageError("--methods", "no method", "compare", m, "--methods", ",");
-        assertUsageError("--methods", "asym", "compare", m, "--methods", "asym,ASYM");
+        assertUsageError("--methods", "nearest", "compare", m, "--methods", "asym,ASYM");
+        assertUsageError("--methods", "nearest", "compare", m, "--methods", "nearest,asym");
         assertUsageError("--bits", "4", "compare", m, "--bits", "4,3,4");
         assertUsageError("--avg-bits", "3.5", "compare", m, "--avg-bits", "3.5,3.50");
         assertUsageError("--qem", "20", "compare", m, "--qem", "20,20");

@@ -13,7 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.mixquant.data.FashionMnist;
 import org.mixquant.model.Layer;
+import org.mixquant.model.LayerSite;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnModels;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.TinyBert;
 import org.mixquant.quant.BitPlan;
@@ -25,7 +29,10 @@ import org.mixquant.tensor.WeightTensor;
 import org.mixquant.methods.rounding.ReconstructionOptions;
 import org.mixquant.methods.rounding.LpScaleSearch;
 
-/** AdaRound end to end on a tiny BERT-shaped ONNX model (three MatMul layers, one followed by GELU). */
+/**
+ * AdaRound end to end on a tiny BERT-shaped ONNX model (three MatMul layers, one followed by GELU), and on a trained
+ * Fashion-MNIST CNN with few steps.
+ */
 class AdaRoundTest {
     static final long[][] IDS = TinyBert.ids(40, 10, 17);
 
@@ -79,6 +86,38 @@ class AdaRoundTest {
         for (Layer l : m.layers()) {
             assertArrayEquals(original.get(l.name()), l.weight().toArray(), 0f, l.name());
         }
+    }
+
+    @Test
+    void onACnnEveryLayerFollowsThePlanAndReconstructsBetterThanNearest() throws java.io.IOException {
+        CnnModel mobilenet = CnnModels.load("mobilenetv2-fashion");
+        FashionMnist calib = FashionMnist.calibration(64, 3);
+        Map<String, Integer> bits = new LinkedHashMap<>();
+        int i = 0;
+        for (String l : mobilenet.layerNames()) {
+            bits.put(l, 2 + (i++ % 3));
+        }
+        BitPlan plan = new BitPlan("mixed", mobilenet.source(), Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, "test",
+                Map.of(), BitPlan.defaultProvenance(0), bits);
+        List<String> log = new ArrayList<>();
+        AdaRound.Report rep = AdaRound.create(calib, BrecqTest.options(30)).withLog(log::add).run(mobilenet, plan);
+        assertEquals("adaround-asymmetric", rep.quantized().method());
+        assertEquals(mobilenet.layers().size(), rep.layers().size());
+        assertEquals(plan.bits(), rep.quantized().plan().bits(), "AdaRound follows the plan for every layer");
+        QuantizedModelCheck.onGrid(rep.quantized().model(), plan);
+        double nearest = rep.layers().stream().mapToDouble(AdaRound.LayerReport::nearestLoss).sum();
+        double learned = rep.layers().stream().mapToDouble(AdaRound.LayerReport::adaroundLoss).sum();
+        assertTrue(learned < nearest, "summed layer loss " + learned + " vs nearest " + nearest);
+        AdaRound.LayerReport dw = rep.layers().stream().filter(r -> r.layer().equals("block1.dw")).findFirst()
+                .orElseThrow();
+        assertEquals(LayerSite.Activation.RELU6, dw.activation(), "a depthwise conv's loss is after its ReLU6");
+        assertEquals(64, dw.rows(), "one row per calibration image");
+        assertTrue(log.get(0).startsWith("adaround (layer reconstruction, 64 calibration images): "), log.get(0));
+        assertTrue(log.get(1).startsWith("adaround 1/" + mobilenet.layers().size() + " " + mobilenet.layerNames()
+                .get(0) + " int2: 30 it in"), log.get(1));
+        assertThrows(IllegalArgumentException.class,
+                () -> AdaRound.create(calib, BrecqTest.options(5)).quantize(model(), mixed(model())),
+                "images calibrate a CNN only");
     }
 
     @Test

@@ -22,7 +22,7 @@ import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
 import org.mixquant.methods.rounding.ReconstructionOptions;
 
-/** BRECQ (block) and AdaRound (layer) reconstruction on the trained Fashion-MNIST CNNs, with few steps. */
+/** BRECQ block reconstruction on the trained Fashion-MNIST CNNs, with few steps (AdaRound on them: AdaRoundTest). */
 class BrecqTest {
     static CnnModel resnet;
     static CnnModel mobilenet;
@@ -108,27 +108,8 @@ class BrecqTest {
     }
 
     @Test
-    void layerModeIsAdaRoundWithThePlanBitsEverywhere() {
-        Map<String, Integer> bits = new LinkedHashMap<>();
-        int i = 0;
-        for (String l : mobilenet.layerNames()) {
-            bits.put(l, 2 + (i++ % 3));
-        }
-        BitPlan plan = new BitPlan("mixed", mobilenet.source(), Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, "test",
-                Map.of(), BitPlan.defaultProvenance(0), bits);
-        Brecq.Report rep = Brecq.layers(calib, options(30)).run(mobilenet, plan);
-        assertEquals("adaround-asymmetric", rep.quantized().method());
-        assertEquals(mobilenet.layers().size(), rep.units().size());
-        assertEquals(plan.bits(), rep.quantized().plan().bits(), "AdaRound follows the plan for every layer");
-        QuantizedModelCheck.onGrid(rep.quantized().model(), plan);
-        double nearest = rep.units().stream().mapToDouble(Brecq.UnitReport::nearestLoss).sum();
-        double learned = rep.units().stream().mapToDouble(Brecq.UnitReport::learnedLoss).sum();
-        assertTrue(learned < nearest, "summed layer loss " + learned + " vs nearest " + nearest);
-    }
-
-    @Test
     void fisherWeightsAreAtLeastOneAndOnlyForBlocks() {
-        assertThrows(IllegalArgumentException.class, () -> Brecq.layers(calib, options(5)).withFisher(true));
+        // only for blocks: layer-wise AdaRound is AdaRound, which has no Fisher option
         List<String> log = new ArrayList<>();
         // a vanishing learning rate keeps every unit at (almost exactly) nearest rounding in both runs, so each unit
         // sees the same inputs with and without Fisher weighting
@@ -145,6 +126,76 @@ class BrecqTest {
         }
         assertTrue(f.units().get(last).nearestLoss() > p.units().get(last).nearestLoss() * 1.0001,
                 "classifier: Fisher " + f.units().get(last).nearestLoss() + " vs " + p.units().get(last).nearestLoss());
+    }
+
+    @Test
+    void fixedLayersAreTheFirstAndLastAtFirstLastBits() {
+        Brecq b = Brecq.blocks(calib, options(5));
+        assertEquals(List.of(Map.entry("stem.conv", 8), Map.entry(CnnNetwork.FC, 8)),
+                List.copyOf(b.fixedLayers(resnet).entrySet()), "default: first and last at 8 bits, forward order");
+        assertEquals(Map.of(mobilenet.layerNames().get(0), 6, CnnNetwork.FC, 6),
+                b.withFirstLastBits(6).fixedLayers(mobilenet));
+        assertEquals(Map.of(), b.withFirstLastBits(0).fixedLayers(resnet), "0: first and last follow the plan");
+        assertEquals(Map.of(), new NearestRounding().fixedLayers(resnet), "a quantizer fixes nothing by default");
+        BitPlan applied = b.withFirstLastBits(6).effectivePlan(mobilenet, uniform(mobilenet, 3));
+        for (String l : mobilenet.layerNames()) {
+            assertEquals(b.withFirstLastBits(6).fixedLayers(mobilenet).getOrDefault(l, 3), applied.bitsOf(l), l);
+        }
+    }
+
+    /** Float32 softmax and autograd against the same formula in double. */
+    static final double KL_GRAD_REL_TOL = 1e-5;
+
+    @Test
+    void klGradientOfAShortLastBatchIsDividedByItsOwnSize() {
+        // 5 samples in batches of 4: the last batch has one sample, and batchmean divides its KL by 1, not by 4.
+        // With logits = h, ∂KL/∂h = (softmax(h) − softmax(fp)) / rows of the batch.
+        int n = 5;
+        int classes = 3;
+        int batch = 4;
+        java.util.Random rnd = new java.util.Random(5);
+        float[] h = new float[n * classes];
+        float[] fp = new float[n * classes];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = (float) (3 * rnd.nextGaussian());
+            fp[i] = (float) (3 * rnd.nextGaussian());
+        }
+        float[] got;
+        try (ai.djl.ndarray.NDManager m = org.mixquant.model.Djl.engine().newBaseManager()) {
+            ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(n, classes);
+            ai.djl.ndarray.NDArray hs = m.create(h, shape);
+            ai.djl.ndarray.NDArray fps = m.create(fp, shape);
+            got = Brecq.klGradientWeights(m, n, batch, (step, rows) -> hs.get(step, rows), x -> x, fps)
+                    .toFloatArray();
+        }
+        assertEquals(n * classes, got.length);
+        for (int r = 0; r < n; r++) {
+            int rows = r < batch ? batch : n - batch;
+            double[] q = softmax(h, r, classes);
+            double[] p = softmax(fp, r, classes);
+            for (int c = 0; c < classes; c++) {
+                double g = Math.abs(q[c] - p[c]) / rows + 1;
+                double want = g * g;
+                assertEquals(want, got[r * classes + c], KL_GRAD_REL_TOL * want, "sample " + r + " class " + c);
+            }
+        }
+    }
+
+    private static double[] softmax(float[] x, int row, int classes) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+            max = Math.max(max, x[row * classes + c]);
+        }
+        double[] e = new double[classes];
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            e[c] = Math.exp(x[row * classes + c] - max);
+            sum += e[c];
+        }
+        for (int c = 0; c < classes; c++) {
+            e[c] /= sum;
+        }
+        return e;
     }
 
     @Test

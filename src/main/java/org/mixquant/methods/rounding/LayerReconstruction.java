@@ -99,6 +99,7 @@ public final class LayerReconstruction implements Reconstruction {
             case IDENTITY -> y;
             case GELU -> y.getNDArrayInternal().gelu();
             case RELU -> y.getNDArrayInternal().relu();
+            case RELU6 -> y.getNDArrayInternal().relu().minimum(y.getManager().create(6f));
         };
     }
 

@@ -26,7 +26,7 @@ import org.mixquant.quant.FakeQuant;
 import org.mixquant.quant.QParams;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.progress.Progress;
-import org.mixquant.methods.Brecq;
+import org.mixquant.methods.AdaRound;
 import org.mixquant.tensor.WeightTensor;
 import org.mixquant.cli.bench.AdaRoundReference;
 import org.mixquant.model.cnn.ImageBatches;
@@ -68,7 +68,7 @@ class ConvReferenceTest {
         QParams q = LpScaleSearch.choose(w, QuantSpec.asymmetric(3));
         ReconstructionOptions opts = ReconstructionOptions.builder().optIterations(STEPS).optBatchSize(16)
                 .optSeed(3).optThreads(1).optLearningRate(1e-2).build();
-        CnnNetwork.UnitForward forward = Brecq.layerForward(net, layerName);
+        CnnNetwork.UnitForward forward = AdaRound.layerForward(net, layerName);
         try (CnnRunner fp = fp32.open(); CnnRunner sq = stemQuantized.open();
                 NDManager m = fp.manager().newSubManager()) {
             NDArray x = ImageBatches.images(images, m, 0, IMAGES);

@@ -3,6 +3,7 @@ package org.mixquant.methods.rounding;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.util.List;
@@ -57,6 +58,46 @@ class LayerReconstructionTest {
             assertEquals(rows * out, targets.length);
             assertEquals(0, LayerReconstruction.create(m, xf, xf, fp, b, LayerSite.Activation.GELU).evaluate(fp),
                     0, "same inputs, same weights: exact reconstruction");
+        }
+    }
+
+    @Test
+    void relu6ClipsTheTargetsAndPredictionsAtSix() {
+        int rows = 10;
+        int in = 6;
+        int out = 4;
+        float[] xq = gaussian(rows * in, 6);
+        float[] xf = gaussian(rows * in, 7);
+        float[] w = gaussian(in * out, 8);
+        float[] w2 = gaussian(in * out, 9);
+        for (int i = 0; i < w.length; i++) {
+            w[i] *= 4;  // outputs of a few units: many above 6, many below 0
+            w2[i] *= 4;
+        }
+        WeightTensor fp = WeightTensor.of(w, new int[] {in, out}, 1);
+        int clipped = 0;
+        double expected = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < out; j++) {
+                double p = 0;
+                double t = 0;
+                for (int k = 0; k < in; k++) {
+                    p += (double) xq[r * in + k] * w2[k * out + j];
+                    t += (double) xf[r * in + k] * w[k * out + j];
+                }
+                clipped += t > 6 ? 1 : 0;
+                double d = Math.min(Math.max(p, 0), 6) - Math.min(Math.max(t, 0), 6);
+                expected += d * d;
+            }
+        }
+        expected /= rows;
+        assertTrue(clipped >= 5, "the data reach the clip: " + clipped);
+        try (NDManager m = Djl.engine().newBaseManager()) {
+            LayerReconstruction rec = LayerReconstruction.create(m, xq, xf, fp, null, LayerSite.Activation.RELU6);
+            assertEquals(expected, rec.evaluate(fp.withData(w2)), TOL * expected);
+            for (float t : rec.targets()) {
+                assertTrue(t >= 0 && t <= 6, "target " + t);
+            }
         }
     }
 
