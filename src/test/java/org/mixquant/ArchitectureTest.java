@@ -91,6 +91,11 @@ class ArchitectureTest {
                         }
                     }
                 }
+                if (f.toString().contains("/methods/rounding/")
+                        && Pattern.compile("org\\.mixquant\\.methods\\.[A-Z]").matcher(src).find()) {
+                    violations.add(f + " refers to org.mixquant.methods: the rounding loop is below the methods that"
+                            + " use it");
+                }
                 boolean adapter = f.toString().contains("/notebook/rapaio/");
                 if (!adapter && src.contains("org.rapaio")) {
                     violations.add(f + " refers to the rapaio kernel outside notebook.rapaio");

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.mixquant.model.LayerSite;
 import org.mixquant.tensor.WeightTensor;
-import org.mixquant.methods.AdaRound;
 
 /**
  * AdaRound's layer-wise objective for one fully connected layer (ONNX MatMul {@code [in, out]}, Gemm or Linear

@@ -14,7 +14,6 @@ import org.mixquant.tensor.WeightTensor;
 import org.mixquant.methods.rounding.SoftRounding;
 import org.mixquant.methods.rounding.RoundingSchedule;
 import org.mixquant.methods.rounding.TorchAdam;
-import org.mixquant.methods.AdaRound;
 
 /**
  * The one optimisation loop of learned rounding, shared by layer-wise AdaRound and block-wise BRECQ: they differ only

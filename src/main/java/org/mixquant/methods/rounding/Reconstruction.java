@@ -6,7 +6,6 @@ import ai.djl.ndarray.index.NDIndex;
 import java.util.List;
 import org.mixquant.methods.rounding.LearnedRounding;
 import org.mixquant.methods.rounding.LayerReconstruction;
-import org.mixquant.methods.AdaRound;
 
 /**
  * What learned rounding minimises besides the regulariser: a function from the current (soft) weights of one or

@@ -2,7 +2,6 @@ package org.mixquant.methods.rounding;
 
 import java.util.Locale;
 import org.mixquant.methods.rounding.RoundingSchedule;
-import org.mixquant.methods.AdaRound;
 
 /**
  * Settings of learned-rounding reconstruction, shared by AdaRound (layer by layer) and BRECQ (block by block).

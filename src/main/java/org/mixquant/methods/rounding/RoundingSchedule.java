@@ -1,6 +1,5 @@
 package org.mixquant.methods.rounding;
 
-import org.mixquant.methods.AdaRound;
 
 /**
  * When the rounding regulariser is on and its temperature β, per optimisation step, as BRECQ's {@code LossFunction}

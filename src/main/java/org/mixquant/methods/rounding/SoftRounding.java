@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.mixquant.quant.QParams;
 import org.mixquant.tensor.WeightTensor;
-import org.mixquant.methods.AdaRound;
 
 /**
  * AdaRound's learnable rounding of one weight tensor (Nagel et al., 2020; as yhhhli/BRECQ

@@ -8,7 +8,6 @@ import java.util.Map;
 import org.mixquant.model.cnn.CnnNetwork;
 import org.mixquant.model.cnn.CnnOps;
 import org.mixquant.tensor.WeightTensor;
-import org.mixquant.methods.AdaRound;
 
 /**
  * The reconstruction objective of one piece of a CNN, a single layer (AdaRound) or a whole unit (BRECQ's block):
