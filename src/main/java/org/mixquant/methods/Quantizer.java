@@ -14,4 +14,14 @@ public interface Quantizer {
      * @throws IllegalArgumentException if the plan does not cover exactly the model's layers
      */
     QuantizedModel quantize(QuantizableModel model, BitPlan plan);
+
+    /**
+     * Layers this quantizer fixes at a bit-width regardless of the plan (e.g. BRECQ's first/last layers at 8 bits);
+     * empty by default.
+     *
+     * @return layer name → bits (2..8), in forward order
+     */
+    default java.util.Map<String, Integer> fixedLayers(QuantizableModel model) {
+        return java.util.Map.of();
+    }
 }
