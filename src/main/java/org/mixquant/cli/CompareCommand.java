@@ -268,7 +268,7 @@ final class CompareCommand extends BaseCommand {
     }
 
     /** The size-vs-quality plot; {@code Charts} still draws the deprecated row view until it takes EvalRows. */
-    @SuppressWarnings("removal")
+    @SuppressWarnings("deprecation")
     private static void savePlot(String model, List<EvalRow> rows, Path file) throws java.io.IOException {
         Charts.savePng(Charts.methodComparison(model, rows.stream().map(ComparisonRow::of).toList()), file);
     }

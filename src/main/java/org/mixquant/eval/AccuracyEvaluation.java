@@ -19,7 +19,7 @@ package org.mixquant.eval;
  * @deprecated {@link EvalRow} is the one row type; this view of it remains only because {@code notebook.Charts}
  *             (being split on another branch) still plots it. Remove it once the charts take {@code EvalRow}s.
  */
-@Deprecated(forRemoval = true)
+@Deprecated
 public record AccuracyEvaluation(String plan, String rule, String method, double averageBits, double sizeMB,
         double top1, double dropPoints, int images, double searchSeconds, double quantizeSeconds, double evalSeconds,
         String bitsHistogram) {

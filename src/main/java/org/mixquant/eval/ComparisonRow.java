@@ -24,7 +24,7 @@ package org.mixquant.eval;
  * @deprecated {@link EvalRow} is the one row type; this view of it remains only because {@code notebook.Charts}
  *             (being split on another branch) still plots it. Remove it once the charts take {@code EvalRow}s.
  */
-@Deprecated(forRemoval = true)
+@Deprecated
 public record ComparisonRow(String model, String method, String plan, String rule, double averageBits,
         double sizeMB, String metric, double quality, double fp32Quality, double secondary, double searchSeconds,
         double quantizeSeconds, double evalSeconds, String bitsHistogram) {

@@ -19,7 +19,7 @@ package org.mixquant.eval;
  * @deprecated {@link EvalRow} is the one row type; this view of it remains only because {@code notebook.Charts}
  *             (being split on another branch) still plots it. Remove it once the charts take {@code EvalRow}s.
  */
-@Deprecated(forRemoval = true)
+@Deprecated
 public record Evaluation(String plan, String rule, String method, double averageBits, double sizeMB,
         double meanCosine, double minCosine, double top10Overlap, double searchSeconds, double quantizeSeconds,
         double evalSeconds, String bitsHistogram) {

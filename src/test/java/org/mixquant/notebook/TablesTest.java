@@ -236,7 +236,7 @@ class TablesTest {
      * A text-encoder row with the values of {@code e} as {@link Tables#toEvaluations} reads it back from a table
      * named {@code model}: method id from the method text, NaN metrics left out, no sample count.
      */
-    @SuppressWarnings("removal")
+    @SuppressWarnings("deprecation")
     static EvalRow textRow(String model, Evaluation e) {
         java.util.Map<MetricId, Double> m = new java.util.EnumMap<>(MetricId.class);
         double[] v = {e.meanCosine(), e.minCosine(), e.top10Overlap()};
