@@ -28,8 +28,8 @@ import org.mixquant.search.MixQuant;
  * {@code mixquant compare} and the notebooks all run; they only choose what to print or plot. For each model the
  * rows are: the FP32 row, then for each method (in the order given) one row per plan recipe (in the order given).
  * Plans are made per model and method, so a size budget accounts for the layers a method fixes
- * ({@link Quantizer#fixedLayers}) and lands at the average bits of that method's uniform plan. Models are never
- * changed.
+ * ({@link Quantizer#fixedLayers}) and lands at the average bits of that method's uniform plan. Each plan is made
+ * once per study and kept, so {@link #plans} and {@link #run} see the same plans. Models are never changed.
  */
 public final class Study {
     private final List<Subject> subjects;
@@ -83,11 +83,11 @@ public final class Study {
             rows.add(s.fp32Row());
             progress.update("study", ++done, total);
             for (Method m : methods) {
-                for (Made made : plansOf(s, m)) {
+                for (Made p : plansOf(s, m)) {
                     k++;
                     log.accept(String.format(Locale.ROOT, "[%d/%d] %s, plan %s", k, quantized, m.id(),
-                            made.plan().name()));
-                    EvalRow r = s.evaluate(made.plan(), m, made.searchSeconds());
+                            p.plan().name()));
+                    EvalRow r = s.evaluate(p.plan(), m, p.searchSeconds());
                     log.accept(String.format(Locale.ROOT, "[%d/%d] %s %s: %.3f avg bits, %s %.4f (%+.4f), %.1f s", k,
                             quantized, m.id(), r.plan(), r.averageBits(), r.primary().column(), r.quality(),
                             r.delta(), r.seconds().quantize()));

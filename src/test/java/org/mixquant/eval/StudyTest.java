@@ -133,6 +133,9 @@ class StudyTest {
             assertThrows(IllegalStateException.class, () -> Study.of(List.of(s), List.of(m),
                     List.of(Study.PlanRecipe.budget(4))).run(Progress.NONE));
             assertThrows(IllegalArgumentException.class, () -> Study.of(List.of(s), List.of(), List.of()));
+            Study.Subject other = Study.Subject.embeddings(fp32, null, ev);
+            assertThrows(IllegalArgumentException.class, () -> Study.of(List.of(s), List.of(m), List.of())
+                    .plans(other, m), "a subject of another study");
         }
     }
 }
