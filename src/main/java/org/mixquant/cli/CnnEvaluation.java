@@ -5,10 +5,11 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import org.mixquant.data.FashionMnist;
-import org.mixquant.eval.AccuracyComparison;
-import org.mixquant.eval.AccuracyEvaluation;
 import org.mixquant.eval.AccuracyEvaluator;
+import org.mixquant.eval.EvalRow;
+import org.mixquant.eval.MetricId;
 import org.mixquant.eval.SizeReport;
+import org.mixquant.eval.Study;
 import org.mixquant.methods.Quantizer;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.quant.BitPlan;
@@ -36,15 +37,16 @@ final class CnnEvaluation {
             FashionMnist test) throws IOException {
         AccuracyEvaluator ev = AccuracyEvaluator.create(test, AccuracyEvaluator.DEFAULT_BATCH, cmd.threads(),
                 cmd.progress());
-        AccuracyComparison cmp = new AccuracyComparison(model, ev);
-        AccuracyEvaluation fp32 = cmp.fp32();
-        AccuracyEvaluation row = cmp.evaluate(plan, quantizer, 0);
+        List<EvalRow> rows = Study.of(List.of(Study.Subject.classifier(model, ev)),
+                List.of(Study.Method.of(quantizer)), List.of(Study.PlanRecipe.fixed(plan))).run(cmd.progress());
+        EvalRow fp32 = rows.get(0);
+        EvalRow row = rows.get(1);
         SizeReport size = SizeReport.of(model, plan);
         if (format == OutputFormat.json) {
             cmd.printJson(json(model, plan, fp32, row, size));
             return ExitCodes.OK;
         }
-        TextTable t = table(List.of(fp32, row));
+        TextTable t = table(rows);
         cmd.out().print(format == OutputFormat.csv ? t.csv() : t.render());
         if (format == OutputFormat.table) {
             cmd.out().println(BaseCommand.f("accuracy: top-1 on %s Fashion-MNIST test images (%s), BN folded;"
@@ -57,31 +59,30 @@ final class CnnEvaluation {
     }
 
     /** Rows as a text table. */
-    static TextTable table(List<AccuracyEvaluation> rows) {
+    static TextTable table(List<EvalRow> rows) {
         TextTable t = new TextTable(HEADER);
-        for (AccuracyEvaluation e : rows) {
+        for (EvalRow e : rows) {
             t.add(List.of(e.plan(), e.rule(), e.method(), fmt("%.3f", e.averageBits()), fmt("%.3f", e.sizeMB()),
-                    fmt("%.2f", 100 * e.top1()), fmt("%.2f", e.dropPoints()), e.images(),
-                    fmt("%.3f", e.searchSeconds()), fmt("%.3f", e.quantizeSeconds()), fmt("%.2f", e.evalSeconds()),
-                    e.bitsHistogram()));
+                    fmt("%.2f", MetricId.TOP1.toColumn(e.metric(MetricId.TOP1))),
+                    fmt("%.2f", e.metric(MetricId.TOP1_DROP)), e.samples(), fmt("%.3f", e.seconds().search()),
+                    fmt("%.3f", e.seconds().quantize()), fmt("%.2f", e.seconds().evaluate()), e.bitsHistogram()));
         }
         return t;
     }
 
     /** The JSON document of one evaluation. */
-    static ObjectNode json(CnnModel m, BitPlan plan, AccuracyEvaluation fp32, AccuracyEvaluation row,
-            SizeReport size) {
+    static ObjectNode json(CnnModel m, BitPlan plan, EvalRow fp32, EvalRow row, SizeReport size) {
         ObjectNode root = Rows.evaluationHeader(m.source(), plan, row.method(), size);
         ObjectNode a = root.putObject("accuracy");
-        a.put("top1", row.top1());
-        a.put("fp32Top1", fp32.top1());
-        a.put("dropPoints", row.dropPoints());
-        a.put("images", row.images());
+        a.put("top1", row.metric(MetricId.TOP1));
+        a.put("fp32Top1", fp32.metric(MetricId.TOP1));
+        a.put("dropPoints", row.metric(MetricId.TOP1_DROP));
+        a.put("images", row.samples());
         a.put("dataset", "fashion-mnist test");
         ObjectNode secs = root.putObject("seconds");
-        secs.put("quantize", row.quantizeSeconds());
-        secs.put("evaluate", row.evalSeconds());
-        secs.put("fp32Evaluate", fp32.evalSeconds());
+        secs.put("quantize", row.seconds().quantize());
+        secs.put("evaluate", row.seconds().evaluate());
+        secs.put("fp32Evaluate", fp32.seconds().evaluate());
         return root;
     }
 

@@ -4,16 +4,17 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.eval.AccuracyEvaluator;
 import org.mixquant.eval.ComparisonRow;
 import org.mixquant.eval.EmbeddingEvaluator;
-import org.mixquant.eval.MethodComparison;
+import org.mixquant.eval.EqualBits;
+import org.mixquant.eval.EvalRow;
+import org.mixquant.eval.MetricId;
 import org.mixquant.eval.SizeReport;
+import org.mixquant.eval.Study;
 import org.mixquant.io.OutputFiles;
 import org.mixquant.methods.Methods;
 import org.mixquant.methods.OnnxTextCalibration;
@@ -24,10 +25,8 @@ import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.onnx.TextEmbedder;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.notebook.Charts;
-import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
 import org.mixquant.search.ErrorTable;
-import org.mixquant.search.MixQuant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -148,45 +147,39 @@ final class CompareCommand extends BaseCommand {
                 .optCalibrationSamples(samples).optBatchSize(batch).optLambda(lambda).optSeed(seed)
                 .optThreads(threads).build();
         Methods.Extras extras = new Methods.Extras(fisher, firstLastBits, this::info, progress());
-        List<Quantizer> quantizers = new ArrayList<>();
+        List<Study.Method> studied = new ArrayList<>();
         for (String n : names) {
-            quantizers.add(Methods.create(n, m, options, extras));
+            studied.add(new Study.Method(n.strip().toLowerCase(Locale.ROOT), Methods.create(n, m, options, extras)));
         }
 
         ErrorTable table = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         List<Double> budgets = noAvgBits ? List.of() : avgBits != null ? avgBits
                 : bits.stream().filter(b -> b > Bits.MIN).map(Integer::doubleValue).toList();
-        Map<String, Double> searchSecs = new LinkedHashMap<>();
-        Map<Quantizer, List<BitPlan>> plansOf = new LinkedHashMap<>();
-        int planCount = 0;
-        for (Quantizer q : quantizers) {
-            List<BitPlan> plans = new ArrayList<>();
-            for (int b : bits) {
-                plans.add(BitPlan.uniform(m.source(), m.layerNames(), b, quant.scheme(), quant.granularity()));
-            }
-            for (double b : budgets) {
-                ReportCommand.timed(plans, searchSecs, table, () -> MethodComparison.budgetPlan(q, m, table, b));
-            }
-            for (double x : qems) {
-                ReportCommand.timed(plans, searchSecs, table, () -> MixQuant.qem(table, x));
-            }
-            for (double t : relErrors) {
-                ReportCommand.timed(plans, searchSecs, table, () -> relErrorPlan(table, t));
-            }
-            plansOf.put(q, plans);
-            planCount = plans.size();
+        List<Study.PlanRecipe> recipes = new ArrayList<>();
+        for (int b : bits) {
+            recipes.add(Study.PlanRecipe.uniform(b));
+        }
+        for (double b : budgets) {
+            recipes.add(Study.PlanRecipe.budget(b));
+        }
+        for (double x : qems) {
+            recipes.add(Study.PlanRecipe.qem(x));
+        }
+        for (double t : relErrors) {
+            recipes.add(Study.PlanRecipe.search(tb -> relErrorPlan(tb, t)));
         }
         String described = isCnn ? options.describe("layer (adaround) or block (brecq)", false)
                 : options.describe();
-        info(f("%d methods × %d plans; reconstruction: %s", quantizers.size(), planCount, described));
+        info(f("%d methods × %d plans; reconstruction: %s", studied.size(), recipes.size(), described));
 
-        List<ComparisonRow> rows = new ArrayList<>();
+        List<EvalRow> rows;
         String evaluatedOn;
         if (m instanceof CnnModel cnn) {
             corpus.warnIgnoredFor(this, model);
             AccuracyEvaluator ev = images.evaluator(this);
             evaluatedOn = f("top-1 on %s Fashion-MNIST test images", ImagesMixin.describe(ev.images()));
-            rows.addAll(evaluateAll(MethodComparison.of(cnn, ev), plansOf, searchSecs));
+            rows = Study.of(List.of(Study.Subject.classifier(cnn, table, ev)), studied, recipes)
+                    .run(progress(), this::info);
         } else {
             OnnxModel onnx = (OnnxModel) m;
             images.warnIgnoredFor(this, model);
@@ -197,10 +190,11 @@ final class CompareCommand extends BaseCommand {
             try (TextEmbedder embedder = corpus.embedder()) {
                 EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, threads(), progress(),
                     corpus.cacheDir(), this::warn);
-                rows.addAll(evaluateAll(MethodComparison.of(onnx, ev), plansOf, searchSecs));
+                rows = Study.of(List.of(Study.Subject.embeddings(onnx, table, ev)), studied, recipes)
+                        .run(progress(), this::info);
             }
         }
-        List<String> equal = MethodComparison.equalBits(rows);
+        List<String> equal = EqualBits.lines(rows);
         String settings = described + (names.contains("brecq") ? f("; brecq: %sfirst/last layers %s",
                 fisher ? "Fisher-weighted loss, " : "", firstLastBits == 0 ? "follow the plan"
                         : "at int" + firstLastBits) : "");
@@ -213,7 +207,7 @@ final class CompareCommand extends BaseCommand {
                     + "\n");
         }
         if (plot != null) {
-            Charts.savePng(Charts.methodComparison(m.source(), rows), plot);
+            savePlot(m.source(), rows, plot);
         }
         switch (format.format) {
             case json -> printJson(json(m, rows, equal, settings, evaluatedOn));
@@ -274,52 +268,53 @@ final class CompareCommand extends BaseCommand {
         }
     }
 
-    private List<ComparisonRow> evaluateAll(MethodComparison cmp, Map<Quantizer, List<BitPlan>> plansOf,
-            Map<String, Double> searchSecs) {
-        List<ComparisonRow> rows = new ArrayList<>();
-        rows.add(cmp.fp32());
-        int total = plansOf.values().stream().mapToInt(List::size).sum();
-        int i = 0;
-        for (Map.Entry<Quantizer, List<BitPlan>> e : plansOf.entrySet()) {
-            Quantizer q = e.getKey();
-            for (BitPlan p : e.getValue()) {
-                i++;
-                info(f("[%d/%d] %s, plan %s", i, total, q.name(), p.name()));
-                ComparisonRow r = cmp.evaluate(p, q, searchSecs.getOrDefault(p.name(), 0.0));
-                info(f("[%d/%d] %s %s: %.3f avg bits, %s %.4f (%+.4f), %.1f s", i, total, q.name(), r.plan(),
-                        r.averageBits(), r.metric(), r.quality(), r.delta(), r.quantizeSeconds()));
-                rows.add(r);
-            }
-        }
-        return rows;
+    /** The size-vs-quality plot; {@code Charts} still draws the deprecated row view until it takes EvalRows. */
+    @SuppressWarnings("deprecation")
+    private static void savePlot(String model, List<EvalRow> rows, Path file) throws java.io.IOException {
+        Charts.savePng(Charts.methodComparison(model, rows.stream().map(ComparisonRow::of).toList()), file);
     }
 
-    static TextTable table(List<ComparisonRow> rows) {
+    static TextTable table(List<EvalRow> rows) {
         TextTable t = new TextTable(HEADER);
-        for (ComparisonRow r : rows) {
-            t.add(List.of(r.methodFamily(), r.plan(), r.rule(), Rows.fmt("%.3f", r.averageBits()),
-                    Rows.fmt("%.3f", r.sizeMB()), r.metric(), Rows.fmt("%.4f", r.quality()),
-                    Rows.fmt("%+.4f", r.delta()), Rows.fmt("%.3f", r.searchSeconds()),
-                    Rows.fmt("%.1f", r.quantizeSeconds()), Rows.fmt("%.1f", r.evalSeconds()), r.bitsHistogram()));
+        for (EvalRow r : rows) {
+            t.add(List.of(r.methodId(), r.plan(), r.rule(), Rows.fmt("%.3f", r.averageBits()),
+                    Rows.fmt("%.3f", r.sizeMB()), r.primary().column(), Rows.fmt("%.4f", r.quality()),
+                    Rows.fmt("%+.4f", r.delta()), Rows.fmt("%.3f", r.seconds().search()),
+                    Rows.fmt("%.1f", r.seconds().quantize()), Rows.fmt("%.1f", r.seconds().evaluate()),
+                    r.bitsHistogram()));
         }
         return t;
     }
 
-    private static ObjectNode json(QuantizableModel m, List<ComparisonRow> rows, List<String> equal, String settings,
+    private static ObjectNode json(QuantizableModel m, List<EvalRow> rows, List<String> equal, String settings,
             String evaluatedOn) {
         ObjectNode root = JSON.createObjectNode();
         root.put("model", m.source());
         root.put("evaluation", evaluatedOn);
         root.put("reconstruction", settings);
         ArrayNode arr = root.putArray("rows");
-        for (ComparisonRow r : rows) {
-            ObjectNode o = JSON.valueToTree(r);
-            o.put("methodFamily", r.methodFamily());
-            o.put("delta", r.delta());
-            if (Double.isNaN(r.secondary())) {
+        for (EvalRow r : rows) {
+            ObjectNode o = arr.addObject();
+            o.put("model", r.model());
+            o.put("method", r.method());
+            o.put("plan", r.plan());
+            o.put("rule", r.rule());
+            o.put("averageBits", r.averageBits());
+            o.put("sizeMB", r.sizeMB());
+            o.put("metric", r.primary().column());
+            o.put("quality", r.quality());
+            o.put("fp32Quality", r.quality() - r.delta());
+            if (r.metrics().containsKey(MetricId.TOP10_OVERLAP)) {
+                o.put("secondary", r.metric(MetricId.TOP10_OVERLAP));
+            } else {
                 o.putNull("secondary");
             }
-            arr.add(o);
+            o.put("searchSeconds", r.seconds().search());
+            o.put("quantizeSeconds", r.seconds().quantize());
+            o.put("evalSeconds", r.seconds().evaluate());
+            o.put("bitsHistogram", r.bitsHistogram());
+            o.put("methodFamily", r.methodId());
+            o.put("delta", r.delta());
         }
         ArrayNode eq = root.putArray("equalBits");
         equal.forEach(eq::add);

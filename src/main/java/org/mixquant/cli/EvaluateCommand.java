@@ -1,13 +1,13 @@
 package org.mixquant.cli;
 
-import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.mixquant.eval.EmbeddingComparison;
 import org.mixquant.eval.EmbeddingEvaluator;
-import org.mixquant.eval.Evaluation;
+import org.mixquant.eval.EvalRow;
+import org.mixquant.eval.MetricId;
+import org.mixquant.eval.Study;
 import org.mixquant.eval.SizeReport;
 import org.mixquant.methods.NearestRounding;
 import org.mixquant.model.onnx.OnnxModel;
@@ -75,35 +75,33 @@ final class EvaluateCommand extends BaseCommand {
         }
         images.warnIgnoredFor(this, model);
         List<String> texts = corpus.texts();
-        Evaluation fp32;
-        Evaluation row;
+        List<EvalRow> rows;
         try (TextEmbedder embedder = corpus.embedder()) {
             EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, threads(), progress(),
                     corpus.cacheDir(), this::warn);
-            EmbeddingComparison cmp = new EmbeddingComparison(onnx, ev);
-            fp32 = cmp.fp32();
-            row = cmp.evaluate(plan, new NearestRounding(), 0);
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+            rows = Study.of(List.of(Study.Subject.embeddings(onnx, null, ev)),
+                    List.of(Study.Method.of(new NearestRounding())), List.of(Study.PlanRecipe.fixed(plan)))
+                    .run(progress());
         }
+        EvalRow row = rows.get(1);
         SizeReport size = SizeReport.of(m, plan);
         if (format.format == OutputFormat.json) {
             ObjectNode root = Rows.evaluationHeader(m.source(), plan, row.method(), size);
             ObjectNode fid = root.putObject("fidelity");
-            fid.put("meanCosine", row.meanCosine());
-            fid.put("minCosine", row.minCosine());
-            fid.put("top10Overlap", row.top10Overlap());
+            fid.put("meanCosine", row.metric(MetricId.MEAN_COSINE));
+            fid.put("minCosine", row.metric(MetricId.MIN_COSINE));
+            fid.put("top10Overlap", row.metric(MetricId.TOP10_OVERLAP));
             ObjectNode c = root.putObject("corpus");
             c.put("source", "fortunes");
             c.put("size", texts.size());
             c.put("maxTokens", corpus.maxTokens);
             ObjectNode secs = root.putObject("seconds");
-            secs.put("quantize", row.quantizeSeconds());
-            secs.put("evaluate", row.evalSeconds());
+            secs.put("quantize", row.seconds().quantize());
+            secs.put("evaluate", row.seconds().evaluate());
             printJson(root);
             return ExitCodes.OK;
         }
-        TextTable t = Rows.evaluationTable(List.of(fp32, row));
+        TextTable t = Rows.evaluationTable(rows);
         out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
         if (format.format == OutputFormat.table) {
             out().println(f("corpus: first %d fortunes, at most %d tokens each", texts.size(), corpus.maxTokens));

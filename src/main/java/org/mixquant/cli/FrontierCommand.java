@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
-import org.mixquant.eval.EmbeddingComparison;
+import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.Frontier;
 import org.mixquant.methods.NearestRounding;
@@ -120,7 +120,7 @@ final class FrontierCommand extends BaseCommand {
             }
             row.add(Double.isNaN(p.predicted()) ? "" : csv ? Double.toString(p.predicted()) : sci(p.predicted()));
             row.add(csv ? Double.toString(p.distortion()) : sci(p.distortion()));
-            row.add(EmbeddingComparison.histogram(p.plan()));
+            row.add(EvalRow.histogram(p.plan()));
             tt.add(row);
         }
         out().print(csv ? tt.csv() : tt.render());
@@ -166,7 +166,7 @@ final class FrontierCommand extends BaseCommand {
             p.quality().forEach(q::put);
             putNumber(o, "predicted", p.predicted());
             putNumber(o, "distortion", p.distortion());
-            o.put("bitsHistogram", EmbeddingComparison.histogram(p.plan()));
+            o.put("bitsHistogram", EvalRow.histogram(p.plan()));
             ObjectNode bits = o.putObject("bits");
             p.plan().bits().forEach(bits::put);
         }

@@ -1,18 +1,15 @@
 package org.mixquant.cli;
 
-import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.mixquant.eval.AccuracyComparison;
-import org.mixquant.eval.AccuracyEvaluation;
-import org.mixquant.eval.EmbeddingComparison;
 import org.mixquant.eval.EmbeddingEvaluator;
-import org.mixquant.eval.Evaluation;
+import org.mixquant.eval.EqualBits;
+import org.mixquant.eval.EvalRow;
+import org.mixquant.eval.MetricId;
+import org.mixquant.eval.Study;
 import org.mixquant.io.OutputFiles;
 import org.mixquant.methods.NearestRounding;
 import org.mixquant.model.Models;
@@ -24,7 +21,6 @@ import org.mixquant.notebook.Charts;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
 import org.mixquant.search.ErrorTable;
-import org.mixquant.search.MixQuant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -95,38 +91,16 @@ final class ReportCommand extends BaseCommand {
         ErrorTable table = ErrorTable.compute(model, quant.scheme(), quant.granularity(), threads(), progress());
         info(f("error sweep: %d layers × bits 2..8 in %.3f s", table.size(), table.seconds()));
 
-        List<BitPlan> mixed = new ArrayList<>();
-        Map<String, Double> searchSecs = new LinkedHashMap<>();
-        for (double q : qems) {
-            timed(mixed, searchSecs, table, () -> MixQuant.qem(table, q));
-        }
-        for (double t : relErrors) {
-            timed(mixed, searchSecs, table, () -> relErrorPlan(table, t));
-        }
-        for (double b : budgets) {
-            timed(mixed, searchSecs, table, () -> MixQuant.budget(table, b));
-        }
-        List<BitPlan> uniformPlans = new ArrayList<>();
-        for (int b : uniform) {
-            uniformPlans.add(BitPlan.uniform(model.source(), model.layerNames(), b, quant.scheme(),
-                    quant.granularity()));
-        }
-
-        List<Evaluation> rows = new ArrayList<>();
+        List<EvalRow> rows;
+        List<BitPlan> mixed;
         try (TextEmbedder embedder = corpus.embedder()) {
             EmbeddingEvaluator ev = EmbeddingEvaluator.create(model, embedder, texts, threads(), progress(),
                     corpus.cacheDir(), this::warn);
-            EmbeddingComparison cmp = new EmbeddingComparison(model, ev);
-            rows.add(cmp.fp32());
-            NearestRounding nearest = new NearestRounding();
-            for (BitPlan p : uniformPlans) {
-                rows.add(cmp.evaluate(p, nearest, 0));
-            }
-            for (BitPlan p : mixed) {
-                rows.add(cmp.evaluate(p, nearest, searchSecs.get(p.name())));
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+            Study.Subject subject = Study.Subject.embeddings(model, table, ev);
+            Study.Method nearest = Study.Method.of(new NearestRounding());
+            Study study = Study.of(List.of(subject), List.of(nearest), recipes(uniform));
+            mixed = mixedPlans(study, subject, nearest, uniform.size());
+            rows = study.run(progress());
         }
 
         List<CnnSection> cnnSections = new ArrayList<>();
@@ -168,16 +142,21 @@ final class ReportCommand extends BaseCommand {
                 model.otherParams(), quant.scheme().cliName(), quant.granularity().cliName()));
         out().println(f("fidelity: cosine to FP32 embeddings and top-10 neighbour overlap over the first %d fortunes"
                 + " (max %d tokens)", texts.size(), corpus.maxTokens));
-        out().println(equalBitsComparison(rows));
+        out().println(equalBitsComparison(rows, p -> f("mean cos %.5f vs %.5f, top-10 overlap %.4f vs %.4f",
+                p.mixQuant().metric(MetricId.MEAN_COSINE), p.uniform().metric(MetricId.MEAN_COSINE),
+                p.mixQuant().metric(MetricId.TOP10_OVERLAP), p.uniform().metric(MetricId.TOP10_OVERLAP)),
+                " (the search chose uniform bits: same plan)"));
         for (CnnSection c : cnnSections) {
             out().println();
             out().print(CnnEvaluation.table(c.rows).render());
             out().println();
             out().println(f("model: %s (%d conv/linear layers, %,d weights, BN folded; %,d biases kept FP32);"
                     + " top-1 on %s Fashion-MNIST test images", c.model, c.table.size(), c.table.totalParams(),
-                    c.otherParams, c.rows.get(0).images() == 10_000 ? "all 10,000" : "the first "
-                    + c.rows.get(0).images()));
-            out().println(cnnEqualBits(c.rows));
+                    c.otherParams, c.rows.get(0).samples() == 10_000 ? "all 10,000" : "the first "
+                    + c.rows.get(0).samples()));
+            out().println(equalBitsComparison(c.rows, p -> f("top-1 %.2f%% vs %.2f%%",
+                    MetricId.TOP1.toColumn(p.mixQuant().metric(MetricId.TOP1)),
+                    MetricId.TOP1.toColumn(p.uniform().metric(MetricId.TOP1))), " (same plan)"));
         }
         out().println(f("wrote %s: results.csv, results.json, error-table.csv, plans/, error-curves.png,"
                 + " qe-ratio-curves.png, chosen-bits.png%s (total %.1f s)", output,
@@ -188,48 +167,51 @@ final class ReportCommand extends BaseCommand {
         return ExitCodes.OK;
     }
 
-    /**
-     * A MixQuant plan counts as "at the same average bits" as a uniform plan when it uses at most as many bits and
-     * less than 0.01 bit per weight fewer (the budget rule cannot always fill a budget exactly).
-     */
-    static final double EQUAL_BITS = 0.01;
-
-    interface PlanMaker {
-        BitPlan make();
-    }
-
-    /**
-     * Makes a plan, appends it to {@code plans} and records its search time under its name: the error sweep's time
-     * plus the rule's own. Shared with {@code compare}.
-     */
-    static void timed(List<BitPlan> plans, Map<String, Double> secs, ErrorTable table, PlanMaker maker) {
-        long t0 = System.nanoTime();
-        BitPlan p = maker.make();
-        double rule = (System.nanoTime() - t0) / 1e9;
-        plans.add(p);
-        secs.put(p.name(), table.seconds() + rule);
-    }
-
-    /** Lines comparing each mixed plan with the uniform plan of equal average bits, where one exists. */
-    static String equalBitsComparison(List<Evaluation> rows) {
-        StringBuilder sb = new StringBuilder("at equal average bits:");
-        boolean any = false;
-        for (Evaluation e : rows) {
-            if (e.rule().equals("uniform") || e.rule().equals("fp32")) {
-                continue;
-            }
-            for (Evaluation u : rows) {
-                if (u.rule().equals("uniform") && e.averageBits() <= u.averageBits() + 1e-9
-                        && u.averageBits() - e.averageBits() < EQUAL_BITS) {
-                    boolean same = e.bitsHistogram().equals(u.bitsHistogram());
-                    sb.append(f("%n  %s (%.4f bits) vs %s: mean cos %.5f vs %.5f, top-10 overlap %.4f vs %.4f%s",
-                            e.plan(), e.averageBits(), u.plan(), e.meanCosine(), u.meanCosine(), e.top10Overlap(),
-                            u.top10Overlap(), same ? " (the search chose uniform bits: same plan)" : ""));
-                    any = true;
-                }
-            }
+    /** The MixQuant recipes of every model, in row order: qem, relative error, size budget. */
+    private List<Study.PlanRecipe> mixedRecipes() {
+        List<Study.PlanRecipe> r = new ArrayList<>();
+        for (double q : qems) {
+            r.add(Study.PlanRecipe.qem(q));
         }
-        if (!any) {
+        for (double t : relErrors) {
+            r.add(Study.PlanRecipe.search(table -> relErrorPlan(table, t)));
+        }
+        for (double b : budgets) {
+            r.add(Study.PlanRecipe.budget(b));
+        }
+        return r;
+    }
+
+    /** Uniform plans at {@code bits}, then {@link #mixedRecipes()}. */
+    private List<Study.PlanRecipe> recipes(List<Integer> bits) {
+        List<Study.PlanRecipe> r = new ArrayList<>();
+        for (int b : bits) {
+            r.add(Study.PlanRecipe.uniform(b));
+        }
+        r.addAll(mixedRecipes());
+        return r;
+    }
+
+    /** The MixQuant plans of the study (those after the {@code uniformCount} uniform ones), written to plans/. */
+    private static List<BitPlan> mixedPlans(Study study, Study.Subject s, Study.Method m, int uniformCount) {
+        List<BitPlan> all = study.plans(s, m);
+        return all.subList(uniformCount, all.size());
+    }
+
+    /**
+     * "at equal average bits:" then one line per {@link EqualBits#pairs pair}: the MixQuant plan, its average bits,
+     * the uniform plan, and {@code values} of the pair, with {@code samePlan} appended when the search chose uniform
+     * bits.
+     */
+    static String equalBitsComparison(List<EvalRow> rows, java.util.function.Function<EqualBits.Pair, String> values,
+            String samePlan) {
+        StringBuilder sb = new StringBuilder("at equal average bits:");
+        List<EqualBits.Pair> pairs = EqualBits.pairs(rows);
+        for (EqualBits.Pair p : pairs) {
+            sb.append(f("%n  %s (%.4f bits) vs %s: %s%s", p.mixQuant().plan(), p.mixQuant().averageBits(),
+                    p.uniform().plan(), values.apply(p), p.samePlan() ? samePlan : ""));
+        }
+        if (pairs.isEmpty()) {
             sb.append(" no MixQuant plan has the average bits of a uniform plan");
         }
         return sb.toString();
@@ -241,10 +223,9 @@ final class ReportCommand extends BaseCommand {
         final ErrorTable table;
         final long otherParams;
         final List<BitPlan> plans;
-        final List<AccuracyEvaluation> rows;
+        final List<EvalRow> rows;
 
-        CnnSection(String model, ErrorTable table, long otherParams, List<BitPlan> plans,
-                List<AccuracyEvaluation> rows) {
+        CnnSection(String model, ErrorTable table, long otherParams, List<BitPlan> plans, List<EvalRow> rows) {
             this.model = model;
             this.table = table;
             this.otherParams = otherParams;
@@ -260,8 +241,8 @@ final class ReportCommand extends BaseCommand {
             root.put("granularity", table.granularity().cliName());
             root.put("sweepSeconds", table.seconds());
             ArrayNode arr = root.putArray("rows");
-            for (AccuracyEvaluation e : rows) {
-                arr.add(JSON.valueToTree(e));
+            for (EvalRow e : rows) {
+                arr.add(Rows.rowJson(e));
             }
             OutputFiles.writeString(dir.resolve("results.json"), JSON.writeValueAsString(root) + "\n");
             OutputFiles.writeString(dir.resolve("error-table.csv"), errorTableCsv(table));
@@ -285,56 +266,15 @@ final class ReportCommand extends BaseCommand {
                     + " mobilenetv2-fashion), got '" + name + "'");
         }
         ErrorTable table = ErrorTable.compute(model, quant.scheme(), quant.granularity(), threads(), progress());
-        List<BitPlan> mixed = new ArrayList<>();
-        Map<String, Double> secs = new LinkedHashMap<>();
-        for (double q : qems) {
-            timed(mixed, secs, table, () -> MixQuant.qem(table, q));
-        }
-        for (double t : relErrors) {
-            timed(mixed, secs, table, () -> relErrorPlan(table, t));
-        }
-        for (double b : budgets) {
-            timed(mixed, secs, table, () -> MixQuant.budget(table, b));
-        }
-        AccuracyComparison cmp = new AccuracyComparison(model, images.evaluator(this));
-        NearestRounding nearest = new NearestRounding();
-        List<AccuracyEvaluation> rows = new ArrayList<>();
-        rows.add(cmp.fp32());
-        for (int b : cnnUniform) {
-            rows.add(cmp.evaluate(BitPlan.uniform(model.source(), model.layerNames(), b, quant.scheme(),
-                    quant.granularity()), nearest, 0));
-        }
-        for (BitPlan p : mixed) {
-            rows.add(cmp.evaluate(p, nearest, secs.get(p.name())));
-        }
+        Study.Subject subject = Study.Subject.classifier(model, table, images.evaluator(this));
+        Study.Method nearest = Study.Method.of(new NearestRounding());
+        Study study = Study.of(List.of(subject), List.of(nearest), recipes(cnnUniform));
+        List<BitPlan> mixed = mixedPlans(study, subject, nearest, cnnUniform.size());
+        List<EvalRow> rows = study.run(progress());
         return new CnnSection(name, table, model.otherParams(), mixed, rows);
     }
 
-    /** Lines comparing each mixed CNN plan with the uniform plan of equal average bits, where one exists. */
-    static String cnnEqualBits(List<AccuracyEvaluation> rows) {
-        StringBuilder sb = new StringBuilder("at equal average bits:");
-        boolean any = false;
-        for (AccuracyEvaluation e : rows) {
-            if (e.rule().equals("uniform") || e.rule().equals("fp32")) {
-                continue;
-            }
-            for (AccuracyEvaluation u : rows) {
-                if (u.rule().equals("uniform") && e.averageBits() <= u.averageBits() + 1e-9
-                        && u.averageBits() - e.averageBits() < EQUAL_BITS) {
-                    sb.append(f("%n  %s (%.4f bits) vs %s: top-1 %.2f%% vs %.2f%%%s", e.plan(), e.averageBits(),
-                            u.plan(), 100 * e.top1(), 100 * u.top1(),
-                            e.bitsHistogram().equals(u.bitsHistogram()) ? " (same plan)" : ""));
-                    any = true;
-                }
-            }
-        }
-        if (!any) {
-            sb.append(" no MixQuant plan has the average bits of a uniform plan");
-        }
-        return sb.toString();
-    }
-
-    private static ObjectNode resultsJson(ErrorTable table, List<Evaluation> rows, int corpusSize) {
+    private static ObjectNode resultsJson(ErrorTable table, List<EvalRow> rows, int corpusSize) {
         ObjectNode root = JSON.createObjectNode();
         root.put("model", table.model());
         root.put("scheme", table.scheme().cliName());
@@ -342,8 +282,8 @@ final class ReportCommand extends BaseCommand {
         root.put("corpusSize", corpusSize);
         root.put("sweepSeconds", table.seconds());
         ArrayNode arr = root.putArray("rows");
-        for (Evaluation e : rows) {
-            arr.add(JSON.valueToTree(e));
+        for (EvalRow e : rows) {
+            arr.add(Rows.rowJson(e));
         }
         return root;
     }

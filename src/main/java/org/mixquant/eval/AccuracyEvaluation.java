@@ -15,8 +15,18 @@ package org.mixquant.eval;
  * @param quantizeSeconds time to quantize the weights
  * @param evalSeconds     time to evaluate
  * @param bitsHistogram   e.g. {@code 4:18 8:4} — layers per bit-width
+ *
+ * @deprecated {@link EvalRow} is the one row type; this view of it remains only because {@code notebook.Charts}
+ *             (being split on another branch) still plots it. Remove it once the charts take {@code EvalRow}s.
  */
+@Deprecated
 public record AccuracyEvaluation(String plan, String rule, String method, double averageBits, double sizeMB,
         double top1, double dropPoints, int images, double searchSeconds, double quantizeSeconds, double evalSeconds,
         String bitsHistogram) {
+    /** The view of {@code row} that {@code Charts} plots (NaN top-1 for an embedding row). */
+    public static AccuracyEvaluation of(EvalRow row) {
+        return new AccuracyEvaluation(row.plan(), row.rule(), row.method(), row.averageBits(), row.sizeMB(),
+                row.metric(MetricId.TOP1), row.metric(MetricId.TOP1_DROP), row.samples(), row.seconds().search(),
+                row.seconds().quantize(), row.seconds().evaluate(), row.bitsHistogram());
+    }
 }

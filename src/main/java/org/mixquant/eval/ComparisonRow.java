@@ -20,7 +20,11 @@ package org.mixquant.eval;
  * @param quantizeSeconds time of the quantization method (reconstruction included)
  * @param evalSeconds     time of the evaluation
  * @param bitsHistogram   layers per bit-width, e.g. {@code 3:12 8:2}
+ *
+ * @deprecated {@link EvalRow} is the one row type; this view of it remains only because {@code notebook.Charts}
+ *             (being split on another branch) still plots it. Remove it once the charts take {@code EvalRow}s.
  */
+@Deprecated
 public record ComparisonRow(String model, String method, String plan, String rule, double averageBits,
         double sizeMB, String metric, double quality, double fp32Quality, double secondary, double searchSeconds,
         double quantizeSeconds, double evalSeconds, String bitsHistogram) {
@@ -42,5 +46,12 @@ public record ComparisonRow(String model, String method, String plan, String rul
         }
         String m = method.contains("-") ? method.substring(0, method.indexOf('-')) : method;
         return m.equals("nearest") ? "asym" : m;
+    }
+
+    /** The view of {@code row} that {@code Charts.methodComparison} plots. */
+    public static ComparisonRow of(EvalRow row) {
+        return new ComparisonRow(row.model(), row.method(), row.plan(), row.rule(), row.averageBits(), row.sizeMB(),
+                row.primary().column(), row.quality(), row.quality() - row.delta(), row.metric(MetricId.TOP10_OVERLAP),
+                row.seconds().search(), row.seconds().quantize(), row.seconds().evaluate(), row.bitsHistogram());
     }
 }

@@ -15,8 +15,18 @@ package org.mixquant.eval;
  * @param quantizeSeconds time to quantize the weights
  * @param evalSeconds     time to evaluate
  * @param bitsHistogram   e.g. {@code 4:30 5:6} — layers per bit-width
+ *
+ * @deprecated {@link EvalRow} is the one row type; this view of it remains only because {@code notebook.Charts}
+ *             (being split on another branch) still plots it. Remove it once the charts take {@code EvalRow}s.
  */
+@Deprecated
 public record Evaluation(String plan, String rule, String method, double averageBits, double sizeMB,
         double meanCosine, double minCosine, double top10Overlap, double searchSeconds, double quantizeSeconds,
         double evalSeconds, String bitsHistogram) {
+    /** The view of {@code row} that {@code Charts} plots (cosines NaN for a classifier row). */
+    public static Evaluation of(EvalRow row) {
+        return new Evaluation(row.plan(), row.rule(), row.method(), row.averageBits(), row.sizeMB(),
+                row.metric(MetricId.MEAN_COSINE), row.metric(MetricId.MIN_COSINE), row.metric(MetricId.TOP10_OVERLAP),
+                row.seconds().search(), row.seconds().quantize(), row.seconds().evaluate(), row.bitsHistogram());
+    }
 }

@@ -173,7 +173,7 @@ public final class Frontier {
 
     /** Top-1 on {@code evaluator}'s images (a fraction in [0, 1]). */
     public static Scorer accuracy(CnnModel fp32, AccuracyEvaluator evaluator) {
-        AccuracyComparison cmp = new AccuracyComparison(fp32, evaluator);
+        Study.Subject subject = Study.Subject.classifier(fp32, evaluator); // measures FP32 once
         return new Scorer() {
             @Override
             public Map<String, Double> score(QuantizableModel q) {
@@ -182,7 +182,7 @@ public final class Frontier {
 
             @Override
             public Map<String, Double> fp32() {
-                return Map.of(TOP1, cmp.fp32Accuracy().top1());
+                return Map.of(TOP1, subject.fp32Row().metric(MetricId.TOP1));
             }
         };
     }

@@ -1,8 +1,9 @@
 /**
- * Evaluation of quantized models: size accounting ({@link org.mixquant.eval.SizeReport}); embedding fidelity against
- * the FP32 model ({@link org.mixquant.eval.EmbeddingEvaluator}, {@link org.mixquant.eval.EmbeddingComparison},
- * rows of type {@link org.mixquant.eval.Evaluation}); and top-1 accuracy of the Fashion-MNIST CNNs
- * ({@link org.mixquant.eval.AccuracyEvaluator}, {@link org.mixquant.eval.AccuracyComparison}, rows of type
- * {@link org.mixquant.eval.AccuracyEvaluation}).
+ * Evaluation of quantized models. One row type, {@link org.mixquant.eval.EvalRow} (what was applied, by which method,
+ * size, metrics by {@link org.mixquant.eval.MetricId}, timings), made by {@link org.mixquant.eval.Study} (models ×
+ * methods × plans); the one equal-average-bits comparison, {@link org.mixquant.eval.EqualBits}; verdicts on claims
+ * ({@link org.mixquant.eval.Verdict}); size accounting ({@link org.mixquant.eval.SizeReport}); top-1 accuracy of the
+ * Fashion-MNIST CNNs ({@link org.mixquant.eval.AccuracyEvaluator}) and embedding fidelity against the FP32 model
+ * ({@link org.mixquant.eval.EmbeddingEvaluator}).
  */
 package org.mixquant.eval;

@@ -16,10 +16,12 @@ public interface Quantizer {
     QuantizedModel quantize(QuantizableModel model, BitPlan plan);
 
     /**
-     * Layers this quantizer fixes at a bit-width regardless of the plan (e.g. BRECQ's first and last layers at 8
-     * bits), by layer name; empty by default.
+     * Layers this quantizer fixes at a bit-width regardless of the plan (e.g. BRECQ's first/last layers at 8 bits);
+     * empty by default.
+     *
+     * @return layer name → bits (2..8), in forward order
      */
-    default java.util.Map<String, Integer> fixedLayers(org.mixquant.model.QuantizableModel model) {
+    default java.util.Map<String, Integer> fixedLayers(QuantizableModel model) {
         return java.util.Map.of();
     }
 }

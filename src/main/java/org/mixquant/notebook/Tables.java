@@ -9,7 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.mixquant.eval.Evaluation;
+import org.mixquant.eval.EvalRow;
+import org.mixquant.eval.MetricId;
 import org.mixquant.model.Layer;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.quant.BitPlan;
@@ -48,9 +49,9 @@ public final class Tables {
     public static final String BITS = "bits";
 
     /**
-     * Columns of {@link #evaluations}, in order, with the {@link Evaluation} component each holds: plan, rule,
-     * method, averageBits, sizeMB, meanCosine, minCosine, top10Overlap, searchSeconds, quantizeSeconds, evalSeconds,
-     * bitsHistogram.
+     * Columns of {@link #evaluations}, in order, with the {@link EvalRow} value each holds: plan, rule, method,
+     * averageBits, sizeMB, the metrics {@link MetricId#MEAN_COSINE}, {@link MetricId#MIN_COSINE} and
+     * {@link MetricId#TOP10_OVERLAP}, the search, quantize and evaluate seconds, bitsHistogram.
      */
     public static final List<String> EVALUATION_COLUMNS = List.of("plan", "rule", "method", "avg_bits", "size_MB",
             "mean_cos", "min_cos", "top10_overlap", "search_s", "quantize_s", "eval_s", "bits_histogram");
@@ -322,16 +323,17 @@ public final class Tables {
     // ---------------------------------------------------------------------------------------------- evaluations
 
     /** {@link #evaluations(String, List)} named {@code evaluations}. */
-    public static Table evaluations(List<Evaluation> rows) {
+    public static Table evaluations(List<EvalRow> rows) {
         return evaluations("evaluations", rows);
     }
 
     /**
-     * One row per evaluation, in list order, with the columns {@link #EVALUATION_COLUMNS}: the texts as string
-     * columns and every number as a double column (sizes in MB, 1 MB = 10^6 bytes; times in seconds). A NaN
-     * (e.g. the cosine of a model that is not an embedding model) is Tablesaw's missing double.
+     * One row per evaluation of a text encoder, in list order, with the columns {@link #EVALUATION_COLUMNS} (those
+     * of {@code mixquant report}'s {@code results.csv}): the texts as string columns and every number as a double
+     * column (sizes in MB, 1 MB = 10^6 bytes; times in seconds). A metric the row lacks (e.g. the cosine of a
+     * classifier) is Tablesaw's missing double. For rows of any model, see {@link #rows}.
      */
-    public static Table evaluations(String name, List<Evaluation> rows) {
+    public static Table evaluations(String name, List<EvalRow> rows) {
         int n = rows.size();
         StringColumn plan = StringColumn.create("plan");
         StringColumn rule = StringColumn.create("rule");
@@ -339,19 +341,19 @@ public final class Tables {
         StringColumn hist = StringColumn.create("bits_histogram");
         double[][] num = new double[8][n];
         for (int r = 0; r < n; r++) {
-            Evaluation e = rows.get(r);
+            EvalRow e = rows.get(r);
             plan.append(e.plan());
             rule.append(e.rule());
             method.append(e.method());
             hist.append(e.bitsHistogram());
             num[0][r] = e.averageBits();
             num[1][r] = e.sizeMB();
-            num[2][r] = e.meanCosine();
-            num[3][r] = e.minCosine();
-            num[4][r] = e.top10Overlap();
-            num[5][r] = e.searchSeconds();
-            num[6][r] = e.quantizeSeconds();
-            num[7][r] = e.evalSeconds();
+            num[2][r] = e.metric(MetricId.MEAN_COSINE);
+            num[3][r] = e.metric(MetricId.MIN_COSINE);
+            num[4][r] = e.metric(MetricId.TOP10_OVERLAP);
+            num[5][r] = e.seconds().search();
+            num[6][r] = e.seconds().quantize();
+            num[7][r] = e.seconds().evaluate();
         }
         Table t = Table.create(name, plan, rule, method);
         for (int k = 0; k < 8; k++) {
@@ -361,49 +363,66 @@ public final class Tables {
     }
 
     /**
-     * A method comparison ({@code MethodComparison}) as a table: method, plan, rule, then average bits, size (MB),
-     * the quality metric (top-1 % or mean cosine, column named after it), its change from FP32, and search,
-     * quantization and evaluation seconds, then the bits histogram.
+     * Evaluation rows of any models as a table, in list order: {@code model}, {@code method} (the method id),
+     * {@code plan}, {@code rule}, {@code avg_bits}, {@code size_MB}, one column per metric that some row measured
+     * (in {@link MetricId} order, named and scaled as {@link MetricId#column()}: top-1 in percent), {@code delta}
+     * ({@link EvalRow#delta()}: quality minus FP32's), {@code search_s}, {@code quantize_s}, {@code eval_s}, then
+     * {@code bits_histogram}. A metric a row lacks is a missing double.
      *
      * @throws IllegalArgumentException if {@code rows} is empty
      */
-    public static Table comparison(String name, List<org.mixquant.eval.ComparisonRow> rows) {
+    public static Table rows(String name, List<EvalRow> rows) {
         if (rows.isEmpty()) {
-            throw new IllegalArgumentException("no comparison rows");
+            throw new IllegalArgumentException("no evaluation rows");
         }
+        java.util.EnumSet<MetricId> ids = java.util.EnumSet.noneOf(MetricId.class);
+        for (EvalRow e : rows) {
+            ids.addAll(e.metrics().keySet());
+        }
+        List<String> names = new ArrayList<>(List.of("avg_bits", "size_MB"));
+        ids.forEach(id -> names.add(id.column()));
+        names.addAll(List.of("delta", "search_s", "quantize_s", "eval_s"));
+        StringColumn model = StringColumn.create("model");
         StringColumn method = StringColumn.create("method");
         StringColumn plan = StringColumn.create("plan");
         StringColumn rule = StringColumn.create("rule");
         StringColumn hist = StringColumn.create("bits_histogram");
-        String metric = rows.get(rows.size() - 1).metric();
-        String[] names = {"avg_bits", "size_MB", metric, "delta", "search_s", "quantize_s", "eval_s"};
-        double[][] num = new double[names.length][rows.size()];
+        double[][] num = new double[names.size()][rows.size()];
         for (int r = 0; r < rows.size(); r++) {
-            org.mixquant.eval.ComparisonRow e = rows.get(r);
-            method.append(e.methodFamily());
+            EvalRow e = rows.get(r);
+            model.append(e.model());
+            method.append(e.methodId());
             plan.append(e.plan());
             rule.append(e.rule());
             hist.append(e.bitsHistogram());
-            double[] v = {e.averageBits(), e.sizeMB(), e.quality(), e.delta(), e.searchSeconds(),
-                e.quantizeSeconds(), e.evalSeconds()};
-            for (int k = 0; k < v.length; k++) {
-                num[k][r] = v[k];
+            int k = 0;
+            num[k++][r] = e.averageBits();
+            num[k++][r] = e.sizeMB();
+            for (MetricId id : ids) {
+                num[k++][r] = id.toColumn(e.metric(id));
             }
+            num[k++][r] = e.delta();
+            num[k++][r] = e.seconds().search();
+            num[k++][r] = e.seconds().quantize();
+            num[k][r] = e.seconds().evaluate();
         }
-        Table t = Table.create(name, method, plan, rule);
-        for (int k = 0; k < names.length; k++) {
-            t.addColumns(DoubleColumn.create(names[k], num[k]));
+        Table t = Table.create(name, model, method, plan, rule);
+        for (int k = 0; k < names.size(); k++) {
+            t.addColumns(DoubleColumn.create(names.get(k), num[k]));
         }
         return withPrintFormats(t.addColumns(hist));
     }
 
     /**
      * Reads a table with the columns {@link #EVALUATION_COLUMNS} (any order, extra columns ignored) back into
-     * evaluations, one per row. Number columns may be of any numeric type; a missing number reads as NaN.
+     * evaluation rows of a text encoder, one per row. The model is the table's name; the method id is {@code fp32}
+     * for the FP32 row, else the {@code method} text up to its first {@code -} ({@code nearest-asymmetric} →
+     * {@code nearest}, the quantizer's name); the sample count is not in the table and reads as 0. Number columns
+     * may be of any numeric type; a missing number reads as NaN, and a missing metric is left out of the row.
      *
      * @throws IllegalArgumentException listing the missing columns, or naming a number column that is not numeric
      */
-    public static List<Evaluation> toEvaluations(Table table) {
+    public static List<EvalRow> toEvaluations(Table table) {
         List<String> missing = new ArrayList<>();
         for (String c : EVALUATION_COLUMNS) {
             if (!table.containsColumn(c)) {
@@ -427,14 +446,25 @@ public final class Tables {
         Column<?> rule = table.column("rule");
         Column<?> method = table.column("method");
         Column<?> hist = table.column("bits_histogram");
-        List<Evaluation> out = new ArrayList<>(table.rowCount());
+        MetricId[] metrics = {MetricId.MEAN_COSINE, MetricId.MIN_COSINE, MetricId.TOP10_OVERLAP};
+        List<EvalRow> out = new ArrayList<>(table.rowCount());
         for (int r = 0; r < table.rowCount(); r++) {
             double[] v = new double[8];
             for (int k = 0; k < 8; k++) {
                 v[k] = num[k].isMissing(r) ? Double.NaN : num[k].getDouble(r);
             }
-            out.add(new Evaluation(text(plan, r), text(rule, r), text(method, r), v[0], v[1], v[2], v[3], v[4],
-                    v[5], v[6], v[7], text(hist, r)));
+            Map<MetricId, Double> m = new java.util.EnumMap<>(MetricId.class);
+            for (int k = 0; k < metrics.length; k++) {
+                if (!Double.isNaN(v[2 + k])) {
+                    m.put(metrics[k], v[2 + k]);
+                }
+            }
+            String ru = text(rule, r);
+            String me = text(method, r);
+            String id = ru.equals(EvalRow.FP32) ? EvalRow.FP32 : me.contains("-") ? me.substring(0, me.indexOf('-'))
+                    : me;
+            out.add(new EvalRow(table.name(), id, me, text(plan, r), ru, v[0], v[1], text(hist, r), m, 0,
+                    new EvalRow.Timings(v[5], v[6], v[7])));
         }
         return out;
     }

@@ -36,8 +36,8 @@ class EmbeddingEvaluatorTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, ev::referenceEmbeddings);
             assertEquals("the FP32 model's outputs contain NaN or infinite values for 3 of 12 texts (tinybert):"
                     + " check the model's non-quantized weights (embeddings, biases, normalisation)", e.getMessage());
-            EmbeddingComparison cmp = new EmbeddingComparison(fp32, ev);
-            assertThrows(IllegalStateException.class, cmp::fp32, "no FP32 row either");
+            Study.Subject subject = Study.Subject.embeddings(fp32, null, ev);
+            assertThrows(IllegalStateException.class, subject::fp32Row, "no FP32 row either");
         }
     }
 

@@ -2,6 +2,7 @@ package org.mixquant.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class VerdictTest {
@@ -25,5 +26,23 @@ class VerdictTest {
     void lineAlignsTheEvidenceUnderTheClaim() {
         assertEquals("AGREES       claim" + System.lineSeparator() + "             evidence",
                 Verdict.AGREES.line("claim", "evidence"));
+    }
+
+    @Test
+    void checkPrintsThePassFailVerdictAsALine() {
+        assertEquals(Verdict.DISAGREES.line("claim", "why"), Verdict.check("claim", false, "why"));
+        assertEquals(Verdict.AGREES.line("claim", "why"), Verdict.check("claim", true, "why"));
+    }
+
+    /** Deltas 1.0, 0.5, −0.3: mean 0.4 > noise 0.25, MixQuant ahead in 2 of 3. */
+    @Test
+    void checkPairedDeltasStatesTheMeanAndTheWins() {
+        assertEquals(Verdict.AGREES.line("c", "mean difference +0.40 points, MixQuant ahead in 2 of 3; more"),
+                Verdict.checkPairedDeltas("c", List.of(1.0, 0.5, -0.3), 0.25, "points", "more"));
+        assertEquals(Verdict.INCONCLUSIVE.line("c", "mean difference +0.00 points, MixQuant ahead in 0 of 0; "),
+                Verdict.checkPairedDeltas("c", List.of(), 0.25, "points", ""), "no pairs decide nothing");
+        assertEquals(Verdict.DISAGREES, Verdict.ofPairedDeltas(-0.5, 0, 2, 0.25));
+        assertEquals(Verdict.DISAGREES.line("c", "mean difference -0.50 points, MixQuant ahead in 0 of 2; "),
+                Verdict.checkPairedDeltas("c", List.of(-0.4, -0.6), 0.25, "points", ""));
     }
 }

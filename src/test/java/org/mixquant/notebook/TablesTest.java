@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.Evaluation;
+import org.mixquant.eval.MetricId;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
 import org.mixquant.quant.Granularity;
@@ -230,11 +232,34 @@ class TablesTest {
 
     // ---------------------------------------------------------------------------------------------- evaluations
 
+    /**
+     * A text-encoder row with the values of {@code e} as {@link Tables#toEvaluations} reads it back from a table
+     * named {@code model}: method id from the method text, NaN metrics left out, no sample count.
+     */
+    @SuppressWarnings("deprecation")
+    static EvalRow textRow(String model, Evaluation e) {
+        java.util.Map<MetricId, Double> m = new java.util.EnumMap<>(MetricId.class);
+        double[] v = {e.meanCosine(), e.minCosine(), e.top10Overlap()};
+        MetricId[] ids = {MetricId.MEAN_COSINE, MetricId.MIN_COSINE, MetricId.TOP10_OVERLAP};
+        for (int k = 0; k < 3; k++) {
+            if (!Double.isNaN(v[k])) {
+                m.put(ids[k], v[k]);
+            }
+        }
+        String id = e.rule().equals("fp32") ? "fp32" : e.method().split("-")[0];
+        return new EvalRow(model, id, e.method(), e.plan(), e.rule(), e.averageBits(), e.sizeMB(), e.bitsHistogram(),
+                m, 0, new EvalRow.Timings(e.searchSeconds(), e.quantizeSeconds(), e.evalSeconds()));
+    }
+
+    static List<EvalRow> sweep(boolean twoMethods) {
+        return ChartsTest.sweep(twoMethods).stream().map(e -> textRow("evaluations", e)).toList();
+    }
+
     @Test
     void evaluationsTableHoldsEveryFieldExactly() {
-        List<Evaluation> rows = new ArrayList<>(ChartsTest.sweep(true));
-        rows.add(new Evaluation("uniform-4", "uniform", "nearest", 4, 1.25, Double.NaN, Double.NaN, Double.NaN, 0,
-                0.1, 0.2, "4:2"));
+        List<EvalRow> rows = new ArrayList<>(sweep(true));
+        rows.add(new EvalRow("evaluations", "nearest", "nearest", "uniform-4", "uniform", 4, 1.25, "4:2",
+                java.util.Map.of(), 0, new EvalRow.Timings(0, 0.1, 0.2)));
         Table t = Tables.evaluations(rows);
         assertEquals(Tables.EVALUATION_COLUMNS, t.columnNames());
         assertEquals(rows.size(), t.rowCount());
@@ -245,41 +270,63 @@ class TablesTest {
             assertEquals(ColumnType.DOUBLE, t.column(c).type(), c);
         }
         for (int r = 0; r < rows.size(); r++) {
-            Evaluation e = rows.get(r);
+            EvalRow e = rows.get(r);
             assertEquals(e.plan(), t.stringColumn("plan").get(r));
             assertEquals(e.averageBits(), t.doubleColumn("avg_bits").getDouble(r), 0.0);
             assertEquals(e.sizeMB(), t.doubleColumn("size_MB").getDouble(r), 0.0);
-            assertEquals(e.meanCosine(), t.doubleColumn("mean_cos").getDouble(r), 0.0);
-            assertEquals(e.evalSeconds(), t.doubleColumn("eval_s").getDouble(r), 0.0);
+            assertEquals(e.metric(MetricId.MEAN_COSINE), t.doubleColumn("mean_cos").getDouble(r), 0.0);
+            assertEquals(e.seconds().evaluate(), t.doubleColumn("eval_s").getDouble(r), 0.0);
             assertEquals(e.bitsHistogram(), t.stringColumn("bits_histogram").get(r));
         }
-        assertTrue(t.doubleColumn("mean_cos").isMissing(rows.size() - 1), "NaN is Tablesaw's missing double");
-        assertEquals(rows, Tables.toEvaluations(t), "round trip, NaN included");
+        assertTrue(t.doubleColumn("mean_cos").isMissing(rows.size() - 1), "a metric the row lacks is missing");
+        assertEquals(rows, Tables.toEvaluations(t), "round trip, missing metrics included");
     }
 
     @Test
     void evaluationsReadBackFromACommandLineCsv() {
         String csv = String.join(",", Tables.EVALUATION_COLUMNS) + "\n"
                 + "fp32,fp32,none,32.000,90.87,1.00000,1.00000,1.0000,0.000,0.000,3.20,fp32\n"
-                + "uniform-4,uniform,nearest,4.000,53.81,0.96875,0.90625,0.6464,0.000,0.812,2.10,4:36\n"
-                + "budget=4,avg-bits,nearest,3.998,53.80,0.97812,0.93437,0.7042,0.004,0.801,2.05,3:3 4:27 5:6\n";
+                + "uniform-4,uniform,nearest-asymmetric,4.000,53.81,0.96875,0.90625,0.6464,0.000,0.812,2.10,4:36\n"
+                + "budget=4,avg-bits,nearest-asymmetric,3.998,53.80,0.97812,0.93437,0.7042,0.004,0.801,2.05,3:3 4:27 5:6\n";
         Table t = Table.read().usingOptions(CsvReadOptions.builderFromString(csv).tableName("results.csv"));
-        List<Evaluation> rows = Tables.toEvaluations(t);
+        List<EvalRow> rows = Tables.toEvaluations(t);
         assertEquals(3, rows.size());
-        assertEquals(new Evaluation("uniform-4", "uniform", "nearest", 4, 53.81, 0.96875, 0.90625, 0.6464, 0, 0.812,
-                2.1, "4:36"), rows.get(1));
+        assertEquals(new EvalRow("results.csv", "nearest", "nearest-asymmetric", "uniform-4", "uniform", 4, 53.81,
+                "4:36", java.util.Map.of(MetricId.MEAN_COSINE, 0.96875, MetricId.MIN_COSINE, 0.90625,
+                MetricId.TOP10_OVERLAP, 0.6464), 0, new EvalRow.Timings(0, 0.812, 2.1)), rows.get(1));
+        assertEquals("fp32", rows.get(0).methodId());
     }
 
     @Test
     void evaluationTablesWithoutTheColumnsAreRejected() {
-        Table t = Tables.evaluations(ChartsTest.sweep(false)).removeColumns("size_MB", "eval_s");
+        Table t = Tables.evaluations(sweep(false)).removeColumns("size_MB", "eval_s");
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> Tables.toEvaluations(t));
         assertTrue(ex.getMessage().contains("size_MB, eval_s"), ex.getMessage());
-        int n = ChartsTest.sweep(false).size();
-        Table text = Tables.evaluations(ChartsTest.sweep(false)).replaceColumn("avg_bits",
+        int n = sweep(false).size();
+        Table text = Tables.evaluations(sweep(false)).replaceColumn("avg_bits",
                 StringColumn.create("avg_bits", java.util.Collections.nCopies(n, "four")));
         ex = assertThrows(IllegalArgumentException.class, () -> Tables.toEvaluations(text));
         assertTrue(ex.getMessage().contains("'avg_bits'"), ex.getMessage());
+    }
+
+    /** Classifier rows: top-1 shown in percent, drop in points, delta = −drop; one column per measured metric. */
+    @Test
+    void rowsTableHasOneColumnPerMeasuredMetric() {
+        EvalRow fp32 = new EvalRow("cnn", "fp32", "none", "fp32", "fp32", 32, 1.0, "fp32",
+                java.util.Map.of(MetricId.TOP1, 0.92, MetricId.TOP1_DROP, 0.0), 100, new EvalRow.Timings(0, 0, 1));
+        EvalRow u3 = new EvalRow("cnn", "brecq", "brecq-asymmetric", "uniform-3", "uniform", 3, 0.1, "3:10",
+                java.util.Map.of(MetricId.TOP1, 0.84, MetricId.TOP1_DROP, 8.0), 100, new EvalRow.Timings(0, 5, 1));
+        Table t = Tables.rows("cmp", List.of(fp32, u3));
+        assertEquals(List.of("model", "method", "plan", "rule", "avg_bits", "size_MB", "top1_%", "drop_pts", "delta",
+                "search_s", "quantize_s", "eval_s", "bits_histogram"), t.columnNames());
+        assertEquals("brecq", t.stringColumn("method").get(1));
+        assertEquals(84.0, t.doubleColumn("top1_%").get(1), 1e-12, "percent (0.84 × 100 in double)");
+        assertEquals(-8.0, t.doubleColumn("delta").get(1), 0.0);
+        assertEquals(5.0, t.doubleColumn("quantize_s").get(1), 0.0);
+        Table mixed = Tables.rows("both", List.of(fp32, sweep(false).get(0)));
+        assertTrue(mixed.columnNames().containsAll(List.of("top1_%", "mean_cos", "top10_overlap")));
+        assertTrue(mixed.doubleColumn("top1_%").isMissing(1), "a text row has no top-1");
+        assertThrows(IllegalArgumentException.class, () -> Tables.rows("empty", List.of()));
     }
 
     // ----------------------------------------------------------------------------------------------------- HTML
@@ -310,9 +357,10 @@ class TablesTest {
         assertTrue(plans.contains(">4</td>"), "bits as whole numbers");
         assertFalse(plans.contains(">4.0<"));
 
-        Evaluation ev = new Evaluation("qem=1.5 <q>", "qem", "nearest", 7.9876, 58.1234, 0.9998765, 0.99912345,
-                0.95, 0.0021, 0.81, 2.5, "7:1 8:35");
-        Evaluation nan = new Evaluation("x", "uniform", "nearest", 4, 10, Double.NaN, 0.5, 0.5, 0, 0, 0, "4:1");
+        EvalRow ev = textRow("m", new Evaluation("qem=1.5 <q>", "qem", "nearest", 7.9876, 58.1234, 0.9998765,
+                0.99912345, 0.95, 0.0021, 0.81, 2.5, "7:1 8:35"));
+        EvalRow nan = textRow("m", new Evaluation("x", "uniform", "nearest", 4, 10, Double.NaN, 0.5, 0.5, 0, 0, 0,
+                "4:1"));
         String h = Tables.html(Tables.evaluations(List.of(ev, nan)));
         assertTrue(h.contains(">0.99988<"), "mean cosine, 5 decimals");
         assertTrue(h.contains(">0.99912<"), "min cosine, 5 decimals");
@@ -344,17 +392,5 @@ class TablesTest {
         org.junit.jupiter.api.Assertions.assertEquals(1, t.intColumn("axis").get(0));
         org.junit.jupiter.api.Assertions.assertEquals(0, t.intColumn("axis").get(1));
         org.junit.jupiter.api.Assertions.assertEquals(6L, t.longColumn("params").get(1));
-    }
-
-    @Test
-    void comparisonTableNamesTheMetricColumn() {
-        tech.tablesaw.api.Table t = Tables.comparison("cmp", ChartsTest.comparisonRows());
-        assertEquals(List.of("method", "plan", "rule", "avg_bits", "size_MB", "top1_%", "delta", "search_s",
-                "quantize_s", "eval_s", "bits_histogram"), t.columnNames());
-        assertEquals(9, t.rowCount());
-        assertEquals("brecq", t.stringColumn("method").get(5));
-        assertEquals(-8.0, t.doubleColumn("delta").get(4), 1e-12);
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> Tables.comparison("empty", List.of()));
     }
 }
