@@ -94,6 +94,14 @@ class MixQuantCliTest {
     }
 
     @Test
+    void versionComesFromVersionAndNamesTheJava() {
+        Run r = run("--version");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertEquals(List.of("mixquant " + org.mixquant.io.Version.get(), "Java " + System.getProperty("java.version")
+                + " (" + System.getProperty("java.vendor") + ")"), r.out().lines().toList());
+    }
+
+    @Test
     void usageErrorsExitWithTwo() throws Exception {
         String t = tiny().toString();
         for (String[] args : new String[][] {
