@@ -86,6 +86,35 @@ class CommandJsonTest {
         assertEquals(3, root.get("javaSweepTimesS").size());
     }
 
+    /** README.md documents each command's JSON: every field of every output record appears there as "name". */
+    @Test
+    void readmeNamesEveryFieldOfEveryOutputRecord() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        for (Class<?> out : List.of(LayersCommand.Output.class, QeCommand.Output.class, SearchCommand.Output.class,
+                EvaluateCommand.Output.class, FrontierCommand.Output.class, BenchCommand.Output.class,
+                BenchAdaRoundCommand.Output.class)) {
+            for (String field : fieldNames(out)) {
+                assertTrue(readme.contains("\"" + field + "\""), out.getName() + "." + field + " is not in README.md");
+            }
+        }
+    }
+
+    /** The component names of {@code type} and of the records inside it (lists, arrays, map values), at any depth. */
+    private static List<String> fieldNames(Type type) {
+        List<String> names = new ArrayList<>();
+        if (type instanceof ParameterizedType p) {
+            for (Type arg : p.getActualTypeArguments()) {
+                names.addAll(fieldNames(arg));
+            }
+        } else if (type instanceof Class<?> c && c.isRecord()) {
+            for (RecordComponent rc : c.getRecordComponents()) {
+                names.add(rc.getName());
+                names.addAll(fieldNames(rc.getGenericType()));
+            }
+        }
+        return names;
+    }
+
     private static JsonNode json(String... args) throws Exception {
         List<String> all = new ArrayList<>(Arrays.asList(args));
         all.addAll(List.of("--format", "json", "-q"));
