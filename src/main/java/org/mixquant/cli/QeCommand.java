@@ -71,7 +71,8 @@ final class QeCommand extends BaseCommand {
      * @param params   number of weights
      * @param mse      QE(b) = mean((w − ŵ)²), the mean squared weight error
      * @param relative Σ(w − ŵ)² / Σw²
-     * @param ratioTo8 QE(b) / QE(8) (the paper rule's quantity; 1 at 8 bits, and 1 at every width for a layer exact at 8 bits)
+     * @param ratioTo8 QE(b) / QE(8), the paper rule's quantity (1 at 8 bits; 1 at every width for a layer exact at
+     *                 8 bits)
      */
     record LayerErrors(String name, long params, Map<Integer, Double> mse, Map<Integer, Double> relative,
             Map<Integer, Double> ratioTo8) {

@@ -51,7 +51,7 @@ final class TextTable {
         }
     }
 
-    /** Appends one row of {@code header.size()} cells; a cell is a {@link Num} or anything shown by {@code String.valueOf}. */
+    /** Appends one row of {@code header.size()} cells: each a {@link Num}, or anything {@code String.valueOf} shows. */
     TextTable add(List<?> row) {
         if (row.size() != header.size()) {
             throw new IllegalArgumentException("row has " + row.size() + " cells, header " + header.size());
