@@ -1,8 +1,6 @@
 package org.mixquant.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -32,9 +30,11 @@ import picocli.CommandLine.Option;
 /**
  * {@code mixquant bench}: times the all-bit-width error sweep over a model's weights against PyTorch (same machine,
  * same threads, same run) and against a plain read of the weights (the memory floor). Prints medians.
+ * {@code mixquant bench adaround} ({@link BenchAdaRoundCommand}) times learned rounding instead.
  */
 @Command(name = "bench", description = "Benchmark the error sweep (bits 2..8, asymmetric per-channel) against"
-        + " PyTorch and a plain read of the weights; prints medians and ratios.")
+        + " PyTorch and a plain read of the weights; prints medians and ratios. 'bench adaround' times learned"
+        + " rounding instead.", subcommands = BenchAdaRoundCommand.class)
 final class BenchCommand extends BaseCommand {
     @Option(names = "--model", defaultValue = "minilm", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;
@@ -54,30 +54,63 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--no-torch", description = "Skip the PyTorch reference.")
     boolean noTorch;
 
-    @Option(names = "--adaround", description = "Instead of the sweep: learned-rounding iterations per second on"
-            + " one MiniLM layer, Java vs the PyTorch reference (tools/adaround/reference.py), alternating runs.")
-    boolean adaround;
-
-    @Option(names = "--layer", defaultValue = "/encoder/layer.0/attention/self/query/MatMul",
-            description = "--adaround: the layer (default: ${DEFAULT-VALUE}).")
-    String layer;
-
-    @Option(names = "--iterations", defaultValue = "500", converter = OptionValues.Steps.class,
-            description = "--adaround: timed steps per run and side (default: ${DEFAULT-VALUE}).")
-    int iterations;
-
-    @Option(names = "--rounds", defaultValue = "3", converter = OptionValues.Steps.class,
-            description = "--adaround: alternating Java/PyTorch rounds; medians are reported (default:"
-                    + " ${DEFAULT-VALUE}).")
-    int rounds;
+    /** The options {@code bench --adaround} took before {@code bench adaround} existed; hidden, kept for scripts. */
+    @Mixin
+    LegacyAdaRound legacy;
 
     @Mixin
     FormatMixin format;
 
+    /** {@code --adaround} and its options on {@code bench} itself: deprecated spellings of {@code bench adaround}. */
+    static final class LegacyAdaRound {
+        @Option(names = "--adaround", hidden = true, description = "Deprecated: use 'bench adaround'.")
+        boolean adaround;
+
+        @Option(names = "--layer", hidden = true, defaultValue = BenchAdaRoundCommand.DEFAULT_LAYER)
+        String layer;
+
+        @Option(names = "--iterations", hidden = true, defaultValue = "500", converter = OptionValues.Steps.class)
+        int iterations;
+
+        @Option(names = "--rounds", hidden = true, defaultValue = "3", converter = OptionValues.Steps.class)
+        int rounds;
+    }
+
+    /**
+     * The {@code bench --format json} document (times in seconds, medians over the timed runs).
+     *
+     * @param model                    the model source
+     * @param layers                   quantizable layers swept
+     * @param values                   weights swept (each at bits 2..8)
+     * @param threads                  threads of the Java sweep, the plain read and PyTorch
+     * @param repeats                  timed runs of each variant
+     * @param javaSweepMedianS         the Java sweep (bits 2..8, asymmetric per-channel)
+     * @param plainReadMedianS         summing every weight once (the memory floor)
+     * @param torchSweepMedianS        the PyTorch sweep ({@code tools/bench/torch_sweep.py}); null with
+     *                                 {@code --no-torch}
+     * @param torchVersion             its torch version; null with {@code --no-torch}
+     * @param speedupVsTorch           torchSweepMedianS / javaSweepMedianS; null with {@code --no-torch}
+     * @param maxRelativeSseDifference largest |SSE_torch − SSE_java| / SSE_java over layers and bits; null with
+     *                                 {@code --no-torch}
+     * @param sweepOverPlainRead       javaSweepMedianS / plainReadMedianS
+     * @param javaSweepTimesS          every timed run of the Java sweep, in order
+     */
+    record Output(String model, int layers, long values, int threads, int repeats, double javaSweepMedianS,
+            double plainReadMedianS, Double torchSweepMedianS, String torchVersion, Double speedupVsTorch,
+            Double maxRelativeSseDifference, double sweepOverPlainRead, double[] javaSweepTimesS) {
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (adaround) {
-            return adaroundBench();
+        if (legacy.adaround) {
+            warn("'bench --adaround' is deprecated; use 'bench adaround' (same options)");
+            return BenchAdaRoundCommand.run(this, legacy.layer, legacy.iterations, legacy.rounds, python,
+                    format.format);
+        }
+        for (String o : List.of("--layer", "--iterations", "--rounds")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                warn(o + " applies to 'bench adaround' only; ignored by the sweep");
+            }
         }
         int threads = threads();
         QuantizableModel m = loadModel(model);
@@ -104,7 +137,7 @@ final class BenchCommand extends BaseCommand {
         }
         Double torchMedian = null;
         String torchVersion = null;
-        double maxRelDiff = Double.NaN;
+        Double maxRelDiff = null;
         if (!noTorch) {
             info(f("timing PyTorch (%s, %d threads, %d warm-up + %d timed runs)", python, threads, 2, repeats));
             Path weights = Files.createTempFile("mixquant-bench", ".bin");
@@ -114,15 +147,16 @@ final class BenchCommand extends BaseCommand {
                 JsonNode res = runTorch(weights, threads);
                 torchMedian = res.get("median_s").asDouble();
                 torchVersion = res.get("torch").asText();
-                maxRelDiff = 0;
+                double worst = 0;
                 JsonNode sse = res.get("sse");
                 for (int i = 0; i < last.size(); i++) {
                     for (int b = Bits.MIN; b <= Bits.MAX; b++) {
                         double t = sse.get(i).get(b - Bits.MIN).asDouble();
                         double j = last.sse(i, b);
-                        maxRelDiff = Math.max(maxRelDiff, Math.abs(t - j) / Math.max(Math.abs(j), 1e-300));
+                        worst = Math.max(worst, Math.abs(t - j) / Math.max(Math.abs(j), 1e-300));
                     }
                 }
+                maxRelDiff = worst;
             } finally {
                 Files.deleteIfExists(weights);
                 TempFiles.release(weights);
@@ -131,39 +165,23 @@ final class BenchCommand extends BaseCommand {
         double jMed = median(java);
         double rMed = median(read);
         if (format.format == OutputFormat.json) {
-            ObjectNode root = JSON.createObjectNode();
-            root.put("model", m.source());
-            root.put("layers", m.layers().size());
-            root.put("values", n);
-            root.put("threads", threads);
-            root.put("repeats", repeats);
-            root.put("javaSweepMedianS", jMed);
-            root.put("plainReadMedianS", rMed);
-            if (torchMedian != null) {
-                root.put("torchSweepMedianS", torchMedian);
-                root.put("torchVersion", torchVersion);
-                root.put("speedupVsTorch", torchMedian / jMed);
-                root.put("maxRelativeSseDifference", maxRelDiff);
-            }
-            root.put("sweepOverPlainRead", jMed / rMed);
-            ArrayNode a = root.putArray("javaSweepTimesS");
-            for (double v : java) {
-                a.add(v);
-            }
-            printJson(root);
+            printJson(new Output(m.source(), m.layers().size(), n, threads, repeats, jMed, rMed, torchMedian,
+                    torchVersion, torchMedian == null ? null : torchMedian / jMed, maxRelDiff, jMed / rMed, java));
             return ExitCodes.OK;
         }
         TextTable t = new TextTable(List.of("variant", "threads", "median_ms", "min_ms", "values_per_s",
                 "bit_evals_per_s", "relative"));
-        t.add(List.of("java sweep (bits 2..8)", threads, f("%.2f", jMed * 1e3), f("%.2f", min(java) * 1e3),
-                f("%.3g", n / jMed), f("%.3g", n * Bits.COUNT / jMed), "1.00"));
+        t.add(List.of("java sweep (bits 2..8)", threads, TextTable.num("%.2f", jMed * 1e3),
+                TextTable.num("%.2f", min(java) * 1e3), TextTable.num("%.3g", n / jMed),
+                TextTable.num("%.3g", n * Bits.COUNT / jMed), TextTable.num("%.2f", 1.0)));
         if (torchMedian != null) {
-            t.add(List.of("pytorch " + torchVersion + " sweep", threads, f("%.2f", torchMedian * 1e3), "—",
-                    f("%.3g", n / torchMedian), f("%.3g", n * Bits.COUNT / torchMedian),
-                    f("%.2f", torchMedian / jMed)));
+            t.add(List.of("pytorch " + torchVersion + " sweep", threads, TextTable.num("%.2f", torchMedian * 1e3),
+                    "—", TextTable.num("%.3g", n / torchMedian), TextTable.num("%.3g", n * Bits.COUNT / torchMedian),
+                    TextTable.num("%.2f", torchMedian / jMed)));
         }
-        t.add(List.of("plain read (memory floor)", threads, f("%.3f", rMed * 1e3), f("%.3f", min(read) * 1e3),
-                f("%.3g", n / rMed), "—", f("%.3f", rMed / jMed)));
+        t.add(List.of("plain read (memory floor)", threads, TextTable.num("%.3f", rMed * 1e3),
+                TextTable.num("%.3f", min(read) * 1e3), TextTable.num("%.3g", n / rMed), "—",
+                TextTable.num("%.3f", rMed / jMed)));
         out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
         if (format.format == OutputFormat.table) {
             out().println(f("%s: %d layers, %,d values; medians of %d runs after %d warm-up runs", m.source(),
@@ -179,58 +197,8 @@ final class BenchCommand extends BaseCommand {
         return ExitCodes.OK;
     }
 
-    /** Learned-rounding speed, Java vs PyTorch, {@code rounds} times in one run; medians and their ratio. */
-    private int adaroundBench() throws Exception {
-        int threads = run.threadsGiven() ? threads() : 1;
-        double[] java = new double[rounds];
-        double[] torch = new double[rounds];
-        double[] ratio = new double[rounds];
-        org.mixquant.cli.bench.AdaRoundBench.Result last = null;
-        for (int i = 0; i < rounds; i++) {
-            info(f("round %d/%d: %d warm-up + %d timed steps on %s, Java then PyTorch, %d thread(s)", i + 1, rounds,
-                    Math.min(100, iterations), iterations, layer, threads));
-            last = org.mixquant.cli.bench.AdaRoundBench.run(layer, iterations, Math.min(100, iterations), threads, 4,
-                    32, 64, 2048, python);
-            java[i] = last.javaItPerSec();
-            torch[i] = last.torchItPerSec();
-            ratio[i] = last.ratio();
-            info(last.toString());
-        }
-        double jm = median(java);
-        double tm = median(torch);
-        double rm = median(ratio);
-        if (format.format == OutputFormat.json) {
-            ObjectNode root = JSON.createObjectNode();
-            root.put("layer", last.layer());
-            root.put("shape", last.shape());
-            root.put("iterations", iterations);
-            root.put("rounds", rounds);
-            root.put("threads", threads);
-            root.put("javaItPerSecMedian", jm);
-            root.put("torchItPerSecMedian", tm);
-            root.put("torchVersion", last.torchVersion());
-            root.put("ratioMedian", rm);
-            root.put("finalLossRelDiff", last.finalLossRelDiff());
-            printJson(root);
-            return ExitCodes.OK;
-        }
-        TextTable t = new TextTable(List.of("variant", "threads", "median_it_per_s", "min_it_per_s",
-                "max_it_per_s", "relative"));
-        t.add(List.of("java (DJL, libtorch)", threads, f("%.1f", jm), f("%.1f", min(java)), f("%.1f", max(java)),
-                "1.00"));
-        t.add(List.of("pytorch " + last.torchVersion(), threads, f("%.1f", tm), f("%.1f", min(torch)),
-                f("%.1f", max(torch)), f("%.2f", tm / jm)));
-        out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
-        if (format.format == OutputFormat.table) {
-            out().println(f("%s (%s), int4, batch 32: median over %d alternating rounds of %d timed steps each;"
-                    + " Java/PyTorch speed ratio %.2f (median of per-round ratios); final losses agree to %.1e"
-                    + " relative", last.layer(), last.shape(), rounds, iterations, rm, last.finalLossRelDiff()));
-        }
-        out().flush();
-        return ExitCodes.OK;
-    }
-
-    private static double max(double[] v) {
+    /** The largest value. */
+    static double max(double[] v) {
         double m = Double.NEGATIVE_INFINITY;
         for (double x : v) {
             m = Math.max(m, x);
@@ -323,14 +291,16 @@ final class BenchCommand extends BaseCommand {
         return JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
     }
 
-    private static double median(double[] v) {
+    /** The median (mean of the two middle values for an even count). */
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         int n = s.length;
         return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
     }
 
-    private static double min(double[] v) {
+    /** The smallest value (NaN for none). */
+    static double min(double[] v) {
         return Arrays.stream(v).min().orElse(Double.NaN);
     }
 }

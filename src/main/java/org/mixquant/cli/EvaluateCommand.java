@@ -1,6 +1,6 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.onnxruntime.OrtException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,6 +52,79 @@ final class EvaluateCommand extends BaseCommand {
     @Mixin
     FormatMixin format;
 
+    /**
+     * The {@code evaluate --format json} document of a text encoder (MiniLM or an ONNX file). The Fashion-MNIST CNNs
+     * print {@link CnnEvaluation}'s document instead.
+     *
+     * @param model       the model source
+     * @param plan        the plan's name, e.g. {@code uniform-4} or {@code budget=3.5}
+     * @param rule        the rule that made it ({@code uniform}, {@code qem}, {@code max-rel-error}, {@code avg-bits})
+     * @param method      the quantizer (round to nearest, with the scheme)
+     * @param scheme      {@code asymmetric} or {@code symmetric}
+     * @param granularity {@code per-channel}, {@code per-tensor} or {@code per-group-G}
+     * @param averageBits weight bits per quantized weight
+     * @param size        what the quantized model weighs
+     * @param fidelity    embeddings of the quantized model against FP32 on the corpus
+     * @param corpus      the texts embedded
+     * @param seconds     wall times
+     */
+    record Output(String model, String plan, String rule, String method, String scheme, String granularity,
+            double averageBits, Size size, Fidelity fidelity, Corpus corpus, Seconds seconds) {
+    }
+
+    /**
+     * Size accounting (MB = 10^6 bytes).
+     *
+     * @param quantizedParams        weights in the quantized layers
+     * @param otherParams            parameters kept as stored (not quantized)
+     * @param weightBits             Σ bitsᵢ·paramsᵢ over the quantized layers
+     * @param qparamBits             bits of their scales (float32) and zero-points (8 bits, asymmetric only)
+     * @param averageBitsWithQParams (weightBits + qparamBits) / quantizedParams
+     * @param quantizedLayersMB      the quantized layers with their qparams
+     * @param otherMB                the rest, as stored
+     * @param totalMB                quantizedLayersMB + otherMB
+     * @param fp32MB                 the whole model in FP32
+     * @param counted                one sentence saying what is counted ({@link SizeReport#whatIsCounted()})
+     */
+    record Size(long quantizedParams, long otherParams, long weightBits, long qparamBits,
+            double averageBitsWithQParams, double quantizedLayersMB, double otherMB, double totalMB, double fp32MB,
+            String counted) {
+        static Size of(SizeReport s) {
+            return new Size(s.quantizedParams(), s.otherParams(), s.weightBits(), s.qparamBits(),
+                    s.averageBitsWithQParams(), s.quantizedLayersMB(), s.otherMB(), s.totalMB(), s.fp32MB(),
+                    SizeReport.whatIsCounted());
+        }
+    }
+
+    /**
+     * Embedding fidelity, quantized against FP32.
+     *
+     * @param meanCosine   mean cosine similarity of the two embeddings of each text
+     * @param minCosine    the smallest of those cosines
+     * @param top10Overlap mean overlap of each text's 10 nearest neighbours (fraction, 0..1)
+     */
+    record Fidelity(double meanCosine, double minCosine, double top10Overlap) {
+    }
+
+    /**
+     * The evaluation texts.
+     *
+     * @param source    where they come from ({@code fortunes})
+     * @param size      how many
+     * @param maxTokens tokens per text at most ({@code --max-tokens})
+     */
+    record Corpus(String source, int size, int maxTokens) {
+    }
+
+    /**
+     * Wall times in seconds.
+     *
+     * @param quantize quantizing the model with the plan
+     * @param evaluate embedding the corpus with the quantized model and comparing
+     */
+    record Seconds(double quantize, double evaluate) {
+    }
+
     @Override
     public Integer call() throws Exception {
         BitPlan fromFile = null;
@@ -86,19 +159,12 @@ final class EvaluateCommand extends BaseCommand {
         EvalRow row = rows.get(1);
         SizeReport size = SizeReport.of(m, plan);
         if (format.format == OutputFormat.json) {
-            ObjectNode root = Rows.evaluationHeader(m.source(), plan, row.method(), size);
-            ObjectNode fid = root.putObject("fidelity");
-            fid.put("meanCosine", row.metric(MetricId.MEAN_COSINE));
-            fid.put("minCosine", row.metric(MetricId.MIN_COSINE));
-            fid.put("top10Overlap", row.metric(MetricId.TOP10_OVERLAP));
-            ObjectNode c = root.putObject("corpus");
-            c.put("source", "fortunes");
-            c.put("size", texts.size());
-            c.put("maxTokens", corpus.maxTokens);
-            ObjectNode secs = root.putObject("seconds");
-            secs.put("quantize", row.seconds().quantize());
-            secs.put("evaluate", row.seconds().evaluate());
-            printJson(root);
+            printJson(new Output(m.source(), plan.name(), plan.rule(), row.method(), plan.scheme().cliName(),
+                    plan.granularity().cliName(), size.averageBits(), Size.of(size),
+                    new Fidelity(row.metric(MetricId.MEAN_COSINE), row.metric(MetricId.MIN_COSINE),
+                            row.metric(MetricId.TOP10_OVERLAP)),
+                    new Corpus("fortunes", texts.size(), corpus.maxTokens),
+                    new Seconds(row.seconds().quantize(), row.seconds().evaluate())));
             return ExitCodes.OK;
         }
         TextTable t = Rows.evaluationTable(rows);

@@ -1,9 +1,8 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.Frontier;
@@ -101,7 +100,7 @@ final class FrontierCommand extends BaseCommand {
             info("wrote " + plotFile);
         }
         if (format.format == OutputFormat.json) {
-            printJson(json(r, tables, bs));
+            printJson(Output.of(r, tables, bs));
             return ExitCodes.OK;
         }
         List<String> header = new ArrayList<>(List.of("budget", "cost", "plan", "avg_bits", "size_MB"));
@@ -138,56 +137,75 @@ final class FrontierCommand extends BaseCommand {
         return ExitCodes.OK;
     }
 
-    static ObjectNode json(Frontier.Result r, List<CostTable> tables, List<Double> budgets) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("model", r.model());
-        root.put("method", r.method());
-        root.put("distortionMetric", r.metric());
-        ObjectNode fp = root.putObject("fp32");
-        r.fp32().forEach(fp::put);
-        ArrayNode bs = root.putArray("budgets");
-        budgets.forEach(bs::add);
-        ArrayNode cs = root.putArray("costs");
-        for (CostTable t : tables) {
-            ObjectNode c = cs.addObject();
-            c.put("name", t.name());
-            c.put("seconds", t.seconds());
-            c.set("provenance", JSON.valueToTree(t.provenance()));
+    /**
+     * The {@code frontier --format json} document.
+     *
+     * @param model            the model source
+     * @param method           the quantizer every plan is applied with
+     * @param distortionMetric what {@code rows[].distortion} measures on the calibration data (e.g. KL of softmax)
+     * @param fp32             the FP32 model's quality by metric id: {@code top1} for the CNNs; {@code meanCos} and
+     *                         {@code top10Overlap} for text encoders
+     * @param budgets          the average-bits budgets, in order
+     * @param costs            the cost tables compared
+     * @param rows             uniform rows and one row per cost and budget, by budget then cost
+     * @param additivity       per cost: how well the sum of single-layer costs predicts the measured distortion
+     * @param seconds          wall time of the whole study
+     */
+    record Output(String model, String method, String distortionMetric, Map<String, Double> fp32,
+            List<Double> budgets, List<Cost> costs, List<Row> rows, List<Additivity> additivity, double seconds) {
+        static Output of(Frontier.Result r, List<CostTable> tables, List<Double> budgets) {
+            return new Output(r.model(), r.method(), r.metric(), r.fp32(), List.copyOf(budgets),
+                    tables.stream().map(t -> new Cost(t.name(), t.seconds(), t.provenance())).toList(),
+                    r.points().stream().map(p -> new Row(p.budget(), p.cost(), p.plan().name(), p.averageBits(),
+                            p.sizeMB(), p.quality(), finite(p.predicted()), finite(p.distortion()),
+                            EvalRow.histogram(p.plan()), p.plan().bits())).toList(),
+                    r.additivity().stream().map(a -> new Additivity(a.cost(), a.points(), finite(a.pearson()),
+                            finite(a.spearman()))).toList(), r.seconds());
         }
-        ArrayNode rows = root.putArray("rows");
-        for (Frontier.Point p : r.points()) {
-            ObjectNode o = rows.addObject();
-            o.put("budget", p.budget());
-            o.put("cost", p.cost());
-            o.put("plan", p.plan().name());
-            o.put("averageBits", p.averageBits());
-            o.put("sizeMB", p.sizeMB());
-            ObjectNode q = o.putObject("quality");
-            p.quality().forEach(q::put);
-            putNumber(o, "predicted", p.predicted());
-            putNumber(o, "distortion", p.distortion());
-            o.put("bitsHistogram", EvalRow.histogram(p.plan()));
-            ObjectNode bits = o.putObject("bits");
-            p.plan().bits().forEach(bits::put);
-        }
-        ArrayNode add = root.putArray("additivity");
-        for (Frontier.Additivity a : r.additivity()) {
-            ObjectNode o = add.addObject();
-            o.put("cost", a.cost());
-            o.put("points", a.points());
-            putNumber(o, "pearson", a.pearson());
-            putNumber(o, "spearman", a.spearman());
-        }
-        root.put("seconds", r.seconds());
-        return root;
     }
 
-    /** A number, or null when it is NaN (JSON has no NaN). */
-    private static void putNumber(ObjectNode o, String field, double v) {
-        if (Double.isFinite(v)) {
-            o.put(field, v);
-        } else {
-            o.putNull(field);
-        }
+    /**
+     * One cost table.
+     *
+     * @param name       {@code qe}, {@code measured} or {@code fisher}
+     * @param seconds    the time it took when computed
+     * @param provenance how it was made (metric, calibration set, seed; {@code cachedIn} when read from the cache)
+     */
+    record Cost(String name, double seconds, Map<String, Object> provenance) {
+    }
+
+    /**
+     * One plan on the frontier.
+     *
+     * @param budget        the average-bits budget
+     * @param cost          the cost table the knapsack minimised, or {@code uniform}
+     * @param plan          the plan's name
+     * @param averageBits   the plan's average bits per weight (at most the budget)
+     * @param sizeMB        the quantized model's size, MB (10^6 bytes)
+     * @param quality       quality on the held-out data by metric id (as {@code fp32})
+     * @param predicted     Σ single-layer costs of the plan; null for uniform rows
+     * @param distortion    the measured distortion of the whole quantized model on the calibration data
+     * @param bitsHistogram {@code bits:layers} pairs, e.g. {@code 3:15 4:21}
+     * @param bits          layer name → bits
+     */
+    record Row(double budget, String cost, String plan, double averageBits, double sizeMB,
+            Map<String, Double> quality, Double predicted, Double distortion, String bitsHistogram,
+            Map<String, Integer> bits) {
+    }
+
+    /**
+     * The additivity check of one cost.
+     *
+     * @param cost     the cost's name
+     * @param points   distinct plans compared
+     * @param pearson  linear correlation of predicted and measured distortion; null with fewer than 2 distinct values
+     * @param spearman rank correlation (average ranks for ties); null when undefined
+     */
+    record Additivity(String cost, int points, Double pearson, Double spearman) {
+    }
+
+    /** The number, or null when it is NaN or infinite (JSON has neither). */
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 }

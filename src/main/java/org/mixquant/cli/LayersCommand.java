@@ -1,8 +1,7 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Locale;
 import org.mixquant.model.Layer;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
@@ -19,44 +18,61 @@ final class LayersCommand extends BaseCommand {
     @Mixin
     FormatMixin format;
 
+    /**
+     * The {@code layers --format json} document.
+     *
+     * @param model             the model source as loaded (a bundled name or the file path)
+     * @param quantizableParams weights in the quantizable layers (the sum of {@code layers[].params})
+     * @param otherParams       parameters kept as stored (biases, norms, embeddings, skipped weights)
+     * @param layers            the quantizable layers, in the model's order
+     * @param skippedWeights    weight-like initializers that are not FP32 and stay unquantized (ONNX only; else empty)
+     * @param warnings          what the loader warned about (e.g. renamed layers)
+     */
+    record Output(String model, long quantizableParams, long otherParams, List<LayerInfo> layers,
+            List<Skipped> skippedWeights, List<String> warnings) {
+        static Output of(QuantizableModel m) {
+            List<Skipped> skipped = m instanceof OnnxModel onnx ? onnx.skippedWeights().stream()
+                    .map(sw -> new Skipped(sw.initializer(), sw.node(), sw.dataType(), sw.params(), sw.bytes()))
+                    .toList() : List.of();
+            return new Output(m.source(), m.quantizableParams(), m.otherParams(), m.layers().stream()
+                    .map(l -> new LayerInfo(l.name(), l.tensorName(), l.kind().name().toLowerCase(Locale.ROOT),
+                            l.weight().shape(), l.params(), l.channelAxis(), l.weight().channels()))
+                    .toList(), skipped, List.copyOf(m.warnings()));
+        }
+    }
+
+    /**
+     * One quantizable layer.
+     *
+     * @param name        the layer name (ONNX: the consuming node's name, e.g. {@code /encoder/layer.0/.../MatMul})
+     * @param tensor      the weight tensor's name in the model file
+     * @param kind        {@code matmul}, {@code gemm}, {@code conv}, ... (lower case)
+     * @param shape       the weight's shape as stored
+     * @param params      number of weights
+     * @param channelAxis the output-channel axis per-channel scales run along
+     * @param channels    the number of output channels (the length of that axis)
+     */
+    record LayerInfo(String name, String tensor, String kind, int[] shape, long params, int channelAxis,
+            int channels) {
+    }
+
+    /**
+     * A weight the toolkit leaves as stored because it is not FP32.
+     *
+     * @param tensor   the initializer's name
+     * @param node     the node that consumes it
+     * @param dataType its ONNX data type, e.g. {@code FLOAT16}
+     * @param params   number of values
+     * @param bytes    its size in the file, in bytes
+     */
+    record Skipped(String tensor, String node, String dataType, long params, long bytes) {
+    }
+
     @Override
     public Integer call() throws Exception {
         QuantizableModel m = loadModel(model);
         switch (format.format) {
-            case json -> {
-                ObjectNode root = JSON.createObjectNode();
-                root.put("model", m.source());
-                root.put("quantizableParams", m.quantizableParams());
-                root.put("otherParams", m.otherParams());
-                ArrayNode arr = root.putArray("layers");
-                for (Layer l : m.layers()) {
-                    ObjectNode o = arr.addObject();
-                    o.put("name", l.name());
-                    o.put("tensor", l.tensorName());
-                    o.put("kind", l.kind().name().toLowerCase(java.util.Locale.ROOT));
-                    ArrayNode shape = o.putArray("shape");
-                    for (int d : l.weight().shape()) {
-                        shape.add(d);
-                    }
-                    o.put("params", l.params());
-                    o.put("channelAxis", l.channelAxis());
-                    o.put("channels", l.weight().channels());
-                }
-                ArrayNode skipped = root.putArray("skippedWeights");
-                if (m instanceof OnnxModel onnx) {
-                    for (OnnxModel.SkippedWeight sw : onnx.skippedWeights()) {
-                        ObjectNode o = skipped.addObject();
-                        o.put("tensor", sw.initializer());
-                        o.put("node", sw.node());
-                        o.put("dataType", sw.dataType());
-                        o.put("params", sw.params());
-                        o.put("bytes", sw.bytes());
-                    }
-                }
-                ArrayNode warnings = root.putArray("warnings");
-                m.warnings().forEach(warnings::add);
-                printJson(root);
-            }
+            case json -> printJson(Output.of(m));
             case table, csv -> {
                 TextTable t = new TextTable(List.of("#", "layer", "tensor", "kind", "shape", "params", "axis"));
                 int i = 0;

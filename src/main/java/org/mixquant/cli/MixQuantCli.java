@@ -1,6 +1,7 @@
 package org.mixquant.cli;
 
 import java.io.PrintWriter;
+import org.mixquant.io.Version;
 import org.mixquant.model.onnx.NativeSessions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,13 +12,22 @@ import picocli.CommandLine.Model.OptionSpec;
  * {@link ExitCodes}; results go to stdout, messages and progress to stderr.
  */
 @Command(name = "mixquant", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
-        version = "mixquant 0.1.0",
+        versionProvider = MixQuantCli.VersionProvider.class,
         description = "Mixed-precision post-training weight quantization (MixQuant).",
         subcommands = {LayersCommand.class, QeCommand.class, SearchCommand.class, FrontierCommand.class, EvaluateCommand.class,
             ReportCommand.class, CompareCommand.class, BenchCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class MixQuantCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** {@code mixquant --version}: the toolkit's {@link Version} and the Java that runs it. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"mixquant " + Version.get(), "Java " + System.getProperty("java.version") + " ("
+                    + System.getProperty("java.vendor") + ")"};
+        }
+    }
 
     @Override
     public void run() {

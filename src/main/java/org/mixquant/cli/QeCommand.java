@@ -1,9 +1,9 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.search.ErrorTable;
 import picocli.CommandLine.Command;
@@ -34,6 +34,50 @@ final class QeCommand extends BaseCommand {
                     + " ratio (QE(b)/QE(8)). JSON always has all three. Default: ${DEFAULT-VALUE}.")
     Metric metric;
 
+    /**
+     * The {@code qe --format json} document: every metric at every requested bit-width, whatever {@code --metric}.
+     *
+     * @param model       the model source
+     * @param scheme      {@code asymmetric} or {@code symmetric}
+     * @param granularity {@code per-channel}, {@code per-tensor} or {@code per-group-G}
+     * @param bits        the bit-widths shown ({@code --bits}), ascending
+     * @param seconds     wall time of the one sweep over the weights (all bit-widths 2..8)
+     * @param layers      one entry per quantizable layer, in the model's order
+     */
+    record Output(String model, String scheme, String granularity, int[] bits, double seconds,
+            List<LayerErrors> layers) {
+        static Output of(ErrorTable t, int[] bs) {
+            List<LayerErrors> layers = new ArrayList<>();
+            for (int i = 0; i < t.size(); i++) {
+                Map<Integer, Double> mse = new LinkedHashMap<>();
+                Map<Integer, Double> rel = new LinkedHashMap<>();
+                Map<Integer, Double> ratio = new LinkedHashMap<>();
+                for (int b : bs) {
+                    mse.put(b, t.mse(i, b));
+                    rel.put(b, t.relative(i, b));
+                    ratio.put(b, t.ratioTo8(i, b));
+                }
+                layers.add(new LayerErrors(t.layers().get(i), t.params(i), mse, rel, ratio));
+            }
+            return new Output(t.model(), t.scheme().cliName(), t.granularity().cliName(), bs.clone(), t.seconds(),
+                    layers);
+        }
+    }
+
+    /**
+     * One layer's errors, each keyed by bit-width (JSON object keys {@code "2"}..{@code "8"}).
+     *
+     * @param name     the layer name
+     * @param params   number of weights
+     * @param mse      QE(b) = mean((w − ŵ)²), the mean squared weight error
+     * @param relative Σ(w − ŵ)² / Σw²
+     * @param ratioTo8 QE(b) / QE(8), the paper rule's quantity (1 at 8 bits; 1 at every width for a layer exact at
+     *                 8 bits)
+     */
+    record LayerErrors(String name, long params, Map<Integer, Double> mse, Map<Integer, Double> relative,
+            Map<Integer, Double> ratioTo8) {
+    }
+
     @Override
     public Integer call() throws Exception {
         int[] bs = BitsRange.parse(bits);
@@ -41,30 +85,7 @@ final class QeCommand extends BaseCommand {
         ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         info(f("error sweep over %d layers and bits 2..8: %.3f s", t.size(), t.seconds()));
         if (format.format == OutputFormat.json) {
-            ObjectNode root = JSON.createObjectNode();
-            root.put("model", t.model());
-            root.put("scheme", t.scheme().cliName());
-            root.put("granularity", t.granularity().cliName());
-            ArrayNode ba = root.putArray("bits");
-            for (int b : bs) {
-                ba.add(b);
-            }
-            root.put("seconds", t.seconds());
-            ArrayNode layers = root.putArray("layers");
-            for (int i = 0; i < t.size(); i++) {
-                ObjectNode o = layers.addObject();
-                o.put("name", t.layers().get(i));
-                o.put("params", t.params(i));
-                ObjectNode mse = o.putObject("mse");
-                ObjectNode rel = o.putObject("relative");
-                ObjectNode ratio = o.putObject("ratioTo8");
-                for (int b : bs) {
-                    mse.put(Integer.toString(b), t.mse(i, b));
-                    rel.put(Integer.toString(b), t.relative(i, b));
-                    ratio.put(Integer.toString(b), t.ratioTo8(i, b));
-                }
-            }
-            printJson(root);
+            printJson(Output.of(t, bs));
             return ExitCodes.OK;
         }
         List<String> header = new ArrayList<>(List.of("layer", "params"));

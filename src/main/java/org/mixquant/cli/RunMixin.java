@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 public final class RunMixin {
     @Option(names = "--threads", paramLabel = "N", converter = OptionValues.Positive.class,
             description = "Worker threads, at most the number of cores (default: the cores; 1 for learned"
-                    + " rounding on text models and for bench --adaround, where several libtorch threads on shared"
+                    + " rounding on text models and for bench adaround, where several libtorch threads on shared"
                     + " cores wait for each other).")
     Integer threads;
 

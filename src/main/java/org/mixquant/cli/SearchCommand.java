@@ -1,9 +1,10 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mixquant.eval.SizeReport;
@@ -65,6 +66,68 @@ final class SearchCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Also write the plan as JSON to FILE.")
     Path output;
 
+    /**
+     * The {@code search --format json} document.
+     *
+     * @param plan          the plan, exactly as {@code -o} writes it ({@link BitPlan}'s file format)
+     * @param summary       its size and the search's times
+     * @param modelRatioTo8 the step²/12 noise model's QE(b)/QE(8) = ((2^8 − 1)/(2^b − 1))², by bit-width
+     * @param layers        each layer's chosen bits and errors, in the model's order
+     */
+    record Output(JsonNode plan, Summary summary, Map<Integer, Double> modelRatioTo8, List<LayerChoice> layers) {
+        static Output of(BitPlan plan, String cost, SizeReport size, ErrorTable t, double searchSecs)
+                throws JsonProcessingException {
+            Map<Integer, Double> model = new LinkedHashMap<>();
+            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                model.put(b, t.modelRatioTo8(b));
+            }
+            List<LayerChoice> layers = new ArrayList<>();
+            for (int i = 0; i < t.size(); i++) {
+                String name = t.layers().get(i);
+                int b = plan.bitsOf(name);
+                Map<Integer, Double> r = new LinkedHashMap<>();
+                for (int bb = Bits.MIN; bb <= Bits.MAX; bb++) {
+                    r.put(bb, t.ratioTo8(i, bb));
+                }
+                layers.add(new LayerChoice(name, t.params(i), b, t.mse(i, b), t.relative(i, b), r));
+            }
+            return new Output(JSON.readTree(plan.toJson()), new Summary(cost, size.averageBits(),
+                    size.averageBitsWithQParams(), size.totalMB(), size.fp32MB(), plan.histogram(), t.seconds(),
+                    searchSecs), model, layers);
+        }
+    }
+
+    /**
+     * The plan's size and the search's times.
+     *
+     * @param cost                   what {@code --avg-bits} minimised ({@code qe}, {@code measured}, {@code fisher});
+     *                               null for the qem and relative-error rules
+     * @param averageBits            weight bits per quantized weight
+     * @param averageBitsWithQParams the same with the scales (float32) and zero-points (8 bits) counted
+     * @param sizeMB                 the quantized model's size, MB (10^6 bytes; what is counted: {@link SizeReport})
+     * @param fp32MB                 the FP32 model's size, MB
+     * @param histogram              bit-width → number of layers
+     * @param sweepSeconds           the error sweep's wall time
+     * @param searchSeconds          sweep + rule (with a data-aware cost: + the cost table)
+     */
+    record Summary(String cost, double averageBits, double averageBitsWithQParams, double sizeMB, double fp32MB,
+            Map<Integer, Integer> histogram, double sweepSeconds, double searchSeconds) {
+    }
+
+    /**
+     * One layer's choice.
+     *
+     * @param name     the layer name
+     * @param params   number of weights
+     * @param bits     the bits the plan gives it
+     * @param mse      QE at those bits (mean squared weight error)
+     * @param relative Σ(w − ŵ)² / Σw² at those bits
+     * @param ratioTo8 QE(b) / QE(8) for every b in 2..8
+     */
+    record LayerChoice(String name, long params, int bits, double mse, double relative,
+            Map<Integer, Double> ratioTo8) {
+    }
+
     @Override
     public Integer call() throws Exception {
         checkOutputFile(output, "-o");
@@ -102,38 +165,7 @@ final class SearchCommand extends BaseCommand {
         }
         SizeReport size = SizeReport.of(m, plan);
         if (format.format == OutputFormat.json) {
-            ObjectNode root = JSON.createObjectNode();
-            root.set("plan", JSON.readTree(plan.toJson()));
-            ObjectNode s = root.putObject("summary");
-            s.put("cost", rule.avgBits == null ? null : cost.cliName());
-            s.put("averageBits", size.averageBits());
-            s.put("averageBitsWithQParams", size.averageBitsWithQParams());
-            s.put("sizeMB", size.totalMB());
-            s.put("fp32MB", size.fp32MB());
-            ObjectNode h = s.putObject("histogram");
-            plan.histogram().forEach((b, c) -> h.put(Integer.toString(b), c));
-            s.put("sweepSeconds", t.seconds());
-            s.put("searchSeconds", searchSecs);
-            ObjectNode mr = root.putObject("modelRatioTo8");
-            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
-                mr.put(Integer.toString(b), t.modelRatioTo8(b));
-            }
-            ArrayNode layers = root.putArray("layers");
-            for (int i = 0; i < t.size(); i++) {
-                String name = t.layers().get(i);
-                int b = plan.bitsOf(name);
-                ObjectNode o = layers.addObject();
-                o.put("name", name);
-                o.put("params", t.params(i));
-                o.put("bits", b);
-                o.put("mse", t.mse(i, b));
-                o.put("relative", t.relative(i, b));
-                ObjectNode r = o.putObject("ratioTo8");
-                for (int bb = Bits.MIN; bb <= Bits.MAX; bb++) {
-                    r.put(Integer.toString(bb), t.ratioTo8(i, bb));
-                }
-            }
-            printJson(root);
+            printJson(Output.of(plan, rule.avgBits == null ? null : cost.cliName(), size, t, searchSecs));
             return ExitCodes.OK;
         }
         List<String> header = new ArrayList<>(List.of("layer", "params", "bits", "mse", "rel.err"));

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.eval.Accuracy;
 import org.mixquant.eval.AccuracyEvaluator;
+import org.mixquant.io.Version;
 import org.mixquant.io.OutputFiles;
 import org.mixquant.model.cnn.CnnArch;
 import org.mixquant.model.cnn.CnnModel;
@@ -15,7 +16,6 @@ import org.mixquant.model.cnn.CnnModels;
 import org.mixquant.model.cnn.ModelCard;
 import org.mixquant.train.CnnTrainer;
 import org.mixquant.train.TrainConfig;
-import org.mixquant.quant.BitPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -99,7 +99,7 @@ final class TrainCommand extends BaseCommand {
         recipe.put("trainImages", trainLimit > 0 ? Math.min(trainLimit, train.size()) : train.size());
         recipe.put("testImages", test.size());
         Map<String, Object> env = new LinkedHashMap<>();
-        env.put("toolkit", BitPlan.TOOLKIT_VERSION);
+        env.put("toolkit", Version.get());
         env.put("djl", "0.36.0");
         env.put("pytorch", "2.7.1 (ai.djl.pytorch:pytorch-native-cpu)");
         env.put("java", System.getProperty("java.version"));

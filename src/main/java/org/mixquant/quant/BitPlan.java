@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import org.mixquant.io.OutputFiles;
+import org.mixquant.io.Version;
 
 /**
  * An immutable assignment of a bit-width (2..8) to each quantizable layer, with how it was made.
@@ -29,7 +30,7 @@ import org.mixquant.io.OutputFiles;
  * {"format": "mixquant-bitplan/1", "name": "qem=1.5", "model": "minilm",
  *  "scheme": "asymmetric", "granularity": "per-channel",
  *  "rule": "qem", "params": {"qem": 1.5},
- *  "provenance": {"toolkit": "0.1.0", "java": "17.0.15", "seed": 0},
+ *  "provenance": {"toolkit": "0.1.0-SNAPSHOT", "java": "17.0.15", "seed": 0},
  *  "bits": {"/encoder/layer.0/attention/self/query/MatMul": 4, ...}}
  * }</pre>
  * Layer order is kept as given (forward order for plans the toolkit makes).
@@ -52,8 +53,6 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
 
     /** The JSON format tag written and accepted by this version. */
     public static final String FORMAT = "mixquant-bitplan/1";
-    /** The toolkit version recorded in provenance. */
-    public static final String TOOLKIT_VERSION = "0.1.0";
     /** Largest plan file {@link #read} accepts, in bytes (64 MiB; real plans are a few kB). */
     public static final long MAX_FILE_BYTES = 64L << 20;
 
@@ -150,7 +149,7 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
     /** Provenance every plan carries: toolkit version, Java version, seed. */
     public static Map<String, Object> defaultProvenance(long seed) {
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("toolkit", TOOLKIT_VERSION);
+        p.put("toolkit", Version.get());
         p.put("java", System.getProperty("java.version"));
         p.put("seed", seed);
         return p;

@@ -142,6 +142,8 @@ class BadOptionsTest {
         assertUsageError("--repeats", "0", "bench", "--repeats", "0");
         assertUsageError("--repeats", "2147483647", "bench", "--repeats", "2147483647");
         assertUsageError("--warmup", "-1", "bench", "--warmup", "-1");
+        assertUsageError("--rounds", "0", "bench", "adaround", "--rounds", "0");
+        assertUsageError("--iterations", "0", "bench", "adaround", "--iterations", "0");
         assertUsageError("--rounds", "0", "bench", "--adaround", "--rounds", "0");
         assertUsageError("--iterations", "0", "bench", "--adaround", "--iterations", "0");
         assertUsageError("--epochs", "0", "train", "--arch", "resnet20", "--epochs", "0");

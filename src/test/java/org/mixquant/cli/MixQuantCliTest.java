@@ -1,5 +1,6 @@
 package org.mixquant.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,6 +95,14 @@ class MixQuantCliTest {
     }
 
     @Test
+    void versionComesFromVersionAndNamesTheJava() {
+        Run r = run("--version");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertEquals(List.of("mixquant " + org.mixquant.io.Version.get(), "Java " + System.getProperty("java.version")
+                + " (" + System.getProperty("java.vendor") + ")"), r.out().lines().toList());
+    }
+
+    @Test
     void usageErrorsExitWithTwo() throws Exception {
         String t = tiny().toString();
         for (String[] args : new String[][] {
@@ -166,13 +175,16 @@ class MixQuantCliTest {
         assertEquals("", r.out(), "no result is printed");
     }
 
+    /** One command refused before work (its output is the model), one that fails after loading it. */
     @Test
     void failedCommandsDoNotTouchTheModelFile() throws Exception {
         Path t = tiny();
         byte[] before = Files.readAllBytes(t);
-        run("search", t.toString(), "--avg-bits", "2.5", "-q");
-        run("evaluate", t.toString(), "--bits", "4", "-q");
-        assertTrue(Arrays.equals(before, Files.readAllBytes(t)));
+        CliHarness.run("search", t.toString(), "--avg-bits", "2.5", "-o", t.toString(), "-q")
+                .assertOneLineError(ExitCodes.USAGE, "-o " + t, "is the same file as the model");
+        CliHarness.run("evaluate", t.toString(), "--bits", "4", "--corpus-size", "16", "-q")
+                .assertOneLineError(ExitCodes.FAILURE, "input_ids");
+        assertArrayEquals(before, Files.readAllBytes(t));
     }
 
     /** A command that runs out of memory. */

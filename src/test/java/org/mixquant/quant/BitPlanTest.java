@@ -74,7 +74,7 @@ class BitPlanTest {
         assertEquals(List.of(2L, 3L, 4L), back.params().get("widths"));
         assertEquals(Map.of("iters", 7L), back.params().get("nested"));
         assertEquals(9L, back.seed());
-        assertEquals(BitPlan.TOOLKIT_VERSION, back.toolkitVersion());
+        assertEquals(org.mixquant.io.Version.get(), back.toolkitVersion());
     }
 
     @Test

@@ -105,7 +105,7 @@ class MixQuantTest {
     void plansRecordProvenance() {
         BitPlan p = MixQuant.budget(table(), 3.5);
         assertEquals("synthetic", p.model());
-        assertEquals(BitPlan.TOOLKIT_VERSION, p.provenance().get("toolkit"));
+        assertEquals(org.mixquant.io.Version.get(), p.provenance().get("toolkit"));
         assertEquals(System.getProperty("java.version"), p.provenance().get("java"));
         assertEquals("budget=3.5", p.name());
     }

@@ -1,0 +1,180 @@
+package org.mixquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mixquant.model.TinyBert;
+import org.mixquant.model.TinyOnnx;
+
+/**
+ * Each command's JSON is its output record serialised: every object in the document has exactly the fields of the
+ * record it comes from, in the record's order, at every depth, and the values have the record's types.
+ */
+class CommandJsonTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    Path tiny() throws Exception {
+        return TinyOnnx.mlp(TinyOnnx.values(12, 1), TinyOnnx.values(6, 2)).write(dir, "tiny.onnx");
+    }
+
+    Path bert() throws Exception {
+        return Files.write(dir.resolve("bert.onnx"), TinyBert.bytes(7, TinyBert.MINILM_VOCAB, Map.of()));
+    }
+
+    @Test
+    void layers() throws Exception {
+        assertShape(LayersCommand.Output.class, json("layers", tiny().toString()));
+    }
+
+    @Test
+    void qe() throws Exception {
+        JsonNode root = json("qe", tiny().toString(), "--bits", "3,8");
+        assertShape(QeCommand.Output.class, root);
+        assertEquals(List.of("3", "8"), names(root.get("layers").get(0).get("mse")));
+    }
+
+    @Test
+    void search() throws Exception {
+        JsonNode root = json("search", tiny().toString(), "--avg-bits", "3");
+        assertShape(SearchCommand.Output.class, root);
+        assertTrue(root.get("summary").get("cost").isTextual());
+        assertTrue(json("search", tiny().toString(), "--qem", "2").get("summary").get("cost").isNull(),
+                "no cost for the qem rule");
+    }
+
+    @Test
+    void evaluateATextEncoder() throws Exception {
+        assertShape(EvaluateCommand.Output.class, json("evaluate", bert().toString(), "--bits", "4", "--corpus-size",
+                "16"));
+    }
+
+    /** Frontier needs a bundled model (its calibration data); few images keep it quick, the shape does not care. */
+    @Test
+    void frontierOfACnn() throws Exception {
+        JsonNode root = json("frontier", "resnet20-fashion", "--cost", "qe", "--budgets", "3", "--images", "100",
+                "--calibration", "16");
+        assertShape(FrontierCommand.Output.class, root);
+        assertTrue(root.get("rows").size() >= 2, root.toString());
+    }
+
+    /** bench without PyTorch: the torch fields are there, as null (one shape with and without the reference). */
+    @Test
+    void benchWithoutTorch() throws Exception {
+        JsonNode root = json("bench", "--model", tiny().toString(), "--no-torch", "--repeats", "3", "--warmup", "1",
+                "--threads", "1");
+        assertShape(BenchCommand.Output.class, root);
+        for (String f : List.of("torchSweepMedianS", "torchVersion", "speedupVsTorch", "maxRelativeSseDifference")) {
+            assertTrue(root.get(f).isNull(), f);
+        }
+        assertEquals(3, root.get("javaSweepTimesS").size());
+    }
+
+    /** README.md documents each command's JSON: every field of every output record appears there as "name". */
+    @Test
+    void readmeNamesEveryFieldOfEveryOutputRecord() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        for (Class<?> out : List.of(LayersCommand.Output.class, QeCommand.Output.class, SearchCommand.Output.class,
+                EvaluateCommand.Output.class, FrontierCommand.Output.class, BenchCommand.Output.class,
+                BenchAdaRoundCommand.Output.class)) {
+            for (String field : fieldNames(out)) {
+                assertTrue(readme.contains("\"" + field + "\""), out.getName() + "." + field + " is not in README.md");
+            }
+        }
+    }
+
+    /** The component names of {@code type} and of the records inside it (lists, arrays, map values), at any depth. */
+    private static List<String> fieldNames(Type type) {
+        List<String> names = new ArrayList<>();
+        if (type instanceof ParameterizedType p) {
+            for (Type arg : p.getActualTypeArguments()) {
+                names.addAll(fieldNames(arg));
+            }
+        } else if (type instanceof Class<?> c && c.isRecord()) {
+            for (RecordComponent rc : c.getRecordComponents()) {
+                names.add(rc.getName());
+                names.addAll(fieldNames(rc.getGenericType()));
+            }
+        }
+        return names;
+    }
+
+    private static JsonNode json(String... args) throws Exception {
+        List<String> all = new ArrayList<>(Arrays.asList(args));
+        all.addAll(List.of("--format", "json", "-q"));
+        CliHarness.Run r = CliHarness.run(all.toArray(String[]::new));
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        return JSON.readTree(r.out());
+    }
+
+    private static List<String> names(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /** Asserts that {@code node} is what Jackson makes of a value of {@code type}: fields, order and kinds. */
+    static void assertShape(Type type, JsonNode node) {
+        check(type, node, "$");
+    }
+
+    private static void check(Type type, JsonNode node, String path) {
+        if (node.isNull()) {
+            assertTrue(!(type instanceof Class<?> c) || !c.isPrimitive(), path + ": null for a primitive " + type);
+            return;
+        }
+        Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
+        if (raw.isRecord()) {
+            assertTrue(node.isObject(), path + " should be an object: " + node);
+            List<String> fields = Arrays.stream(raw.getRecordComponents()).map(RecordComponent::getName).toList();
+            assertEquals(fields, names(node), path + " fields of " + raw.getSimpleName());
+            for (RecordComponent rc : raw.getRecordComponents()) {
+                check(rc.getGenericType(), node.get(rc.getName()), path + "." + rc.getName());
+            }
+        } else if (List.class.isAssignableFrom(raw)) {
+            assertTrue(node.isArray(), path + " should be an array: " + node);
+            Type element = ((ParameterizedType) type).getActualTypeArguments()[0];
+            for (int i = 0; i < node.size(); i++) {
+                check(element, node.get(i), path + "[" + i + "]");
+            }
+        } else if (raw.isArray()) {
+            assertTrue(node.isArray(), path + " should be an array: " + node);
+            for (int i = 0; i < node.size(); i++) {
+                check(raw.getComponentType(), node.get(i), path + "[" + i + "]");
+            }
+        } else if (Map.class.isAssignableFrom(raw)) {
+            assertTrue(node.isObject(), path + " should be an object: " + node);
+            Type value = ((ParameterizedType) type).getActualTypeArguments()[1];
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> e = it.next();
+                check(value, e.getValue(), path + "." + e.getKey());
+            }
+        } else if (raw == String.class) {
+            assertTrue(node.isTextual(), path + " should be text: " + node);
+        } else if (raw == int.class || raw == long.class || raw == Integer.class || raw == Long.class) {
+            assertTrue(node.isIntegralNumber(), path + " should be an integer: " + node);
+        } else if (raw == double.class || raw == Double.class) {
+            assertTrue(node.isNumber(), path + " should be a number: " + node);
+        } else if (raw == boolean.class || raw == Boolean.class) {
+            assertTrue(node.isBoolean(), path + " should be true or false: " + node);
+        } else {
+            assertTrue(raw == JsonNode.class || raw == Object.class, path + ": no check for " + raw);
+        }
+    }
+}
