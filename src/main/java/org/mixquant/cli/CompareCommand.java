@@ -148,7 +148,8 @@ final class CompareCommand extends BaseCommand {
         Methods.Extras extras = new Methods.Extras(fisher, firstLastBits, this::info, progress());
         List<Study.Method> studied = new ArrayList<>();
         for (String n : names) {
-            studied.add(new Study.Method(n.strip().toLowerCase(Locale.ROOT), Methods.create(n, m, options, extras)));
+            // Under its id, whatever the spelling given (validate() has checked that it names one): asym → nearest.
+            studied.add(new Study.Method(Methods.id(n).orElseThrow(), Methods.create(n, m, options, extras)));
         }
 
         ErrorTable table = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
