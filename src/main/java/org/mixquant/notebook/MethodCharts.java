@@ -28,8 +28,8 @@ public final class MethodCharts {
      * A method comparison (rows of a {@code Study}): model size (MB) against {@link EvalRow#quality()}, one series
      * per method id and plan kind — colour = method (nearest, adaround, brecq), filled circles joined by a line in
      * size order = uniform plans, diamonds = MixQuant plans — and FP32 as a dashed reference line. Upper left is
-     * best. The y axis is top-1 accuracy (%) when the last row's {@link EvalRow#primary()} metric is {@link MetricId#TOP1},
-     * else mean cosine to FP32.
+     * best. The y axis is top-1 accuracy (%) when the last row's {@link EvalRow#primary()} metric is
+     * {@link MetricId#TOP1}, else mean cosine to FP32.
      *
      * @throws IllegalArgumentException if there is no quantized row
      */

@@ -309,6 +309,9 @@ class ChartsTest {
         assertEquals(0.7, Charts.Quality.TOP10_OVERLAP.of(e), 0.0);
         // 1 − 0.96875 is exact in binary.
         assertEquals(0.03125, Charts.Quality.COSINE_DISTANCE.of(e), 0.0);
+        assertEquals(MetricId.MEAN_COSINE, Charts.Quality.COSINE_DISTANCE.metric(), "the distance is read by id");
+        EvalRow classifier = top1Row("m", "nearest", "uniform-4", "uniform", 4, 1, 90, 92, e.seconds(), "4:3");
+        assertTrue(Double.isNaN(Charts.Quality.MEAN_COSINE.of(classifier)), "a metric the row lacks is NaN");
         assertTrue(Charts.Quality.COSINE_DISTANCE.logarithmic());
         assertFalse(Charts.Quality.COSINE_DISTANCE.plottable(0), "distance 0 (FP32) has no place on a log axis");
         assertTrue(Charts.Quality.MEAN_COSINE.plottable(0));
