@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.eval.AccuracyEvaluator;
-import org.mixquant.eval.ComparisonRow;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.EqualBits;
 import org.mixquant.eval.EvalRow;
@@ -149,7 +148,8 @@ final class CompareCommand extends BaseCommand {
         Methods.Extras extras = new Methods.Extras(fisher, firstLastBits, this::info, progress());
         List<Study.Method> studied = new ArrayList<>();
         for (String n : names) {
-            studied.add(new Study.Method(n.strip().toLowerCase(Locale.ROOT), Methods.create(n, m, options, extras)));
+            // Under its id, whatever the spelling given (validate() has checked that it names one): asym → nearest.
+            studied.add(new Study.Method(Methods.id(n).orElseThrow(), Methods.create(n, m, options, extras)));
         }
 
         ErrorTable table = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
@@ -268,10 +268,9 @@ final class CompareCommand extends BaseCommand {
         }
     }
 
-    /** The size-vs-quality plot; {@code Charts} still draws the deprecated row view until it takes EvalRows. */
-    @SuppressWarnings("deprecation")
+    /** The size-vs-quality plot of the rows, one colour per method id. */
     private static void savePlot(String model, List<EvalRow> rows, Path file) throws java.io.IOException {
-        Charts.savePng(Charts.methodComparison(model, rows.stream().map(ComparisonRow::of).toList()), file);
+        Charts.savePng(Charts.methodComparison(model, rows), file);
     }
 
     static TextTable table(List<EvalRow> rows) {

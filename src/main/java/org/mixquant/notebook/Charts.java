@@ -8,9 +8,8 @@ import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.internal.chartpart.Chart;
-import org.mixquant.eval.AccuracyEvaluation;
-import org.mixquant.eval.ComparisonRow;
-import org.mixquant.eval.Evaluation;
+import org.mixquant.eval.EvalRow;
+import org.mixquant.eval.MetricId;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
@@ -29,25 +28,32 @@ public final class Charts {
     private Charts() {
     }
 
-    /** A quality measure of an {@link Evaluation}, as plotted by {@link #qualityVsBits} and {@link #sizeVsQuality}. */
+    /**
+     * A fidelity measure of an {@link EvalRow}, picked by {@link MetricId}, as plotted by {@link #qualityVsBits} and
+     * {@link #sizeVsQuality}.
+     */
     public enum Quality {
-        /** {@link Evaluation#meanCosine()}: mean cosine similarity of the embeddings to FP32's. */
-        MEAN_COSINE("mean cosine", "mean cosine similarity to FP32 (1 = identical)", false),
-        /** {@link Evaluation#minCosine()}: worst text's cosine similarity to FP32. */
-        MIN_COSINE("min cosine", "minimum cosine similarity to FP32 (1 = identical)", false),
-        /** {@link Evaluation#top10Overlap()}: fraction of the 10 nearest neighbours FP32 also finds. */
-        TOP10_OVERLAP("top-10 overlap", "top-10 neighbour overlap with FP32 (fraction, 1 = same)", false),
+        /** {@link MetricId#MEAN_COSINE}: mean cosine similarity of the embeddings to FP32's. */
+        MEAN_COSINE(MetricId.MEAN_COSINE, "mean cosine", "mean cosine similarity to FP32 (1 = identical)", false),
+        /** {@link MetricId#MIN_COSINE}: worst text's cosine similarity to FP32. */
+        MIN_COSINE(MetricId.MIN_COSINE, "min cosine", "minimum cosine similarity to FP32 (1 = identical)", false),
+        /** {@link MetricId#TOP10_OVERLAP}: fraction of the 10 nearest neighbours FP32 also finds. */
+        TOP10_OVERLAP(MetricId.TOP10_OVERLAP, "top-10 overlap",
+                "top-10 neighbour overlap with FP32 (fraction, 1 = same)", false),
         /**
-         * 1 − {@link Evaluation#meanCosine()} on a log axis: spreads out the differences near cosine 1 that a linear
+         * 1 − {@link MetricId#MEAN_COSINE} on a log axis: spreads out the differences near cosine 1 that a linear
          * axis squeezes together. FP32 (distance 0) has no place on it and is left out.
          */
-        COSINE_DISTANCE("1 − mean cosine", "1 − mean cosine to FP32 (log scale, lower is better)", true);
+        COSINE_DISTANCE(MetricId.MEAN_COSINE, "1 − mean cosine",
+                "1 − mean cosine to FP32 (log scale, lower is better)", true);
 
+        private final MetricId metric;
         private final String label;
         private final String axisTitle;
         private final boolean logarithmic;
 
-        Quality(String label, String axisTitle, boolean logarithmic) {
+        Quality(MetricId metric, String label, String axisTitle, boolean logarithmic) {
+            this.metric = metric;
             this.label = label;
             this.axisTitle = axisTitle;
             this.logarithmic = logarithmic;
@@ -68,14 +74,15 @@ public final class Charts {
             return logarithmic;
         }
 
-        /** The measure of one row. */
-        public double of(Evaluation e) {
-            return switch (this) {
-                case MEAN_COSINE -> e.meanCosine();
-                case MIN_COSINE -> e.minCosine();
-                case TOP10_OVERLAP -> e.top10Overlap();
-                case COSINE_DISTANCE -> 1 - e.meanCosine();
-            };
+        /** The metric this measure is read from ({@link MetricId#MEAN_COSINE} for the cosine distance). */
+        public MetricId metric() {
+            return metric;
+        }
+
+        /** The measure of one row: its {@link #metric()}, or 1 minus it for the distance; NaN if not measured. */
+        public double of(EvalRow row) {
+            double v = row.metric(metric);
+            return this == COSINE_DISTANCE ? 1 - v : v;
         }
 
         /** Whether {@code v} can be drawn: finite, and positive on a log axis. */
@@ -111,32 +118,32 @@ public final class Charts {
     // ------------------------------------------------------------------------------------ evaluated plans
 
     /** {@link #qualityVsBits(List, Quality)} with {@link Quality#MEAN_COSINE}. */
-    public static XYChart qualityVsBits(List<Evaluation> rows) {
+    public static XYChart qualityVsBits(List<EvalRow> rows) {
         return qualityVsBits(rows, Quality.MEAN_COSINE);
     }
 
     /** {@link EvaluationCharts#qualityVsBits}: quality against average bits, one line per rule. */
-    public static XYChart qualityVsBits(List<Evaluation> rows, Quality quality) {
+    public static XYChart qualityVsBits(List<EvalRow> rows, Quality quality) {
         return EvaluationCharts.qualityVsBits(rows, quality);
     }
 
     /** {@link EvaluationCharts#accuracyVsBits}: top-1 accuracy (%) against average bits, one line per rule. */
-    public static XYChart accuracyVsBits(String model, List<AccuracyEvaluation> rows) {
+    public static XYChart accuracyVsBits(String model, List<EvalRow> rows) {
         return EvaluationCharts.accuracyVsBits(model, rows);
     }
 
     /** {@link #sizeVsQuality(List, Quality)} with {@link Quality#MEAN_COSINE}. */
-    public static XYChart sizeVsQuality(List<Evaluation> rows) {
+    public static XYChart sizeVsQuality(List<EvalRow> rows) {
         return sizeVsQuality(rows, Quality.MEAN_COSINE);
     }
 
     /** {@link EvaluationCharts#sizeVsQuality}: model size (MB) against quality, a scatter per rule. */
-    public static XYChart sizeVsQuality(List<Evaluation> rows, Quality quality) {
+    public static XYChart sizeVsQuality(List<EvalRow> rows, Quality quality) {
         return EvaluationCharts.sizeVsQuality(rows, quality);
     }
 
     /** {@link MethodCharts#methodComparison}: size against quality per method, uniform lines and MixQuant points. */
-    public static XYChart methodComparison(String model, List<ComparisonRow> rows) {
+    public static XYChart methodComparison(String model, List<EvalRow> rows) {
         return MethodCharts.methodComparison(model, rows);
     }
 

@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
-import org.mixquant.eval.ComparisonRow;
-import org.mixquant.eval.Evaluation;
+import org.mixquant.eval.EvalRow;
+import org.mixquant.eval.MetricId;
 import org.mixquant.quant.Bits;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
@@ -117,18 +119,44 @@ class ChartsTest {
         return 48.4 + 10_616_832 * avgBits / 8e6 + 0.1;
     }
 
+    /** Model name of the synthetic text rows: the name {@code Tables.evaluations} gives its table. */
+    static final String TEXT_MODEL = "evaluations";
+
+    /** What the quantizer {@code methodId} reports it did: {@code none} for FP32, else {@code <id>-asymmetric}. */
+    static String methodText(String methodId) {
+        return methodId.equals(EvalRow.FP32) ? "none" : methodId + "-asymmetric";
+    }
+
+    /**
+     * A text-encoder row of {@link #TEXT_MODEL} with the fidelity metrics given (a NaN one is left out, as
+     * {@code Tables.toEvaluations} reads a missing value); FP32 when {@code rule} is {@code fp32}.
+     */
+    static EvalRow textRow(String plan, String rule, String methodId, double bits, double sizeMB, double meanCos,
+            double minCos, double overlap, EvalRow.Timings seconds, String hist) {
+        Map<MetricId, Double> m = new EnumMap<>(MetricId.class);
+        double[] v = {meanCos, minCos, overlap};
+        MetricId[] ids = {MetricId.MEAN_COSINE, MetricId.MIN_COSINE, MetricId.TOP10_OVERLAP};
+        for (int k = 0; k < v.length; k++) {
+            if (!Double.isNaN(v[k])) {
+                m.put(ids[k], v[k]);
+            }
+        }
+        String id = rule.equals(EvalRow.FP32) ? EvalRow.FP32 : methodId;
+        return new EvalRow(TEXT_MODEL, id, methodText(id), plan, rule, bits, sizeMB, hist, m, 0, seconds);
+    }
+
     /** 1 − cosine falls ~4× per extra bit; budgeted plans do better than uniform at the same average bits. */
-    static Evaluation row(String plan, String rule, String method, double bits, double gain, double secs) {
+    static EvalRow row(String plan, String rule, String methodId, double bits, double gain, double secs) {
         double dist = 0.5 * Math.pow(4, -(bits - 2)) * gain;
         String hist = rule.equals("uniform") ? (int) bits + ":36" : "mixed";
-        return new Evaluation(plan, rule, method, bits, sizeMB(bits), 1 - dist, 1 - 3 * dist, 1 - 2 * Math.sqrt(dist),
-                secs, 0.8, 2.1, hist);
+        return textRow(plan, rule, methodId, bits, sizeMB(bits), 1 - dist, 1 - 3 * dist, 1 - 2 * Math.sqrt(dist),
+                new EvalRow.Timings(secs, 0.8, 2.1), hist);
     }
 
     /** A full comparison: FP32, uniform 2..8, a qem sweep, budgets, relative-error thresholds; two methods. */
-    static List<Evaluation> sweep(boolean twoMethods) {
-        List<Evaluation> rows = new ArrayList<>();
-        rows.add(new Evaluation("fp32", "fp32", "none", 32, 90.9, 1, 1, 1, 0, 0, 3.2, "fp32"));
+    static List<EvalRow> sweep(boolean twoMethods) {
+        List<EvalRow> rows = new ArrayList<>();
+        rows.add(textRow("fp32", "fp32", EvalRow.FP32, 32, 90.9, 1, 1, 1, new EvalRow.Timings(0, 0, 3.2), "fp32"));
         List<String> methods = twoMethods ? List.of("nearest", "adaround") : List.of("nearest");
         for (String m : methods) {
             double g = m.equals("adaround") ? 0.55 : 1;
@@ -235,16 +263,37 @@ class ChartsTest {
         return names;
     }
 
-    static List<ComparisonRow> comparisonRows() {
-        List<ComparisonRow> rows = new ArrayList<>();
-        rows.add(new ComparisonRow("m", "none", "fp32", "fp32", 32, 1.0, "top1_%", 92, 92, Double.NaN, 0, 0, 1, "fp32"));
-        for (String method : List.of("nearest-asymmetric", "brecq-asymmetric")) {
+    /**
+     * A classifier row of model {@code model} whose FP32 top-1 is {@code fp32Percent}: top-1 {@code top1Percent} %
+     * (stored as a fraction, as {@link MetricId#TOP1} says), drop in points; FP32 when {@code rule} is {@code fp32}.
+     */
+    static EvalRow top1Row(String model, String methodId, String plan, String rule, double bits, double sizeMB,
+            double top1Percent, double fp32Percent, EvalRow.Timings seconds, String hist) {
+        String id = rule.equals(EvalRow.FP32) ? EvalRow.FP32 : methodId;
+        return new EvalRow(model, id, methodText(id), plan, rule, bits, sizeMB, hist, Map.of(MetricId.TOP1,
+                top1Percent / 100, MetricId.TOP1_DROP, fp32Percent - top1Percent), 100, seconds);
+    }
+
+    /**
+     * FP32 at 92 %, then nearest rounding and BRECQ each at uniform 2..4 bits (80 + b %) and a 3-bit budget (84 %).
+     * Every top-1 here is exact after the round trip percent → fraction → percent.
+     */
+    static List<EvalRow> comparisonRows() {
+        return comparisonRows(0);
+    }
+
+    /** {@link #comparisonRows()} with BRECQ's top-1 raised by {@code brecqGain} points. */
+    static List<EvalRow> comparisonRows(double brecqGain) {
+        List<EvalRow> rows = new ArrayList<>();
+        rows.add(top1Row("m", EvalRow.FP32, "fp32", "fp32", 32, 1.0, 92, 92, new EvalRow.Timings(0, 0, 1), "fp32"));
+        for (String method : List.of("nearest", "brecq")) {
+            double gain = method.equals("brecq") ? brecqGain : 0;
             for (int b = 2; b <= 4; b++) {
-                rows.add(new ComparisonRow("m", method, "uniform-" + b, "uniform", b, b / 32.0, "top1_%", 80 + b,
-                        92, Double.NaN, 0, 1, 1, b + ":20"));
+                rows.add(top1Row("m", method, "uniform-" + b, "uniform", b, b / 32.0, 80 + b + gain, 92,
+                        new EvalRow.Timings(0, 1, 1), b + ":20"));
             }
-            rows.add(new ComparisonRow("m", method, "budget=3", "avg-bits", 3, 3 / 32.0, "top1_%", 84, 92,
-                    Double.NaN, 0.01, 1, 1, "2:5 3:10 4:5"));
+            rows.add(top1Row("m", method, "budget=3", "avg-bits", 3, 3 / 32.0, 84 + gain, 92,
+                    new EvalRow.Timings(0.01, 1, 1), "2:5 3:10 4:5"));
         }
         return rows;
     }
@@ -253,12 +302,16 @@ class ChartsTest {
 
     @Test
     void qualityMeasuresReadTheirRowAndCosineDistanceIsOneMinusTheMeanCosine() {
-        Evaluation e = new Evaluation("uniform-4", "uniform", "nearest", 4, 50, 0.96875, 0.875, 0.7, 0, 1, 1, "4:3");
+        EvalRow e = textRow("uniform-4", "uniform", "nearest", 4, 50, 0.96875, 0.875, 0.7, new EvalRow.Timings(0, 1, 1),
+                "4:3");
         assertEquals(0.96875, Charts.Quality.MEAN_COSINE.of(e), 0.0);
         assertEquals(0.875, Charts.Quality.MIN_COSINE.of(e), 0.0);
         assertEquals(0.7, Charts.Quality.TOP10_OVERLAP.of(e), 0.0);
         // 1 − 0.96875 is exact in binary.
         assertEquals(0.03125, Charts.Quality.COSINE_DISTANCE.of(e), 0.0);
+        assertEquals(MetricId.MEAN_COSINE, Charts.Quality.COSINE_DISTANCE.metric(), "the distance is read by id");
+        EvalRow classifier = top1Row("m", "nearest", "uniform-4", "uniform", 4, 1, 90, 92, e.seconds(), "4:3");
+        assertTrue(Double.isNaN(Charts.Quality.MEAN_COSINE.of(classifier)), "a metric the row lacks is NaN");
         assertTrue(Charts.Quality.COSINE_DISTANCE.logarithmic());
         assertFalse(Charts.Quality.COSINE_DISTANCE.plottable(0), "distance 0 (FP32) has no place on a log axis");
         assertTrue(Charts.Quality.MEAN_COSINE.plottable(0));
@@ -268,7 +321,7 @@ class ChartsTest {
     /** The one-argument overloads notebooks call plot the mean cosine on a linear axis. */
     @Test
     void overloadsWithoutAQualityPlotTheMeanCosine() {
-        List<Evaluation> rows = sweep(false);
+        List<EvalRow> rows = sweep(false);
         for (XYChart c : List.of(Charts.qualityVsBits(rows), Charts.sizeVsQuality(rows))) {
             assertEquals(Charts.Quality.MEAN_COSINE.axisTitle(), c.getYAxisTitle());
             assertFalse(c.getStyler().isYAxisLogarithmic());

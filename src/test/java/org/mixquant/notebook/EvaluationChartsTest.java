@@ -12,14 +12,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
-import org.mixquant.eval.AccuracyEvaluation;
-import org.mixquant.eval.Evaluation;
+import org.mixquant.eval.EvalRow;
+import org.mixquant.eval.MetricId;
 import org.mixquant.notebook.Charts.Quality;
 
 /**
@@ -34,8 +35,8 @@ class EvaluationChartsTest {
     Path tmp;
 
     /** The sweep in a shuffled order: the charts must sort, not rely on the input order. */
-    static List<Evaluation> shuffled(boolean twoMethods) {
-        List<Evaluation> rows = new ArrayList<>(ChartsTest.sweep(twoMethods));
+    static List<EvalRow> shuffled(boolean twoMethods) {
+        List<EvalRow> rows = new ArrayList<>(ChartsTest.sweep(twoMethods));
         Collections.shuffle(rows, new Random(7));
         return rows;
     }
@@ -59,7 +60,7 @@ class EvaluationChartsTest {
 
     @Test
     void cosineDistanceIsOneMinusTheCosineOnALogAxisWithoutFp32() throws IOException {
-        List<Evaluation> rows = ChartsTest.sweep(false);
+        List<EvalRow> rows = ChartsTest.sweep(false);
         XYChart c = EvaluationCharts.qualityVsBits(rows, Quality.COSINE_DISTANCE);
         assertTrue(c.getStyler().isYAxisLogarithmic());
         assertEquals(List.of("uniform", "qem", "avg-bits", "max-rel-error"), new ArrayList<>(c.getSeriesMap().keySet()),
@@ -90,26 +91,33 @@ class EvaluationChartsTest {
 
     @Test
     void rowsWithNothingToPlotAreSkippedAndNoneAtAllIsAnError() {
-        Evaluation nan = new Evaluation("uniform-4", "uniform", "nearest", 4, 50, Double.NaN, Double.NaN, 0.9, 0, 1,
-                1, "4:3");
+        EvalRow nan = ChartsTest.textRow("uniform-4", "uniform", "nearest", 4, 50, Double.NaN, Double.NaN, 0.9,
+                new EvalRow.Timings(0, 1, 1), "4:3");
         assertThrows(IllegalArgumentException.class, () -> EvaluationCharts.qualityVsBits(List.of(nan),
                 Quality.MEAN_COSINE));
         XYChart overlap = EvaluationCharts.qualityVsBits(List.of(nan), Quality.TOP10_OVERLAP);
         assertArrayEquals(new double[] {0.9}, ChartsTest.series(overlap, "uniform").getYData(), 0.0);
-        List<Evaluation> rows = new ArrayList<>(ChartsTest.sweep(false));
+        List<EvalRow> rows = new ArrayList<>(ChartsTest.sweep(false));
         rows.add(nan);
         XYChart c = EvaluationCharts.qualityVsBits(rows, Quality.MEAN_COSINE);
         assertEquals(7, ChartsTest.series(c, "uniform").getXData().length, "the NaN row is skipped");
     }
 
+    /** A classifier row scored on 100 images: top-1 as a fraction, the drop in points. */
+    static EvalRow accuracyRow(String plan, String rule, String methodId, double bits, double sizeMB, double top1,
+            double dropPoints, double searchSeconds, String hist) {
+        return new EvalRow("cnn", methodId, ChartsTest.methodText(methodId), plan, rule, bits, sizeMB, hist,
+                Map.of(MetricId.TOP1, top1, MetricId.TOP1_DROP, dropPoints), 100,
+                new EvalRow.Timings(searchSeconds, 0, 1));
+    }
+
     @Test
     void accuracyVsBitsPlotsTop1InPercent() throws IOException {
-        List<AccuracyEvaluation> rows = List.of(
-                new AccuracyEvaluation("fp32", "fp32", "none", 32, 1.0, 0.92, 0, 100, 0, 0, 1, "fp32"),
-                new AccuracyEvaluation("uniform-4", "uniform", "nearest", 4, 0.2, 0.91, 1, 100, 0, 0, 1, "4:3"),
-                new AccuracyEvaluation("uniform-3", "uniform", "nearest", 3, 0.1, 0.88, 4, 100, 0, 0, 1, "3:3"),
-                new AccuracyEvaluation("budget=3.5", "avg-bits", "nearest", 3.5, 0.15, 0.90, 2, 100, 0.1, 0, 1,
-                        "3:1 4:2"));
+        List<EvalRow> rows = List.of(
+                accuracyRow("fp32", "fp32", EvalRow.FP32, 32, 1.0, 0.92, 0, 0, "fp32"),
+                accuracyRow("uniform-4", "uniform", "nearest", 4, 0.2, 0.91, 1, 0, "4:3"),
+                accuracyRow("uniform-3", "uniform", "nearest", 3, 0.1, 0.88, 4, 0, "3:3"),
+                accuracyRow("budget=3.5", "avg-bits", "nearest", 3.5, 0.15, 0.90, 2, 0.1, "3:1 4:2"));
         XYChart c = EvaluationCharts.accuracyVsBits("cnn", rows);
         assertEquals(List.of("uniform", "avg-bits", "FP32 (92.00)"), new ArrayList<>(c.getSeriesMap().keySet()));
         assertArrayEquals(new double[] {3, 4}, ChartsTest.series(c, "uniform").getXData(), 0.0);
@@ -154,8 +162,14 @@ class EvaluationChartsTest {
 
     @Test
     void fp32IsRecognisedByRuleOrMethod() {
-        assertTrue(EvaluationCharts.isFp32(new Evaluation("x", "FP32", "nearest", 32, 1, 1, 1, 1, 0, 0, 0, "")));
-        assertTrue(EvaluationCharts.isFp32(new Evaluation("x", "other", "none", 32, 1, 1, 1, 1, 0, 0, 0, "")));
-        assertFalse(EvaluationCharts.isFp32(new Evaluation("x", "uniform", "nearest", 8, 1, 1, 1, 1, 0, 0, 0, "")));
+        assertTrue(EvaluationCharts.isFp32(bare("FP32", "nearest")));
+        assertTrue(EvaluationCharts.isFp32(bare("other", "none")));
+        assertFalse(EvaluationCharts.isFp32(bare("uniform", "nearest-asymmetric")));
+    }
+
+    /** A row read from a hand-edited CSV: rule and method text as given, method id {@code nearest}. */
+    private static EvalRow bare(String rule, String method) {
+        return new EvalRow("x", "nearest", method, "x", rule, 8, 1, "", Map.of(MetricId.MEAN_COSINE, 1.0), 0,
+                new EvalRow.Timings(0, 0, 0));
     }
 }

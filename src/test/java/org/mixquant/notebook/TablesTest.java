@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mixquant.eval.EvalRow;
-import org.mixquant.eval.Evaluation;
 import org.mixquant.eval.MetricId;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
@@ -233,26 +232,11 @@ class TablesTest {
     // ---------------------------------------------------------------------------------------------- evaluations
 
     /**
-     * A text-encoder row with the values of {@code e} as {@link Tables#toEvaluations} reads it back from a table
-     * named {@code model}: method id from the method text, NaN metrics left out, no sample count.
+     * {@link ChartsTest#sweep}: text rows of the model {@code evaluations}, as {@link Tables#toEvaluations} reads them
+     * back from a table of that name (NaN metrics left out, no sample count).
      */
-    @SuppressWarnings("deprecation")
-    static EvalRow textRow(String model, Evaluation e) {
-        java.util.Map<MetricId, Double> m = new java.util.EnumMap<>(MetricId.class);
-        double[] v = {e.meanCosine(), e.minCosine(), e.top10Overlap()};
-        MetricId[] ids = {MetricId.MEAN_COSINE, MetricId.MIN_COSINE, MetricId.TOP10_OVERLAP};
-        for (int k = 0; k < 3; k++) {
-            if (!Double.isNaN(v[k])) {
-                m.put(ids[k], v[k]);
-            }
-        }
-        String id = e.rule().equals("fp32") ? "fp32" : e.method().split("-")[0];
-        return new EvalRow(model, id, e.method(), e.plan(), e.rule(), e.averageBits(), e.sizeMB(), e.bitsHistogram(),
-                m, 0, new EvalRow.Timings(e.searchSeconds(), e.quantizeSeconds(), e.evalSeconds()));
-    }
-
     static List<EvalRow> sweep(boolean twoMethods) {
-        return ChartsTest.sweep(twoMethods).stream().map(e -> textRow("evaluations", e)).toList();
+        return ChartsTest.sweep(twoMethods);
     }
 
     @Test
@@ -357,10 +341,10 @@ class TablesTest {
         assertTrue(plans.contains(">4</td>"), "bits as whole numbers");
         assertFalse(plans.contains(">4.0<"));
 
-        EvalRow ev = textRow("m", new Evaluation("qem=1.5 <q>", "qem", "nearest", 7.9876, 58.1234, 0.9998765,
-                0.99912345, 0.95, 0.0021, 0.81, 2.5, "7:1 8:35"));
-        EvalRow nan = textRow("m", new Evaluation("x", "uniform", "nearest", 4, 10, Double.NaN, 0.5, 0.5, 0, 0, 0,
-                "4:1"));
+        EvalRow ev = ChartsTest.textRow("qem=1.5 <q>", "qem", "nearest", 7.9876, 58.1234, 0.9998765, 0.99912345,
+                0.95, new EvalRow.Timings(0.0021, 0.81, 2.5), "7:1 8:35");
+        EvalRow nan = ChartsTest.textRow("x", "uniform", "nearest", 4, 10, Double.NaN, 0.5, 0.5,
+                new EvalRow.Timings(0, 0, 0), "4:1");
         String h = Tables.html(Tables.evaluations(List.of(ev, nan)));
         assertTrue(h.contains(">0.99988<"), "mean cosine, 5 decimals");
         assertTrue(h.contains(">0.99912<"), "min cosine, 5 decimals");
