@@ -121,8 +121,8 @@ class OnnxExportTest {
             assertEquals(OnnxMl.TensorProto.DataType.UINT8.getNumber(), zp.getDataType());
             assertEquals(OnnxMl.TensorProto.DataType.FLOAT.getNumber(), scale.getDataType());
             assertEquals(m.layers().get(i).weight().channels(), scale.getDims(0));
-            assertEquals(List.of(m.layers().get(i).weight().shape()[0] * 1L, m.layers().get(i).weight().shape()[1] * 1L),
-                    codes.getDimsList());
+            int[] shape = m.layers().get(i).weight().shape();
+            assertEquals(List.of((long) shape[0], (long) shape[1]), codes.getDimsList());
             byte[] raw = codes.getRawData().toByteArray();
             int[] expected = layers.get(i).codes();
             for (int k = 0; k < expected.length; k++) {
