@@ -55,6 +55,10 @@ final class ExportCommand extends BaseCommand {
             description = "The .onnx file to write (never the input model).")
     Path output;
 
+    @Option(names = "--int4", description = "Store layers of 4 bits and fewer as UINT4/INT4, two codes per byte"
+            + " (moves the model to opset 21); default: every layer in 8-bit containers.")
+    boolean int4;
+
     @Option(names = "--no-check", description = "Do not run the exported model against the fake-quantized one.")
     boolean noCheck;
 
@@ -92,8 +96,9 @@ final class ExportCommand extends BaseCommand {
      * One exported layer.
      *
      * @param name    the layer (its node's name)
-     * @param bits    the plan's bits; stored in an 8-bit container
-     * @param storage {@code UINT8} or {@code INT8}
+     * @param bits    the plan's bits
+     * @param storage {@code UINT8} or {@code INT8}, or with {@code --int4} and at most 4 bits {@code UINT4} or
+     *                {@code INT4}
      * @param axis    the DequantizeLinear axis (output channels), or null per-tensor
      * @param params  number of weights
      */
@@ -158,7 +163,7 @@ final class ExportCommand extends BaseCommand {
         }
         BitPlan plan = fromFile != null ? fromFile.validateFor(m.source(), m.layerNames())
                 : BitPlan.uniform(m.source(), m.layerNames(), which.bits, quant.scheme(), quant.granularity());
-        QuantizedExport ex = QuantizedExport.nearest(onnx, plan);
+        QuantizedExport ex = QuantizedExport.nearest(onnx, plan, int4);
         for (String c : ex.onnx().conversions()) {
             info(c);
         }
@@ -186,11 +191,13 @@ final class ExportCommand extends BaseCommand {
         for (Layer l : m.layers()) {
             boolean perTensor = plan.granularity() == Granularity.PER_TENSOR;
             layers.add(new ExportedLayer(l.name(), plan.bitsOf(l.name()),
-                    plan.scheme() == org.mixquant.quant.Scheme.SYMMETRIC ? "INT8" : "UINT8",
+                    OnnxExport.storageType(plan.scheme() == org.mixquant.quant.Scheme.SYMMETRIC,
+                            int4 && plan.bitsOf(l.name()) <= 4).name(),
                     perTensor ? null : l.channelAxis(), l.params()));
         }
-        String counted = "computed: " + SizeReport.whatIsCounted() + "; the file stores every code in one byte"
-                + " (UINT8/INT8 containers) and scales as float32, so below 8 bits it is larger than computed";
+        String counted = "computed: " + SizeReport.whatIsCounted() + "; the file stores "
+                + (int4 ? "codes of 4 bits and fewer in half a byte (UINT4/INT4) and the others" : "every code")
+                + " in one byte (UINT8/INT8), so between the container size and the bits it is larger than computed";
         Size s = new Size(fp32Bytes, written, computed, fp32Bytes / 1e6, written / 1e6, computed / 1e6, counted);
         if (format.format == OutputFormat.json) {
             printJson(new Output(m.source(), output.toString(), plan.name(), plan.rule(), "nearest",

@@ -42,6 +42,14 @@ public record QuantizedExport(OnnxExport onnx, OnnxModel fakeQuant, BitPlan plan
      *                                  {@link OnnxExport#of} refuses the model (the message says why)
      */
     public static QuantizedExport nearest(OnnxModel fp32, BitPlan plan) {
+        return nearest(fp32, plan, false);
+    }
+
+    /**
+     * Like {@link #nearest(OnnxModel, BitPlan)}, with layers of at most 4 bits stored as UINT4/INT4 (opset 21) when
+     * {@code int4} is set ({@link OnnxExport#of(OnnxModel, List, boolean)}).
+     */
+    public static QuantizedExport nearest(OnnxModel fp32, BitPlan plan, boolean int4) {
         plan.validateFor(fp32.layerNames());
         List<OnnxExport.IntegerLayer> layers = new ArrayList<>();
         Map<String, WeightTensor> dequantized = new LinkedHashMap<>();
@@ -52,7 +60,7 @@ public record QuantizedExport(OnnxExport onnx, OnnxModel fakeQuant, BitPlan plan
                     iw.params().zeroPoints(), iw.signed(), spec.bits()));
             dequantized.put(l.name(), iw.dequantize());
         }
-        OnnxExport onnx = OnnxExport.of(fp32, layers);
+        OnnxExport onnx = OnnxExport.of(fp32, layers, int4);
         return new QuantizedExport(onnx, fp32.withWeights(dequantized), plan, SizeReport.of(fp32, plan));
     }
 }

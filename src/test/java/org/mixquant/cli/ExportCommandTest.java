@@ -50,6 +50,16 @@ class ExportCommandTest {
         assertEquals(0, table.code(), table.err());
         assertTrue(table.out().contains("INT8") && table.out().contains("check: max |exported - fake-quant|"),
                 table.out());
+
+        CliHarness.Run four = CliHarness.run("export", model.toString(), "--bits", "4", "--int4", "-o",
+                out.toString(), "--format", "json", "-q");
+        assertEquals(0, four.code(), four.err());
+        JsonNode r4 = new ObjectMapper().readTree(four.out());
+        assertEquals("UINT4", r4.path("layers").get(0).path("storage").asText());
+        assertEquals(21, r4.path("opset").asInt());
+        assertTrue(r4.path("check").path("maxAbsDiff").asDouble(1) <= ExportCommand.MAX_ABS_DIFF, four.out());
+        assertTrue(r4.path("size").path("exportedFileBytes").asLong() < root.path("size").path("exportedFileBytes")
+                .asLong(), "half-byte codes make a smaller file");
     }
 
     @Test

@@ -28,25 +28,27 @@ import org.mixquant.model.Layer;
  * are 1-D (one per output channel) with the node's {@code axis} attribute set to the layer's channel axis
  * (DESIGN.md: MatMul {@code [in, out]} → 1, Gemm with {@code transB} and Conv → 0); per-tensor ones are scalars.
  *
- * <p>Storage: codes of every bit-width (2..8) are stored in 8-bit containers. ONNX's INT4/UINT4 need opset 21, and
- * moving a model to opset 21 changes the inputs of many common operators (e.g. {@code ReduceMean}'s axes at 18),
- * so 4-bit storage is left for later; the computed size ({@code SizeReport}) counts the bits the plan gives.
+ * <p>Storage: codes are stored in 8-bit containers (UINT8/INT8), or, when asked ({@code int4}), layers of 4 bits
+ * and fewer as UINT4/INT4 (two codes per byte, the first in the low nibble), which needs opset 21; ONNX Runtime 1.20
+ * runs per-axis 4-bit {@code DequantizeLinear} on the CPU. Zero-points have the codes' type.
  *
- * <p>Opset: per-axis {@code DequantizeLinear} needs opset 13 of the default domain (per-tensor needs 10). A model
- * with a lower opset is moved to 13 when it is at 11 or 12, converting the operators whose inputs or meaning
- * changed on the way ({@code Unsqueeze}, {@code Squeeze}, {@code ReduceSum} and {@code Split} take their
- * axes/split as an INT64 input; {@code Softmax}, {@code LogSoftmax} and {@code Hardmax} with an axis other than
- * -1 keep their opset-11 meaning as {@code Flatten → op(axis=-1) → Reshape}; {@code Dropout}'s ratio becomes an
- * input). Older opsets, graphs with subgraphs that would need the same conversion, and models with external data
- * are refused with a message saying so. The source model is never changed.
+ * <p>Opset: per-axis {@code DequantizeLinear} needs opset 13 of the default domain (per-tensor needs 10, 4-bit
+ * types 21). A model with a lower opset is moved up from 11 or later by {@link OpsetUpgrade}, which converts the
+ * operators whose inputs or meaning changed on the way and refuses those it cannot keep exact. Older opsets, graphs
+ * with subgraphs that would need converting, and models with external data are refused with a message saying so.
+ * The source model is never changed.
  */
 public final class OnnxExport {
     /** Opset of the default domain that per-axis {@code DequantizeLinear} needs. */
     public static final int PER_AXIS_OPSET = 13;
     /** Opset of the default domain that {@code DequantizeLinear} first appears in (per-tensor only). */
     public static final int PER_TENSOR_OPSET = 10;
+    /** Opset of the default domain that INT4/UINT4 tensors need. */
+    public static final int INT4_OPSET = 21;
     /** IR version that opset 13 needs. */
     static final long MIN_IR_FOR_13 = 7;
+    /** IR version that opset 21 (and INT4/UINT4) needs. */
+    static final long MIN_IR_FOR_21 = 10;
 
     private final OnnxMl.ModelProto proto;
     private final int originalOpset;
@@ -143,6 +145,17 @@ public final class OnnxExport {
      *                                  opset cannot be moved to the one needed (the message says which and why)
      */
     public static OnnxExport of(OnnxModel model, List<IntegerLayer> layers) {
+        return of(model, layers, false);
+    }
+
+    /**
+     * Like {@link #of(OnnxModel, List)}, with layers of at most 4 bits stored as UINT4/INT4 when {@code int4} is
+     * set (the model then goes to opset {@value #INT4_OPSET}).
+     *
+     * @throws IllegalArgumentException as {@link #of(OnnxModel, List)}, and if a 4-bit layer's codes do not fit
+     *                                  4 bits
+     */
+    public static OnnxExport of(OnnxModel model, List<IntegerLayer> layers, boolean int4) {
         String src = model.source();
         if (!model.overrides().isEmpty()) {
             throw new IllegalArgumentException("'" + src + "' has replaced weights; export starts from the FP32 model"
@@ -161,6 +174,7 @@ public final class OnnxExport {
         }
         Map<String, IntegerLayer> byTensor = new LinkedHashMap<>();
         boolean perAxis = false;
+        boolean nibbles = false;
         for (IntegerLayer il : layers) {
             Layer l = model.layer(il.layer());
             if (il.codes.length != l.params()) {
@@ -175,15 +189,16 @@ public final class OnnxExport {
                 throw new IllegalArgumentException("layer '" + il.layer() + "' is listed twice");
             }
             perAxis |= !il.perTensor();
+            nibbles |= int4 && il.bits() <= 4;
         }
         int opset = defaultOpset(in);
-        int needed = perAxis ? PER_AXIS_OPSET : PER_TENSOR_OPSET;
+        int needed = nibbles ? INT4_OPSET : perAxis ? PER_AXIS_OPSET : PER_TENSOR_OPSET;
         Names names = new Names(in.getGraph());
         List<String> conversions = new ArrayList<>();
         List<OnnxMl.NodeProto> body = in.getGraph().getNodeList();
         List<OnnxMl.TensorProto> extraInits = new ArrayList<>();
         if (opset < needed) {
-            body = OpsetUpgrade.to13(src, opset, needed, body, names, extraInits, conversions);
+            body = OpsetUpgrade.upgrade(src, opset, needed, body, names, extraInits, conversions);
         }
         OnnxMl.GraphProto.Builder g = in.getGraph().toBuilder().clearNode().clearInitializer().clearInput();
         for (OnnxMl.ValueInfoProto v : in.getGraph().getInputList()) {
@@ -202,16 +217,16 @@ public final class OnnxExport {
             String q = names.fresh(base + "_quantized");
             String s = names.fresh(base + "_scale");
             String z = names.fresh(base + "_zero_point");
-            int type = (il.signed() ? OnnxMl.TensorProto.DataType.INT8 : OnnxMl.TensorProto.DataType.UINT8)
-                    .getNumber();
+            boolean four = int4 && il.bits() <= 4;
+            int type = storageType(il.signed(), four).getNumber();
             List<Long> paramDims = il.perTensor() ? List.of() : List.of((long) il.scales.length);
             g.addInitializer(OnnxMl.TensorProto.newBuilder().setName(q).setDataType(type)
-                    .addAllDims(t.getDimsList()).setRawData(bytesOf(il.codes)));
+                    .addAllDims(t.getDimsList()).setRawData(four ? nibblesOf(il) : bytesOf(il.codes)));
             g.addInitializer(OnnxMl.TensorProto.newBuilder().setName(s)
                     .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()).addAllDims(paramDims)
                     .setRawData(floatsOf(il.scales)));
             g.addInitializer(OnnxMl.TensorProto.newBuilder().setName(z).setDataType(type).addAllDims(paramDims)
-                    .setRawData(bytesOf(il.zeroPoints)));
+                    .setRawData(four ? nibbles(il.layer(), il.zeroPoints, il.signed()) : bytesOf(il.zeroPoints)));
             OnnxMl.NodeProto.Builder dq = OnnxMl.NodeProto.newBuilder().setOpType("DequantizeLinear")
                     .setName(names.freshNode(il.layer() + "/DequantizeLinear")).addInput(q).addInput(s).addInput(z)
                     .addOutput(base);
@@ -240,6 +255,9 @@ public final class OnnxExport {
         }
         if (newOpset >= PER_AXIS_OPSET && m.getIrVersion() < MIN_IR_FOR_13) {
             m.setIrVersion(MIN_IR_FOR_13);
+        }
+        if (newOpset >= INT4_OPSET && m.getIrVersion() < MIN_IR_FOR_21) {
+            m.setIrVersion(MIN_IR_FOR_21);
         }
         return new OnnxExport(m.build(), opset, newOpset, List.copyOf(exported), List.copyOf(conversions));
     }
@@ -318,6 +336,33 @@ public final class OnnxExport {
             }
         }
         return 1;
+    }
+
+    /** The ONNX type of stored codes: (U)INT4 or (U)INT8. */
+    public static OnnxMl.TensorProto.DataType storageType(boolean signed, boolean fourBits) {
+        if (fourBits) {
+            return signed ? OnnxMl.TensorProto.DataType.INT4 : OnnxMl.TensorProto.DataType.UINT4;
+        }
+        return signed ? OnnxMl.TensorProto.DataType.INT8 : OnnxMl.TensorProto.DataType.UINT8;
+    }
+
+    private static ByteString nibblesOf(IntegerLayer il) {
+        return nibbles(il.layer(), il.codes, il.signed());
+    }
+
+    /** Two values per byte, element 2k in the low nibble and 2k+1 in the high one (ONNX's INT4/UINT4 layout). */
+    private static ByteString nibbles(String layer, int[] v, boolean signed) {
+        int lo = signed ? -8 : 0;
+        int hi = signed ? 7 : 15;
+        byte[] b = new byte[(v.length + 1) / 2];
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] < lo || v[i] > hi) {
+                throw new IllegalArgumentException("layer '" + layer + "': value " + v[i] + " does not fit "
+                        + (signed ? "INT4" : "UINT4"));
+            }
+            b[i / 2] |= (byte) ((v[i] & 0xF) << ((i % 2) * 4));
+        }
+        return ByteString.copyFrom(b);
     }
 
     private static ByteString bytesOf(int[] v) {

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Moves a graph's default-domain nodes from opset 11 or 12 to 13 without changing what they compute, for
+ * Moves a graph's default-domain nodes from opset 11 or later up to 13 or 21 without changing what they compute, for
  * {@link OnnxExport}. Between 11 and 13 these operators changed in ways a node written for 11 would break:
  * <ul>
  *   <li>{@code Unsqueeze}, {@code Squeeze}, {@code ReduceSum} (13): {@code axes} moved from an attribute to an INT64
@@ -21,38 +21,103 @@ import java.util.TreeMap;
  *       {@code Flatten(axis) → op(axis=-1) → Reshape(Shape(x))};</li>
  *   <li>{@code Dropout} (12): {@code ratio} moved from an attribute to an input.</li>
  * </ul>
- * The other operators' changes up to 13 only add types or optional inputs.
+ * Between 13 and 21: the other {@code Reduce*} operators (18) take {@code axes} as an input too; {@code RoiAlign}
+ * (16) changed its default {@code coordinate_transformation_mode}, so the old default is written out;
+ * {@code GridSample} (20) renamed its modes {@code bilinear}/{@code bicubic} to {@code linear}/{@code cubic}.
+ * {@code DFT} (20) and {@code GroupNormalization} (21) changed in ways not converted here: a model using them is
+ * refused. The other operators' changes up to 21 only add types, optional inputs or attributes whose defaults keep
+ * the old behaviour. Every converted model should still be run against the source (the export command does).
  */
 final class OpsetUpgrade {
     private OpsetUpgrade() {
     }
 
+    /** Reduce operators whose {@code axes} became an input at opset 18 ({@code ReduceSum} did at 13). */
+    private static final java.util.Set<String> REDUCE_18 = java.util.Set.of("ReduceMean", "ReduceMax", "ReduceMin",
+            "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare");
+
     /**
-     * The converted nodes, in order; new INT64/FLOAT constants go to {@code inits}, one line per converted operator
-     * kind to {@code notes} (both modified).
+     * The converted nodes, in order, for opset {@code to} (13 or 21); new INT64/FLOAT constants go to {@code inits},
+     * one line per converted operator kind to {@code notes} (both modified).
      *
-     * @throws IllegalArgumentException if {@code from} is below 11, or a default-domain node has a subgraph
+     * @throws IllegalArgumentException if {@code from} is below 11, a default-domain node has a subgraph, or an
+     *                                  operator cannot be converted (the message names it)
      */
-    static List<OnnxMl.NodeProto> to13(String source, int from, int needed, List<OnnxMl.NodeProto> nodes,
+    static List<OnnxMl.NodeProto> upgrade(String source, int from, int to, List<OnnxMl.NodeProto> nodes,
             OnnxExport.Names names, List<OnnxMl.TensorProto> inits, List<String> notes) {
         if (from < 11) {
-            throw new IllegalArgumentException("'" + source + "' uses opset " + from + "; per-channel"
-                    + " DequantizeLinear needs opset " + needed + ", and moving a model there is implemented from"
-                    + " opset 11 and 12 only (per-tensor export needs opset " + OnnxExport.PER_TENSOR_OPSET + ")");
+            throw new IllegalArgumentException("'" + source + "' uses opset " + from + "; the export needs opset " + to
+                    + " (per-channel DequantizeLinear " + OnnxExport.PER_AXIS_OPSET + ", INT4 "
+                    + OnnxExport.INT4_OPSET + "), and moving a model there is implemented from opset 11 and 12 on"
+                    + " (per-tensor 8-bit export needs opset " + OnnxExport.PER_TENSOR_OPSET + ")");
         }
+        List<OnnxMl.NodeProto> out = nodes;
+        if (from < OnnxExport.PER_AXIS_OPSET) {
+            out = to13(source, from, out, names, inits, notes);
+        }
+        if (to > OnnxExport.PER_AXIS_OPSET) {
+            out = to21(source, Math.max(from, OnnxExport.PER_AXIS_OPSET), to, out, names, inits, notes);
+        }
+        return out;
+    }
+
+    private static List<OnnxMl.NodeProto> to21(String source, int from, int to, List<OnnxMl.NodeProto> nodes,
+            OnnxExport.Names names, List<OnnxMl.TensorProto> inits, List<String> notes) {
         Map<String, Integer> counts = new TreeMap<>();
         List<OnnxMl.NodeProto> out = new ArrayList<>(nodes.size());
         for (OnnxMl.NodeProto n : nodes) {
-            if (!n.getDomain().isEmpty() && !OnnxExport.isDefault(n.getDomain())) {
+            if (!OnnxExport.isDefault(n.getDomain())) {
                 out.add(n);
                 continue;
             }
-            for (OnnxMl.AttributeProto a : n.getAttributeList()) {
-                if (a.hasG() || a.getGraphsCount() > 0) {
-                    throw new IllegalArgumentException("'" + source + "' has a " + n.getOpType() + " node with a"
-                            + " subgraph; moving it from opset " + from + " to " + needed + " is not implemented");
-                }
+            checkNoSubgraph(source, from, to, n);
+            String op = n.getOpType();
+            if (REDUCE_18.contains(op) && from < 18) {
+                out.add(attrToInput(n, "axes", 1, names, inits, counts));
+            } else if (op.equals("RoiAlign") && from < 16 && attribute(n, "coordinate_transformation_mode") == null) {
+                out.add(n.toBuilder().addAttribute(OnnxMl.AttributeProto.newBuilder()
+                        .setName("coordinate_transformation_mode").setType(OnnxMl.AttributeProto.AttributeType.STRING)
+                        .setS(ByteString.copyFromUtf8("output_half_pixel"))).build());
+                counts.merge(op, 1, Integer::sum);
+            } else if (op.equals("GridSample") && from < 20) {
+                OnnxMl.AttributeProto mode = attribute(n, "mode");
+                String m = mode == null ? "bilinear" : mode.getS().toStringUtf8();
+                String renamed = m.equals("bilinear") ? "linear" : m.equals("bicubic") ? "cubic" : m;
+                out.add(withoutAttribute(n, "mode").addAttribute(OnnxMl.AttributeProto.newBuilder().setName("mode")
+                        .setType(OnnxMl.AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(renamed)))
+                        .build());
+                counts.merge(op, 1, Integer::sum);
+            } else if ((op.equals("DFT") && from < 20) || (op.equals("GroupNormalization") && from < 21)) {
+                throw new IllegalArgumentException("'" + source + "' has a " + op + " node, whose definition changed"
+                        + " between opset " + from + " and " + to + " in a way this export does not convert");
+            } else {
+                out.add(n);
             }
+        }
+        counts.forEach((op, k) -> notes.add(k + " " + op + " node(s) converted from opset " + from + " to " + to));
+        return out;
+    }
+
+    private static void checkNoSubgraph(String source, int from, int to, OnnxMl.NodeProto n) {
+        for (OnnxMl.AttributeProto a : n.getAttributeList()) {
+            if (a.hasG() || a.getGraphsCount() > 0) {
+                throw new IllegalArgumentException("'" + source + "' has a " + n.getOpType() + " node with a"
+                        + " subgraph; moving it from opset " + from + " to " + to + " is not implemented");
+            }
+        }
+    }
+
+    private static List<OnnxMl.NodeProto> to13(String source, int from, List<OnnxMl.NodeProto> nodes,
+            OnnxExport.Names names, List<OnnxMl.TensorProto> inits, List<String> notes) {
+        int needed = OnnxExport.PER_AXIS_OPSET;
+        Map<String, Integer> counts = new TreeMap<>();
+        List<OnnxMl.NodeProto> out = new ArrayList<>(nodes.size());
+        for (OnnxMl.NodeProto n : nodes) {
+            if (!OnnxExport.isDefault(n.getDomain())) {
+                out.add(n);
+                continue;
+            }
+            checkNoSubgraph(source, from, needed, n);
             String op = n.getOpType();
             switch (op) {
                 case "Unsqueeze", "Squeeze", "ReduceSum" -> out.add(attrToInput(n, "axes", 1, names, inits, counts));

@@ -236,6 +236,63 @@ class OnnxExportTest {
         }
     }
 
+    /**
+     * 4-bit layers as UINT4/INT4 (opset 21), the others in bytes: two codes per byte, low nibble first, and ONNX
+     * Runtime computes what the fake-quantized model computes.
+     */
+    @Test
+    void int4StorageForLayersOfFourBitsAndFewer() throws Exception {
+        OnnxModel m = mlp();
+        for (Scheme scheme : Scheme.values()) {
+            BitPlan plan = new BitPlan("mixed", m.source(), scheme, Granularity.PER_CHANNEL, "file", Map.of(),
+                    Map.of(), Map.of("fc1/MatMul", scheme == Scheme.SYMMETRIC ? 2 : 4, "fc2/Gemm", 7));
+            List<OnnxExport.IntegerLayer> layers = integer(m, plan);
+            OnnxExport export = OnnxExport.of(m, layers, true);
+            assertEquals(OnnxExport.INT4_OPSET, export.opset());
+            assertTrue(export.proto().getIrVersion() >= 10);
+            OnnxMl.ModelProto q = export.proto();
+            boolean signed = scheme == Scheme.SYMMETRIC;
+            OnnxMl.NodeProto dq1 = dequantizer(q, "W1");
+            OnnxMl.TensorProto codes = init(q, dq1.getInput(0));
+            assertEquals((signed ? OnnxMl.TensorProto.DataType.INT4 : OnnxMl.TensorProto.DataType.UINT4).getNumber(),
+                    codes.getDataType());
+            assertEquals(codes.getDataType(), init(q, dq1.getInput(2)).getDataType());
+            byte[] raw = codes.getRawData().toByteArray();
+            assertEquals(6, raw.length, "12 codes in 6 bytes");
+            int[] expected = layers.get(0).codes();
+            for (int k = 0; k < expected.length; k++) {
+                int nibble = (raw[k / 2] >> ((k % 2) * 4)) & 0xF;
+                int value = signed && nibble > 7 ? nibble - 16 : nibble;
+                assertEquals(expected[k], value, scheme + " code " + k);
+            }
+            assertEquals((signed ? OnnxMl.TensorProto.DataType.INT8 : OnnxMl.TensorProto.DataType.UINT8).getNumber(),
+                    init(q, dequantizer(q, "W2").getInput(0)).getDataType(), "7 bits stay in a byte");
+            OnnxModel fake = (OnnxModel) new NearestRounding().quantize(m, plan).model();
+            ExportCheck check = ExportCheck.run(fake, export, 1).orElseThrow();
+            assertTrue(check.maxAbsDiff() <= MAX_ABS_DIFF, scheme + " " + check);
+        }
+    }
+
+    /** Opset 13 → 21 moves ReduceMean's axes attribute to an input and keeps the output. */
+    @Test
+    void opset13ReduceMeanIsMovedTo21() throws Exception {
+        byte[] bytes = new TinyOnnx().input("x", 1, 4).output("y", 1, 1)
+                .init("W", TinyOnnx.values(24, 4), 4, 6)
+                .node("MatMul", "fc/MatMul", List.of("x", "W"), List.of("h"))
+                .node("ReduceMean", "mean", List.of("h"), List.of("y"), "keepdims", 1).bytes();
+        OnnxMl.ModelProto p = OnnxMl.ModelProto.parseFrom(bytes);
+        OnnxMl.GraphProto.Builder g = p.getGraph().toBuilder();
+        g.setNode(1, g.getNode(1).toBuilder().addAttribute(OnnxMl.AttributeProto.newBuilder().setName("axes")
+                .setType(OnnxMl.AttributeProto.AttributeType.INTS).addInts(1)));
+        OnnxModel m = OnnxModel.fromBytes("reduce", p.toBuilder().setGraph(g).build().toByteArray());
+        BitPlan plan = BitPlan.uniform(m.source(), m.layerNames(), 3, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
+        OnnxExport export = OnnxExport.of(m, integer(m, plan), true);
+        assertEquals(List.of("1 ReduceMean node(s) converted from opset 13 to 21"), export.conversions());
+        OnnxModel fake = (OnnxModel) new NearestRounding().quantize(m, plan).model();
+        ExportCheck check = ExportCheck.run(fake, export, 1).orElseThrow();
+        assertTrue(check.maxAbsDiff() <= MAX_ABS_DIFF, check.toString());
+    }
+
     @Test
     void refusesWhatItCannotExport() {
         OnnxModel m = mlp();
@@ -259,7 +316,7 @@ class OnnxExportTest {
         OnnxModel old = OnnxModel.fromBytes("v9", v9.toByteArray());
         String msg = assertThrows(IllegalArgumentException.class, () -> OnnxExport.of(old, integer(old, plan)))
                 .getMessage();
-        assertTrue(msg.contains("opset 9") && msg.contains("from opset 11 and 12 only"), msg);
+        assertTrue(msg.contains("opset 9") && msg.contains("implemented from opset 11"), msg);
 
         OnnxMl.GraphProto.Builder g = m.graph().proto().getGraph().toBuilder();
         g.setInitializer(2, g.getInitializer(2).toBuilder().clearRawData()
