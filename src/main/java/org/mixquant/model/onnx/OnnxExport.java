@@ -133,6 +133,26 @@ public final class OnnxExport {
         public boolean perTensor() {
             return scales.length == 1;
         }
+
+        /** Equal when every component is, arrays compared by content. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof IntegerLayer l && layer.equals(l.layer) && signed == l.signed && bits == l.bits
+                    && java.util.Arrays.equals(codes, l.codes) && java.util.Arrays.equals(scales, l.scales)
+                    && java.util.Arrays.equals(zeroPoints, l.zeroPoints);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(layer, signed, bits, java.util.Arrays.hashCode(codes),
+                    java.util.Arrays.hashCode(scales), java.util.Arrays.hashCode(zeroPoints));
+        }
+
+        @Override
+        public String toString() {
+            return "IntegerLayer[" + layer + ", " + bits + " bits " + (signed ? "signed" : "unsigned") + ", "
+                    + codes.length + " codes, " + scales.length + " scale(s)]";
+        }
     }
 
     /**

@@ -293,6 +293,26 @@ class OnnxExportTest {
         assertTrue(check.maxAbsDiff() <= MAX_ABS_DIFF, check.toString());
     }
 
+    /** An old-style model that also lists its weights as graph inputs: the replaced weight is no input any more. */
+    @Test
+    void weightListedAsGraphInputIsDroppedFromTheInputs() throws Exception {
+        OnnxModel m = mlp();
+        OnnxMl.ModelProto p = m.graph().proto();
+        OnnxMl.GraphProto.Builder g = p.getGraph().toBuilder();
+        g.addInput(OnnxMl.ValueInfoProto.newBuilder().setName("W1").setType(OnnxMl.TypeProto.newBuilder()
+                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))));
+        OnnxModel listed = OnnxModel.fromBytes("listed", p.toBuilder().setGraph(g).build().toByteArray());
+        BitPlan plan = BitPlan.uniform(listed.source(), listed.layerNames(), 6, Scheme.ASYMMETRIC,
+                Granularity.PER_CHANNEL);
+        OnnxExport export = OnnxExport.of(listed, integer(listed, plan));
+        assertEquals(List.of("x"), export.proto().getGraph().getInputList().stream().map(v -> v.getName()).toList());
+        OnnxModel fake = (OnnxModel) new NearestRounding().quantize(listed, plan).model();
+        ExportCheck check = ExportCheck.run(fake, export, 1).orElseThrow();
+        assertTrue(check.maxAbsDiff() <= MAX_ABS_DIFF, check.toString());
+        assertEquals(integer(listed, plan), integer(listed, plan), "IntegerLayer compares arrays by content");
+    }
+
     @Test
     void refusesWhatItCannotExport() {
         OnnxModel m = mlp();
