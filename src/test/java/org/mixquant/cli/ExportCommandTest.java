@@ -63,6 +63,31 @@ class ExportCommandTest {
     }
 
     @Test
+    void exportsAPlanFileWithItsBitsAndScheme() throws Exception {
+        Path model = tiny();
+        Path planFile = dir.resolve("plan.json");
+        new BitPlan("mixed", model.toString(), Scheme.SYMMETRIC, Granularity.PER_TENSOR, "file", Map.of(), Map.of(),
+                Map.of("fc1/MatMul", 2, "fc2/Gemm", 8)).write(planFile);
+        Path out = dir.resolve("mlp-plan.onnx");
+        CliHarness.Run r = CliHarness.run("export", model.toString(), "--plan", planFile.toString(), "-o",
+                out.toString(), "--format", "json", "--no-check", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(2, root.path("layers").get(0).path("bits").asInt());
+        assertEquals(8, root.path("layers").get(1).path("bits").asInt());
+        assertEquals("INT8", root.path("layers").get(0).path("storage").asText());
+        assertTrue(root.path("layers").get(0).path("axis").isNull(), "per-tensor: no axis");
+        assertTrue(root.path("check").isNull(), "--no-check runs nothing");
+        assertEquals(13, root.path("opset").asInt());
+        assertTrue(Files.size(out) > 0);
+
+        CliHarness.Run contradicts = CliHarness.run("export", model.toString(), "--plan", planFile.toString(),
+                "--scheme", "asymmetric", "-o", dir.resolve("other.onnx").toString());
+        contradicts.assertOneLineError(ExitCodes.USAGE, "--scheme asymmetric contradicts the plan");
+        assertFalse(Files.exists(dir.resolve("other.onnx")));
+    }
+
+    @Test
     void badInputIsAUsageErrorAndWritesNothing() throws Exception {
         Path model = tiny();
         Path out = dir.resolve("mlp-q.onnx");
