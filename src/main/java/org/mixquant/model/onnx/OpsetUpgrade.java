@@ -21,7 +21,8 @@ import java.util.TreeMap;
  *       {@code Flatten(axis) → op(axis=-1) → Reshape(Shape(x))};</li>
  *   <li>{@code Dropout} (12): {@code ratio} moved from an attribute to an input.</li>
  * </ul>
- * Between 13 and 21: the other {@code Reduce*} operators (18) take {@code axes} as an input too; {@code RoiAlign}
+ * Between 13 and 21: the other {@code Reduce*} operators (18) take {@code axes} as an input too; a {@code Split}
+ * into equal parts (no {@code split} input) states {@code num_outputs} (18); {@code RoiAlign}
  * (16) changed its default {@code coordinate_transformation_mode}, so the old default is written out;
  * {@code GridSample} (20) renamed its modes {@code bilinear}/{@code bicubic} to {@code linear}/{@code cubic}.
  * {@code DFT} (20) and {@code GroupNormalization} (21) changed in ways not converted here: a model using them is
@@ -74,6 +75,10 @@ final class OpsetUpgrade {
             String op = n.getOpType();
             if (REDUCE_18.contains(op) && from < 18) {
                 out.add(attrToInput(n, "axes", 1, names, inits, counts));
+            } else if (op.equals("Split") && from < 18 && (n.getInputCount() < 2 || n.getInput(1).isEmpty())) {
+                // from 18 an equal split names its parts with num_outputs (before, the outputs' count said it)
+                out.add(n.toBuilder().addAttribute(intAttr("num_outputs", n.getOutputCount())).build());
+                counts.merge(op, 1, Integer::sum);
             } else if (op.equals("RoiAlign") && from < 16 && attribute(n, "coordinate_transformation_mode") == null) {
                 out.add(n.toBuilder().addAttribute(OnnxMl.AttributeProto.newBuilder()
                         .setName("coordinate_transformation_mode").setType(OnnxMl.AttributeProto.AttributeType.STRING)

@@ -273,21 +273,27 @@ class OnnxExportTest {
         }
     }
 
-    /** Opset 13 → 21 moves ReduceMean's axes attribute to an input and keeps the output. */
+    /**
+     * Opset 13 → 21 moves ReduceMean's axes attribute to an input and gives an equal Split its num_outputs, keeping
+     * the output.
+     */
     @Test
     void opset13ReduceMeanIsMovedTo21() throws Exception {
         byte[] bytes = new TinyOnnx().input("x", 1, 4).output("y", 1, 1)
                 .init("W", TinyOnnx.values(24, 4), 4, 6)
                 .node("MatMul", "fc/MatMul", List.of("x", "W"), List.of("h"))
-                .node("ReduceMean", "mean", List.of("h"), List.of("y"), "keepdims", 1).bytes();
+                .node("Split", "split", List.of("h"), List.of("h1", "h2"), "axis", 1)
+                .node("Sub", "sub", List.of("h1", "h2"), List.of("d"))
+                .node("ReduceMean", "mean", List.of("d"), List.of("y"), "keepdims", 1).bytes();
         OnnxMl.ModelProto p = OnnxMl.ModelProto.parseFrom(bytes);
         OnnxMl.GraphProto.Builder g = p.getGraph().toBuilder();
-        g.setNode(1, g.getNode(1).toBuilder().addAttribute(OnnxMl.AttributeProto.newBuilder().setName("axes")
+        g.setNode(3, g.getNode(3).toBuilder().addAttribute(OnnxMl.AttributeProto.newBuilder().setName("axes")
                 .setType(OnnxMl.AttributeProto.AttributeType.INTS).addInts(1)));
         OnnxModel m = OnnxModel.fromBytes("reduce", p.toBuilder().setGraph(g).build().toByteArray());
         BitPlan plan = BitPlan.uniform(m.source(), m.layerNames(), 3, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
         OnnxExport export = OnnxExport.of(m, integer(m, plan), true);
-        assertEquals(List.of("1 ReduceMean node(s) converted from opset 13 to 21"), export.conversions());
+        assertEquals(List.of("1 ReduceMean node(s) converted from opset 13 to 21",
+                "1 Split node(s) converted from opset 13 to 21"), export.conversions());
         OnnxModel fake = (OnnxModel) new NearestRounding().quantize(m, plan).model();
         ExportCheck check = ExportCheck.run(fake, export, 1).orElseThrow();
         assertTrue(check.maxAbsDiff() <= MAX_ABS_DIFF, check.toString());
