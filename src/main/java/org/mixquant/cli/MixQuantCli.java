@@ -15,7 +15,8 @@ import picocli.CommandLine.Model.OptionSpec;
         versionProvider = MixQuantCli.VersionProvider.class,
         description = "Mixed-precision post-training weight quantization (MixQuant).",
         subcommands = {LayersCommand.class, QeCommand.class, SearchCommand.class, FrontierCommand.class, EvaluateCommand.class,
-            ReportCommand.class, CompareCommand.class, BenchCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+            ExportCommand.class, ReportCommand.class, CompareCommand.class, BenchCommand.class, TrainCommand.class,
+            CommandLine.HelpCommand.class})
 public final class MixQuantCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

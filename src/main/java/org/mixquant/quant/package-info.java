@@ -1,8 +1,9 @@
 /**
  * Quantization primitives: {@link org.mixquant.quant.QuantSpec} (bits 2..8, scheme, granularity), choosing
  * quantization parameters ({@link org.mixquant.quant.QParams#choose}), fake quantization
- * ({@link org.mixquant.quant.FakeQuant}), the one-pass error sweep over all bit-widths
- * ({@link org.mixquant.quant.ErrorSweep}), and the immutable per-layer {@link org.mixquant.quant.BitPlan}.
+ * ({@link org.mixquant.quant.FakeQuant}), integer codes with their parameters
+ * ({@link org.mixquant.quant.IntegerWeights}, what an exported model stores), the one-pass error sweep over all
+ * bit-widths ({@link org.mixquant.quant.ErrorSweep}), and the immutable per-layer {@link org.mixquant.quant.BitPlan}.
  *
  * <p>Numerics match PyTorch's {@code torch.fake_quantize_per_channel_affine} / {@code _per_tensor_affine} bit for
  * bit: the value is multiplied by the float32 reciprocal of the scale and rounded half to even

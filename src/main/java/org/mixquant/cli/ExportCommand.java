@@ -1,0 +1,227 @@
+package org.mixquant.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.mixquant.eval.QuantizedExport;
+import org.mixquant.eval.SizeReport;
+import org.mixquant.methods.Methods;
+import org.mixquant.model.Layer;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.onnx.ExportCheck;
+import org.mixquant.model.onnx.OnnxExport;
+import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Granularity;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+/** {@code mixquant export MODEL (--plan FILE | --bits B) [--method nearest] -o model-q.onnx}. */
+@Command(name = "export", description = "Write MODEL (an ONNX model) quantized with a plan or uniform bits as a"
+        + " standard ONNX file: integer weights (UINT8/INT8) and DequantizeLinear nodes, which ONNX Runtime loads."
+        + " Before writing, the file's outputs are compared with the toolkit's fake-quantized model.")
+final class ExportCommand extends BaseCommand {
+    /** Largest |exported − fake-quantized| output difference accepted before writing (the bound). */
+    static final double MAX_ABS_DIFF = 1e-5;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm or a path to an .onnx file")
+    String model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    static final class Which {
+        @Option(names = "--plan", paramLabel = "FILE", description = "A bit plan JSON file (from 'search -o').")
+        Path plan;
+
+        @Option(names = "--bits", paramLabel = "B", converter = OptionValues.BitWidth.class,
+                description = "Uniform bits 2..8 for every layer.")
+        Integer bits;
+    }
+
+    @Option(names = "--method", paramLabel = "M", defaultValue = "nearest",
+            description = "Quantization method (default: ${DEFAULT-VALUE}); only nearest rounding can be exported"
+                    + " yet.")
+    String method;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true,
+            description = "The .onnx file to write (never the input model).")
+    Path output;
+
+    @Option(names = "--int4", description = "Store layers of 4 bits and fewer as UINT4/INT4, two codes per byte"
+            + " (moves the model to opset 21); default: every layer in 8-bit containers.")
+    boolean int4;
+
+    @Option(names = "--no-check", description = "Do not run the exported model against the fake-quantized one.")
+    boolean noCheck;
+
+    @Mixin
+    QuantMixin quant;
+
+    @Mixin
+    FormatMixin format;
+
+    /**
+     * The {@code export --format json} document.
+     *
+     * @param model         the model source
+     * @param output        the file written
+     * @param plan          the plan's name, e.g. {@code uniform-4}
+     * @param rule          the rule that made it
+     * @param method        the quantizer ({@code nearest})
+     * @param scheme        {@code asymmetric} (UINT8 storage) or {@code symmetric} (INT8)
+     * @param granularity   {@code per-channel} (1-D scales, DequantizeLinear {@code axis}) or {@code per-tensor}
+     * @param averageBits   weight bits per quantized weight under the plan
+     * @param opset         the default domain's opset of the written file
+     * @param sourceOpset   the model's own opset (lower when it had to be moved up)
+     * @param conversions   operators converted for the opset move, one line per kind
+     * @param layers        the layers stored as integers
+     * @param size          file sizes on disk next to the computed sizes
+     * @param check         the comparison with the fake-quantized model, or null with {@code --no-check} or when
+     *                      the model's inputs cannot be generated
+     */
+    record Output(String model, String output, String plan, String rule, String method, String scheme,
+            String granularity, double averageBits, int opset, int sourceOpset, List<String> conversions,
+            List<ExportedLayer> layers, Size size, Check check) {
+    }
+
+    /**
+     * One exported layer.
+     *
+     * @param name    the layer (its node's name)
+     * @param bits    the plan's bits
+     * @param storage {@code UINT8} or {@code INT8}, or with {@code --int4} and at most 4 bits {@code UINT4} or
+     *                {@code INT4}
+     * @param axis    the DequantizeLinear axis (output channels), or null per-tensor
+     * @param params  number of weights
+     */
+    record ExportedLayer(String name, int bits, String storage, Integer axis, long params) {
+    }
+
+    /**
+     * Sizes in bytes and MB (10^6 bytes).
+     *
+     * @param fp32FileBytes     the FP32 model file (or resource) as read
+     * @param exportedFileBytes the written file on disk
+     * @param computedBytes     what the plan's bits would take ({@link SizeReport#totalMB()}, as {@code evaluate})
+     * @param fp32MB            fp32FileBytes in MB
+     * @param exportedMB        exportedFileBytes in MB
+     * @param computedMB        computedBytes in MB
+     * @param counted           what the computed size counts and why the file is larger (8-bit containers)
+     */
+    record Size(long fp32FileBytes, long exportedFileBytes, long computedBytes, double fp32MB, double exportedMB,
+            double computedMB, String counted) {
+    }
+
+    /**
+     * The exported model against the fake-quantized one in ONNX Runtime.
+     *
+     * @param inputs     what was fed
+     * @param values     output values compared
+     * @param maxAbsDiff largest absolute difference
+     * @param tolerance  the bound it must meet ({@value #MAX_ABS_DIFF})
+     */
+    record Check(String inputs, long values, double maxAbsDiff, double tolerance) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        checkOutputFile(output, "-o");
+        checkDistinctOutputs(model, List.of("-o"), output);
+        String id = Methods.id(method).orElseThrow(() -> new ParameterException(spec.commandLine(), "--method '"
+                + method + "' is not a method: expected one of " + String.join(", ", Methods.NAMES)));
+        if (!id.equals("nearest")) {
+            throw new ParameterException(spec.commandLine(), "--method " + id + ": exporting it is not supported yet"
+                    + " (its quantized model does not carry the scales and zero-points of its rounding); use"
+                    + " --method nearest");
+        }
+        BitPlan fromFile = null;
+        if (which.plan != null) {
+            try {
+                fromFile = BitPlan.read(which.plan);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException("cannot read plan file '" + which.plan + "': no such file");
+            }
+            quant.checkAgreesWith(fromFile, which.plan, spec.commandLine());
+            if (!BitPlan.sameModel(fromFile.model(), model)) {
+                throw new ParameterException(spec.commandLine(), "--plan " + which.plan + " was made for \"model\" '"
+                        + fromFile.model() + "', not for '" + model + "' (make a plan for this model with"
+                        + " 'mixquant search')");
+            }
+        }
+        QuantizableModel m = loadModel(model);
+        if (!(m instanceof OnnxModel onnx)) {
+            throw new IllegalArgumentException("export writes ONNX models; '" + model + "' is a Fashion-MNIST CNN"
+                    + " (DJL), which has no ONNX form here");
+        }
+        BitPlan plan = fromFile != null ? fromFile.validateFor(m.source(), m.layerNames())
+                : BitPlan.uniform(m.source(), m.layerNames(), which.bits, quant.scheme(), quant.granularity());
+        QuantizedExport ex = QuantizedExport.nearest(onnx, plan, int4);
+        for (String c : ex.onnx().conversions()) {
+            info(c);
+        }
+        Check check = null;
+        if (!noCheck) {
+            Optional<ExportCheck> c = ExportCheck.run(ex.fakeQuant(), ex.onnx(), threads());
+            if (c.isEmpty()) {
+                warn("the exported model was not run: its inputs are neither a sentence encoder's (input_ids,"
+                        + " attention_mask) nor all FLOAT with fixed shapes");
+            } else {
+                check = new Check(c.get().inputs(), c.get().values(), c.get().maxAbsDiff(), MAX_ABS_DIFF);
+                if (!(check.maxAbsDiff() <= MAX_ABS_DIFF)) {
+                    throw new IllegalStateException("the exported model's outputs differ from the fake-quantized"
+                            + " model's by " + check.maxAbsDiff() + " (more than " + MAX_ABS_DIFF + ") on "
+                            + check.inputs() + "; nothing was written");
+                }
+            }
+        }
+        ex.onnx().write(output);
+        long written = Files.size(output);
+        long fp32Bytes = onnx.graph().proto().getSerializedSize();
+        SizeReport size = ex.size();
+        long computed = Math.round(size.totalMB() * 1e6);
+        List<ExportedLayer> layers = new ArrayList<>();
+        for (Layer l : m.layers()) {
+            boolean perTensor = plan.granularity() == Granularity.PER_TENSOR;
+            layers.add(new ExportedLayer(l.name(), plan.bitsOf(l.name()),
+                    OnnxExport.storageType(plan.scheme() == org.mixquant.quant.Scheme.SYMMETRIC,
+                            int4 && plan.bitsOf(l.name()) <= 4).name(),
+                    perTensor ? null : l.channelAxis(), l.params()));
+        }
+        String counted = "computed: " + SizeReport.whatIsCounted() + "; the file stores "
+                + (int4 ? "codes of 4 bits and fewer in half a byte (UINT4/INT4) and the others" : "every code")
+                + " in one byte (UINT8/INT8), so between the container size and the bits it is larger than computed";
+        Size s = new Size(fp32Bytes, written, computed, fp32Bytes / 1e6, written / 1e6, computed / 1e6, counted);
+        if (format.format == OutputFormat.json) {
+            printJson(new Output(m.source(), output.toString(), plan.name(), plan.rule(), "nearest",
+                    plan.scheme().cliName(), plan.granularity().cliName(), size.averageBits(), ex.onnx().opset(),
+                    ex.onnx().originalOpset(), ex.onnx().conversions(), layers, s, check));
+            return ExitCodes.OK;
+        }
+        TextTable t = new TextTable(List.of("layer", "bits", "storage", "axis", "params"));
+        for (ExportedLayer l : layers) {
+            t.add(List.of(l.name(), l.bits(), l.storage(), l.axis() == null ? "-" : l.axis(), l.params()));
+        }
+        out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
+        if (format.format == OutputFormat.table) {
+            out().println(f("wrote %s: %d layers as integers, opset %d%s", output, layers.size(), ex.onnx().opset(),
+                    ex.onnx().opset() != ex.onnx().originalOpset() ? " (model's own: " + ex.onnx().originalOpset()
+                            + ")" : ""));
+            out().println(f("file size: %.3f MB on disk; FP32 file %.3f MB; computed %.3f MB at %.3f average bits",
+                    s.exportedMB(), s.fp32MB(), s.computedMB(), size.averageBits()));
+            out().println(check == null ? "check: not run"
+                    : f("check: max |exported - fake-quant| = %s on %s (%d values, bound %s)", sci(check.maxAbsDiff()),
+                            check.inputs(), check.values(), sci(MAX_ABS_DIFF)));
+            out().println(counted);
+        }
+        out().flush();
+        return ExitCodes.OK;
+    }
+}
