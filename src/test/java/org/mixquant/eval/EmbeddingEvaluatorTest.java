@@ -43,7 +43,8 @@ class EmbeddingEvaluatorTest {
                     w -> { }).referenceEmbeddings();
         }
         try (Stream<Path> files = Files.list(cache.resolve("embeddings"))) {
-            assertEquals(List.of("f373c3a5ee732d53821ac5defc168f9b7231f2502358740f3a8501d41de36105.bin"), files.map(f -> f.getFileName().toString()).toList());
+            assertEquals(List.of("f373c3a5ee732d53821ac5defc168f9b7231f2502358740f3a8501d41de36105.bin"),
+                    files.map(f -> f.getFileName().toString()).toList());
         }
     }
 
