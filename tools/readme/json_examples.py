@@ -2,23 +2,38 @@
 """Prints README.md's JSON examples: runs each command with --format json and shortens the document (the first item
 of each array, the first and last entries of long objects, long text cut) so the README shows real output, not
 hand-written JSON. Run from the repository root after `mvn -o package -DskipTests`; it runs one command at a time.
+Names given as arguments (e.g. `report compare`) print only those examples.
 
     python3 tools/readme/json_examples.py > /tmp/json-examples.md
+    python3 tools/readme/json_examples.py "evaluate cnn" compare report
+
+`report` prints no JSON: it writes results.json files into a temporary folder, and those are shown (MiniLM's, then
+each CNN's).
 """
 import json
+import pathlib
 import subprocess
 import sys
+import tempfile
 
 COMMANDS = [
     ("layers", ["layers", "minilm"]),
     ("qe", ["qe", "minilm", "--bits", "2,4,8"]),
     ("search", ["search", "minilm", "--avg-bits", "3.5"]),
     ("evaluate", ["evaluate", "minilm", "--bits", "4", "--corpus-size", "128"]),
+    ("evaluate cnn", ["evaluate", "resnet20-fashion", "--bits", "4", "--images", "1000"]),
+    ("compare", ["compare", "resnet20-fashion", "--methods", "nearest,adaround", "--bits", "3", "--iterations", "50",
+                 "--calibration", "64", "--images", "300"]),
     ("frontier", ["frontier", "resnet20-fashion", "--cost", "qe,measured", "--budgets", "3",
                   "--images", "1000", "--calibration", "64"]),
     ("bench", ["bench", "--repeats", "5", "--warmup", "2", "--threads", "2"]),
     ("bench adaround", ["bench", "adaround", "--iterations", "50", "--rounds", "1"]),
 ]
+
+# report writes files: its options, and the results.json files shown, relative to its output folder
+REPORT = (["report", "--corpus-size", "32", "--uniform", "4,3", "--qem", "300", "--max-rel-error", "0.02",
+           "--avg-bits", "4,3", "--cnn", "resnet20-fashion", "--cnn-uniform", "4,3", "--images", "300"],
+          ["results.json", "resnet20-fashion/results.json"])
 
 
 def shorten(v, depth=0):
@@ -52,16 +67,28 @@ def render(v, indent=0, width=110):
     return "[\n" + body + "\n" + " " * indent + "]"
 
 
+def show(title, doc):
+    print(f"{title}:")
+    print("```json")
+    print(render(shorten(doc)))
+    print("```")
+    print()
+
+
 def main():
+    wanted = set(sys.argv[1:])
     for name, args in COMMANDS:
+        if wanted and name not in wanted:
+            continue
         out = subprocess.run(["./mixquant", *args, "--format", "json", "-q"], check=True, capture_output=True,
                              text=True).stdout
-        doc = shorten(json.loads(out))
-        print(f"`{' '.join(args)} --format json`:")
-        print("```json")
-        print(render(doc))
-        print("```")
-        print()
+        show(f"`{' '.join(args)} --format json`", json.loads(out))
+    if not wanted or "report" in wanted:
+        args, files = REPORT
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["./mixquant", *args, "-o", tmp, "-q"], check=True, capture_output=True, text=True)
+            for f in files:
+                show(f"`{' '.join(args)} -o OUT`, `OUT/{f}`", json.loads((pathlib.Path(tmp) / f).read_text()))
     sys.stdout.flush()
 
 

@@ -1,6 +1,5 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -43,7 +42,7 @@ final class CnnEvaluation {
         EvalRow row = rows.get(1);
         SizeReport size = SizeReport.of(model, plan);
         if (format == OutputFormat.json) {
-            cmd.printJson(json(model, plan, fp32, row, size));
+            cmd.printJson(Output.of(model, plan, fp32, row, size));
             return ExitCodes.OK;
         }
         TextTable t = table(rows);
@@ -70,20 +69,55 @@ final class CnnEvaluation {
         return t;
     }
 
-    /** The JSON document of one evaluation. */
-    static ObjectNode json(CnnModel m, BitPlan plan, EvalRow fp32, EvalRow row, SizeReport size) {
-        ObjectNode root = Rows.evaluationHeader(m.source(), plan, row.method(), size);
-        ObjectNode a = root.putObject("accuracy");
-        a.put("top1", row.metric(MetricId.TOP1));
-        a.put("fp32Top1", fp32.metric(MetricId.TOP1));
-        a.put("dropPoints", row.metric(MetricId.TOP1_DROP));
-        a.put("images", row.samples());
-        a.put("dataset", "fashion-mnist test");
-        ObjectNode secs = root.putObject("seconds");
-        secs.put("quantize", row.seconds().quantize());
-        secs.put("evaluate", row.seconds().evaluate());
-        secs.put("fp32Evaluate", fp32.seconds().evaluate());
-        return root;
+    /**
+     * The {@code evaluate --format json} document of a Fashion-MNIST CNN: the fields of
+     * {@link EvaluateCommand.Output} up to {@code size}, then {@code accuracy} and {@code seconds}.
+     *
+     * @param model       the model name, e.g. {@code resnet20-fashion}
+     * @param plan        the plan's name, e.g. {@code uniform-4} or {@code budget=3.5}
+     * @param rule        the rule that made it ({@code uniform}, {@code qem}, {@code max-rel-error}, {@code avg-bits})
+     * @param method      the quantizer (round to nearest, with the scheme)
+     * @param scheme      {@code asymmetric} or {@code symmetric}
+     * @param granularity {@code per-channel}, {@code per-tensor} or {@code per-group-G}
+     * @param averageBits weight bits per quantized weight
+     * @param size        what the quantized model weighs (the text encoders' record)
+     * @param accuracy    top-1 of the quantized and FP32 models on the test images
+     * @param seconds     wall times
+     */
+    record Output(String model, String plan, String rule, String method, String scheme, String granularity,
+            double averageBits, EvaluateCommand.Size size, Accuracy accuracy, Seconds seconds) {
+        static Output of(CnnModel m, BitPlan plan, EvalRow fp32, EvalRow row, SizeReport size) {
+            return new Output(m.source(), plan.name(), plan.rule(), row.method(), plan.scheme().cliName(),
+                    plan.granularity().cliName(), size.averageBits(), EvaluateCommand.Size.of(size),
+                    new Accuracy(row.metric(MetricId.TOP1), fp32.metric(MetricId.TOP1),
+                            row.metric(MetricId.TOP1_DROP), row.samples(), DATASET),
+                    new Seconds(row.seconds().quantize(), row.seconds().evaluate(), fp32.seconds().evaluate()));
+        }
+    }
+
+    /** What {@link Accuracy#dataset()} names. */
+    static final String DATASET = "fashion-mnist test";
+
+    /**
+     * Top-1 accuracy on the Fashion-MNIST test images.
+     *
+     * @param top1       the quantized model's, a fraction 0..1
+     * @param fp32Top1   the FP32 model's, a fraction 0..1
+     * @param dropPoints fp32Top1 − top1, in percentage points
+     * @param images     test images scored ({@code --images})
+     * @param dataset    {@code fashion-mnist test}
+     */
+    record Accuracy(double top1, double fp32Top1, double dropPoints, int images, String dataset) {
+    }
+
+    /**
+     * Wall times in seconds.
+     *
+     * @param quantize     quantizing the model with the plan
+     * @param evaluate     scoring the quantized model on the test images
+     * @param fp32Evaluate scoring the FP32 model
+     */
+    record Seconds(double quantize, double evaluate, double fp32Evaluate) {
     }
 
     private static String fmt(String f, double v) {

@@ -1,7 +1,5 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -285,38 +283,52 @@ final class CompareCommand extends BaseCommand {
         return t;
     }
 
-    private static ObjectNode json(QuantizableModel m, List<EvalRow> rows, List<String> equal, String settings,
+    private static Output json(QuantizableModel m, List<EvalRow> rows, List<String> equal, String settings,
             String evaluatedOn) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("model", m.source());
-        root.put("evaluation", evaluatedOn);
-        root.put("reconstruction", settings);
-        ArrayNode arr = root.putArray("rows");
-        for (EvalRow r : rows) {
-            ObjectNode o = arr.addObject();
-            o.put("model", r.model());
-            o.put("method", r.method());
-            o.put("plan", r.plan());
-            o.put("rule", r.rule());
-            o.put("averageBits", r.averageBits());
-            o.put("sizeMB", r.sizeMB());
-            o.put("metric", r.primary().column());
-            o.put("quality", r.quality());
-            o.put("fp32Quality", r.quality() - r.delta());
-            if (r.metrics().containsKey(MetricId.TOP10_OVERLAP)) {
-                o.put("secondary", r.metric(MetricId.TOP10_OVERLAP));
-            } else {
-                o.putNull("secondary");
-            }
-            o.put("searchSeconds", r.seconds().search());
-            o.put("quantizeSeconds", r.seconds().quantize());
-            o.put("evalSeconds", r.seconds().evaluate());
-            o.put("bitsHistogram", r.bitsHistogram());
-            o.put("methodFamily", r.methodId());
-            o.put("delta", r.delta());
+        return new Output(m.source(), evaluatedOn, settings, rows.stream().map(Row::of).toList(), equal);
+    }
+
+    /**
+     * The {@code compare --format json} document, also written by {@code --json FILE}.
+     *
+     * @param model          the model source
+     * @param evaluation     what the quality was measured on (test images, or texts and their calibration split)
+     * @param reconstruction the learned-rounding settings (steps, calibration samples, batch, λ, seed; BRECQ's)
+     * @param rows           FP32, then per method its uniform and MixQuant plans
+     * @param equalBits      one line per MixQuant row against the same method's uniform row at equal average bits,
+     *                       as printed below the table
+     */
+    record Output(String model, String evaluation, String reconstruction, List<Row> rows, List<String> equalBits) {
+    }
+
+    /**
+     * One method × plan, with the quality as the table shows it.
+     *
+     * @param model           model name
+     * @param method          what the quantizer did, e.g. {@code adaround-asymmetric} ({@code none} for FP32)
+     * @param plan            the plan as applied (BRECQ may keep first/last layers at 8 bits: {@code +fl8})
+     * @param rule            {@code fp32}, {@code uniform}, {@code qem}, {@code max-rel-error} or {@code avg-bits}
+     * @param averageBits     Σ bits·params / Σ params of the applied plan over the quantized layers (32 for FP32)
+     * @param sizeMB          the whole model, MB (10^6 bytes)
+     * @param metric          the column {@code quality} is in: {@code top1_%} (CNNs) or {@code mean_cos} (text models)
+     * @param quality         top-1 in percent, or mean cosine to the FP32 embeddings
+     * @param fp32Quality     the FP32 model's {@code quality}
+     * @param secondary       text models: mean top-10 neighbour overlap with FP32 (0..1); null for CNNs
+     * @param searchSeconds   the bit-width search that made the plan (0 for uniform plans and FP32)
+     * @param quantizeSeconds quantization, reconstruction included
+     * @param evalSeconds     evaluation
+     * @param bitsHistogram   layers per bit-width, e.g. {@code 3:20 8:2}
+     * @param methodFamily    the method's id: {@code fp32}, {@code nearest}, {@code adaround} or {@code brecq}
+     * @param delta           quality − fp32Quality (negative when worse)
+     */
+    record Row(String model, String method, String plan, String rule, double averageBits, double sizeMB,
+            String metric, double quality, double fp32Quality, Double secondary, double searchSeconds,
+            double quantizeSeconds, double evalSeconds, String bitsHistogram, String methodFamily, double delta) {
+        static Row of(EvalRow r) {
+            return new Row(r.model(), r.method(), r.plan(), r.rule(), r.averageBits(), r.sizeMB(),
+                    r.primary().column(), r.quality(), r.quality() - r.delta(),
+                    r.metrics().get(MetricId.TOP10_OVERLAP), r.seconds().search(), r.seconds().quantize(),
+                    r.seconds().evaluate(), r.bitsHistogram(), r.methodId(), r.delta());
         }
-        ArrayNode eq = root.putArray("equalBits");
-        equal.forEach(eq::add);
-        return root;
     }
 }

@@ -1,11 +1,13 @@
 package org.mixquant.cli;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.Frontier;
+import org.mixquant.eval.MetricId;
 import org.mixquant.methods.NearestRounding;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
@@ -96,26 +98,24 @@ final class FrontierCommand extends BaseCommand {
         boolean cnn = m instanceof CnnModel;
         if (plotFile != null) {
             org.mixquant.notebook.Charts.savePng(org.mixquant.notebook.FrontierCharts.sizeVsQuality(r,
-                    cnn ? Frontier.TOP1 : Frontier.MEAN_COS), plotFile);
+                    cnn ? MetricId.TOP1 : MetricId.MEAN_COSINE), plotFile);
             info("wrote " + plotFile);
         }
         if (format.format == OutputFormat.json) {
             printJson(Output.of(r, tables, bs));
             return ExitCodes.OK;
         }
+        List<MetricId> metrics = cnn ? List.of(MetricId.TOP1) : List.of(MetricId.MEAN_COSINE, MetricId.TOP10_OVERLAP);
         List<String> header = new ArrayList<>(List.of("budget", "cost", "plan", "avg_bits", "size_MB"));
-        header.addAll(cnn ? List.of("top1_%") : List.of("mean_cos", "top10_overlap"));
+        metrics.forEach(id -> header.add(id.column()));
         header.addAll(List.of("predicted", "distortion", "bits_histogram"));
         TextTable tt = new TextTable(header);
         boolean csv = format.format == OutputFormat.csv;
         for (Frontier.Point p : r.points()) {
             List<Object> row = new ArrayList<>(List.of(f("%.2f", p.budget()), p.cost(), p.plan().name(),
                     f("%.4f", p.averageBits()), f("%.4f", p.sizeMB())));
-            if (cnn) {
-                row.add(f("%.2f", 100 * p.quality().get(Frontier.TOP1)));
-            } else {
-                row.add(f("%.4f", p.quality().get(Frontier.MEAN_COS)));
-                row.add(f("%.4f", p.quality().get(Frontier.TOP10)));
+            for (MetricId id : metrics) {
+                row.add(f(cnn ? "%.2f" : "%.4f", id.toColumn(p.quality().get(id))));
             }
             row.add(Double.isNaN(p.predicted()) ? "" : csv ? Double.toString(p.predicted()) : sci(p.predicted()));
             row.add(csv ? Double.toString(p.distortion()) : sci(p.distortion()));
@@ -125,7 +125,8 @@ final class FrontierCommand extends BaseCommand {
         out().print(csv ? tt.csv() : tt.render());
         if (!csv) {
             out().println(f("FP32 %s; distortion = %s on the calibration data; predicted = sum of single-layer"
-                    + " costs", cnn ? f("top-1 %.2f%%", 100 * r.fp32().get(Frontier.TOP1)) : "mean cos 1",
+                    + " costs", cnn ? f("top-1 %.2f%%", MetricId.TOP1.toColumn(r.fp32().get(MetricId.TOP1)))
+                    : "mean cos 1",
                     r.metric()));
             for (Frontier.Additivity a : r.additivity()) {
                 out().println(f("additivity of %s over %d distinct plans: Pearson %.3f, Spearman %.3f", a.cost(),
@@ -143,8 +144,9 @@ final class FrontierCommand extends BaseCommand {
      * @param model            the model source
      * @param method           the quantizer every plan is applied with
      * @param distortionMetric what {@code rows[].distortion} measures on the calibration data (e.g. KL of softmax)
-     * @param fp32             the FP32 model's quality by metric id: {@code top1} for the CNNs; {@code meanCos} and
-     *                         {@code top10Overlap} for text encoders
+     * @param fp32             the FP32 model's quality by metric, named by {@link MetricId#field()} and in its unit:
+     *                         {@code top1} (a fraction) for the CNNs; {@code meanCosine} and {@code top10Overlap}
+     *                         for text encoders
      * @param budgets          the average-bits budgets, in order
      * @param costs            the cost tables compared
      * @param rows             uniform rows and one row per cost and budget, by budget then cost
@@ -154,10 +156,10 @@ final class FrontierCommand extends BaseCommand {
     record Output(String model, String method, String distortionMetric, Map<String, Double> fp32,
             List<Double> budgets, List<Cost> costs, List<Row> rows, List<Additivity> additivity, double seconds) {
         static Output of(Frontier.Result r, List<CostTable> tables, List<Double> budgets) {
-            return new Output(r.model(), r.method(), r.metric(), r.fp32(), List.copyOf(budgets),
+            return new Output(r.model(), r.method(), r.metric(), fields(r.fp32()), List.copyOf(budgets),
                     tables.stream().map(t -> new Cost(t.name(), t.seconds(), t.provenance())).toList(),
                     r.points().stream().map(p -> new Row(p.budget(), p.cost(), p.plan().name(), p.averageBits(),
-                            p.sizeMB(), p.quality(), finite(p.predicted()), finite(p.distortion()),
+                            p.sizeMB(), fields(p.quality()), finite(p.predicted()), finite(p.distortion()),
                             EvalRow.histogram(p.plan()), p.plan().bits())).toList(),
                     r.additivity().stream().map(a -> new Additivity(a.cost(), a.points(), finite(a.pearson()),
                             finite(a.spearman()))).toList(), r.seconds());
@@ -182,7 +184,7 @@ final class FrontierCommand extends BaseCommand {
      * @param plan          the plan's name
      * @param averageBits   the plan's average bits per weight (at most the budget)
      * @param sizeMB        the quantized model's size, MB (10^6 bytes)
-     * @param quality       quality on the held-out data by metric id (as {@code fp32})
+     * @param quality       quality on the held-out data by metric (named and in units as {@code fp32})
      * @param predicted     Σ single-layer costs of the plan; null for uniform rows
      * @param distortion    the measured distortion of the whole quantized model on the calibration data
      * @param bitsHistogram {@code bits:layers} pairs, e.g. {@code 3:15 4:21}
@@ -202,6 +204,13 @@ final class FrontierCommand extends BaseCommand {
      * @param spearman rank correlation (average ranks for ties); null when undefined
      */
     record Additivity(String cost, int points, Double pearson, Double spearman) {
+    }
+
+    /** {@code quality} keyed by each metric's JSON name ({@link MetricId#field()}), in {@link MetricId} order. */
+    private static Map<String, Double> fields(Map<MetricId, Double> quality) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        quality.forEach((id, v) -> m.put(id.field(), v));
+        return m;
     }
 
     /** The number, or null when it is NaN or infinite (JSON has neither). */

@@ -1,7 +1,6 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,8 +114,8 @@ final class ReportCommand extends BaseCommand {
         Path out = OutputFiles.createFolder(output);
         TextTable tt = Rows.evaluationTable(rows);
         OutputFiles.writeString(out.resolve("results.csv"), tt.csv());
-        OutputFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(resultsJson(table, rows,
-                texts.size())) + "\n");
+        OutputFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(Results.of(table.model(), table,
+                texts.size(), rows)) + "\n");
         OutputFiles.writeString(out.resolve("error-table.csv"), errorTableCsv(table));
         Path plans = OutputFiles.createFolder(out.resolve("plans"));
         for (BitPlan p : mixed) {
@@ -235,16 +234,8 @@ final class ReportCommand extends BaseCommand {
 
         void write(Path dir) throws java.io.IOException {
             OutputFiles.writeString(dir.resolve("results.csv"), CnnEvaluation.table(rows).csv());
-            ObjectNode root = JSON.createObjectNode();
-            root.put("model", model);
-            root.put("scheme", table.scheme().cliName());
-            root.put("granularity", table.granularity().cliName());
-            root.put("sweepSeconds", table.seconds());
-            ArrayNode arr = root.putArray("rows");
-            for (EvalRow e : rows) {
-                arr.add(Rows.rowJson(e));
-            }
-            OutputFiles.writeString(dir.resolve("results.json"), JSON.writeValueAsString(root) + "\n");
+            OutputFiles.writeString(dir.resolve("results.json"),
+                    JSON.writeValueAsString(Results.of(model, table, null, rows)) + "\n");
             OutputFiles.writeString(dir.resolve("error-table.csv"), errorTableCsv(table));
             Path plansDir = OutputFiles.createFolder(dir.resolve("plans"));
             List<BitPlan> shown = new ArrayList<>();
@@ -274,18 +265,22 @@ final class ReportCommand extends BaseCommand {
         return new CnnSection(name, table, model.otherParams(), mixed, rows);
     }
 
-    private static ObjectNode resultsJson(ErrorTable table, List<EvalRow> rows, int corpusSize) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("model", table.model());
-        root.put("scheme", table.scheme().cliName());
-        root.put("granularity", table.granularity().cliName());
-        root.put("corpusSize", corpusSize);
-        root.put("sweepSeconds", table.seconds());
-        ArrayNode arr = root.putArray("rows");
-        for (EvalRow e : rows) {
-            arr.add(Rows.rowJson(e));
+    /**
+     * {@code results.json}, MiniLM's in the output folder and each CNN's in its subfolder.
+     *
+     * @param model        the model's name, e.g. {@code minilm}, {@code resnet20-fashion}
+     * @param scheme       {@code asymmetric} or {@code symmetric}
+     * @param granularity  {@code per-channel}, {@code per-tensor} or {@code per-group-G}
+     * @param corpusSize   MiniLM: the texts evaluated ({@code --corpus-size}); absent from a CNN's file
+     * @param sweepSeconds the error sweep over all layers and bits 2..8
+     * @param rows         FP32, the uniform plans, then the MixQuant plans (qem, relative error, budgets)
+     */
+    record Results(String model, String scheme, String granularity,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer corpusSize, double sweepSeconds, List<Rows.Row> rows) {
+        static Results of(String model, ErrorTable table, Integer corpusSize, List<EvalRow> rows) {
+            return new Results(model, table.scheme().cliName(), table.granularity().cliName(), corpusSize,
+                    table.seconds(), rows.stream().map(Rows.Row::of).toList());
         }
-        return root;
     }
 
     private static String errorTableCsv(ErrorTable t) {

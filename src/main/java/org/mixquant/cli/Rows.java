@@ -1,14 +1,13 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.MetricId;
 import org.mixquant.eval.SizeReport;
 import org.mixquant.notebook.Tables;
-import org.mixquant.quant.BitPlan;
 
-/** Turns evaluation rows into a {@link TextTable}, and the JSON header shared by every evaluate document. */
+/** Evaluation rows as a {@link TextTable} and as {@code report}'s JSON rows ({@link Row}). */
 final class Rows {
     private Rows() {
     }
@@ -29,53 +28,49 @@ final class Rows {
     }
 
     /**
-     * The fields every {@code evaluate --format json} document starts with: model, plan, rule, method, scheme,
-     * granularity, averageBits and the size object.
+     * One evaluation row of {@code report}'s {@code results.json} (MiniLM's and each CNN's), at full precision. A row
+     * has the metrics its model measured and no others: a text encoder's rows {@code meanCosine}, {@code minCosine}
+     * and {@code top10Overlap}; a classifier's rows {@code top1}, {@code dropPoints} and {@code images}. The metric
+     * components are named by {@link MetricId#field()} and ordered as {@link MetricId} ({@code RowsTest} checks both).
+     *
+     * @param plan            the plan's name, e.g. {@code uniform-4}, {@code budget=3.5} ({@code fp32} for FP32)
+     * @param rule            the rule that made it: {@code fp32}, {@code uniform}, {@code qem}, {@code max-rel-error},
+     *                        {@code avg-bits}
+     * @param method          what the quantizer did, e.g. {@code nearest-asymmetric} ({@code none} for FP32)
+     * @param averageBits     Σ bits·params / Σ params over the quantized layers (32 for FP32)
+     * @param sizeMB          the whole model, MB (10^6 bytes), as {@link SizeReport#totalMB()}
+     * @param top1            classifiers: top-1 accuracy on the test images, a fraction 0..1
+     * @param dropPoints      classifiers: FP32 top-1 minus this top-1, percentage points
+     * @param meanCosine      text encoders: mean cosine of each text's embedding to its FP32 embedding
+     * @param minCosine       text encoders: the smallest of those cosines
+     * @param top10Overlap    text encoders: mean overlap of each text's 10 nearest neighbours with FP32's, 0..1
+     * @param images          classifiers: test images scored
+     * @param searchSeconds   the bit-width search that made the plan (0 for uniform plans and FP32)
+     * @param quantizeSeconds quantizing the model (0 for FP32)
+     * @param evalSeconds     evaluating it (for FP32: computing the reference outputs)
+     * @param bitsHistogram   layers per bit-width, e.g. {@code 3:15 4:21} ({@code fp32} for FP32)
      */
-    static ObjectNode evaluationHeader(String model, BitPlan plan, String method, SizeReport size) {
-        ObjectNode root = BaseCommand.JSON.createObjectNode();
-        root.put("model", model);
-        root.put("plan", plan.name());
-        root.put("rule", plan.rule());
-        root.put("method", method);
-        root.put("scheme", plan.scheme().cliName());
-        root.put("granularity", plan.granularity().cliName());
-        root.put("averageBits", size.averageBits());
-        ObjectNode s = root.putObject("size");
-        s.put("quantizedParams", size.quantizedParams());
-        s.put("otherParams", size.otherParams());
-        s.put("weightBits", size.weightBits());
-        s.put("qparamBits", size.qparamBits());
-        s.put("averageBitsWithQParams", size.averageBitsWithQParams());
-        s.put("quantizedLayersMB", size.quantizedLayersMB());
-        s.put("otherMB", size.otherMB());
-        s.put("totalMB", size.totalMB());
-        s.put("fp32MB", size.fp32MB());
-        s.put("counted", SizeReport.whatIsCounted());
-        return root;
-    }
-
-    /**
-     * One row as a flat JSON object at full precision: plan, rule, method, averageBits, sizeMB, the metrics the row
-     * measured ({@link MetricId#field()} names, in {@link MetricId} order), images (classifier rows only), searchSeconds,
-     * quantizeSeconds, evalSeconds, bitsHistogram — the fields {@code report}'s {@code results.json} has always had.
-     */
-    static ObjectNode rowJson(EvalRow e) {
-        ObjectNode o = BaseCommand.JSON.createObjectNode();
-        o.put("plan", e.plan());
-        o.put("rule", e.rule());
-        o.put("method", e.method());
-        o.put("averageBits", e.averageBits());
-        o.put("sizeMB", e.sizeMB());
-        e.metrics().forEach((id, v) -> o.put(id.field(), v));
-        if (e.metrics().containsKey(MetricId.TOP1)) {
-            o.put("images", e.samples());
+    record Row(String plan, String rule, String method, double averageBits, double sizeMB,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double top1,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double dropPoints,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double meanCosine,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double minCosine,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double top10Overlap,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer images,
+            double searchSeconds, double quantizeSeconds, double evalSeconds, String bitsHistogram) {
+        /** The row of {@code e}; a metric {@code e} did not measure is null, so it is left out of the JSON. */
+        static Row of(EvalRow e) {
+            boolean classifier = e.metrics().containsKey(MetricId.TOP1);
+            return new Row(e.plan(), e.rule(), e.method(), e.averageBits(), e.sizeMB(), measured(e, MetricId.TOP1),
+                    measured(e, MetricId.TOP1_DROP), measured(e, MetricId.MEAN_COSINE),
+                    measured(e, MetricId.MIN_COSINE), measured(e, MetricId.TOP10_OVERLAP),
+                    classifier ? e.samples() : null, e.seconds().search(), e.seconds().quantize(),
+                    e.seconds().evaluate(), e.bitsHistogram());
         }
-        o.put("searchSeconds", e.seconds().search());
-        o.put("quantizeSeconds", e.seconds().quantize());
-        o.put("evalSeconds", e.seconds().evaluate());
-        o.put("bitsHistogram", e.bitsHistogram());
-        return o;
+
+        private static Double measured(EvalRow e, MetricId id) {
+            return e.metrics().get(id);
+        }
     }
 
     /** A number cell: {@code f} in the text table, full precision in CSV. */

@@ -6,16 +6,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.mixquant.data.Texts;
 import org.mixquant.io.OutputFiles;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.onnx.OnnxRunner;
@@ -177,20 +174,10 @@ public final class EmbeddingEvaluator {
         return Fidelity.compare(ref, other);
     }
 
+    /** SHA-256 of the model's fingerprint, the tokenizer settings and the texts (the layout of earlier keys). */
     private String cacheKey() {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(reference.fingerprint().getBytes(StandardCharsets.UTF_8));
-            md.update(("maxTokens=" + embedder.maxTokens() + ";n=" + texts.size() + ";v2").getBytes(
-                    StandardCharsets.UTF_8));
-            for (String t : texts) {
-                md.update(t.getBytes(StandardCharsets.UTF_8));
-                md.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Texts.sha256(reference.fingerprint() + "maxTokens=" + embedder.maxTokens() + ";n=" + texts.size()
+                + ";v2", texts);
     }
 
     /**

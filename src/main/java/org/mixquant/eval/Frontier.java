@@ -4,6 +4,8 @@ import ai.onnxruntime.OrtException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +30,6 @@ import org.mixquant.sensitivity.Distortion;
  * over each cost's frontier. A plan with the same bits as one already scored is not scored again.
  */
 public final class Frontier {
-    /** Quality metric ids of {@link Point#quality()}. */
-    public static final String TOP1 = "top1";
-    /** Mean cosine to the FP32 embeddings. */
-    public static final String MEAN_COS = "meanCos";
-    /** Mean top-10 neighbour overlap with FP32. */
-    public static final String TOP10 = "top10Overlap";
-
     private Frontier() {
     }
 
@@ -46,17 +41,17 @@ public final class Frontier {
      * @param plan        the plan as applied
      * @param averageBits average bits per quantized weight
      * @param sizeMB      model size (see {@link SizeReport})
-     * @param quality     metric id → value on held-out data ({@link #TOP1} as a fraction, or {@link #MEAN_COS}
-     *                    and {@link #TOP10})
+     * @param quality     metric → value on held-out data, in the metric's unit ({@link MetricId#TOP1} as a
+     *                    fraction, or {@link MetricId#MEAN_COSINE} and {@link MetricId#TOP10_OVERLAP})
      * @param predicted   Σ single-layer costs of the plan under its cost table (NaN for uniform rows)
      * @param distortion  measured distortion of the whole quantized model on the calibration data
      */
     public record Point(String cost, double budget, BitPlan plan, double averageBits, double sizeMB,
-            Map<String, Double> quality, double predicted, double distortion) {
-        /** Freezes the quality map. */
+            Map<MetricId, Double> quality, double predicted, double distortion) {
+        /** Freezes the quality map (iterated in {@link MetricId} order). */
         public Point {
             Objects.requireNonNull(plan, "plan");
-            quality = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(quality));
+            quality = frozen(quality);
         }
     }
 
@@ -77,13 +72,24 @@ public final class Frontier {
      * @param model      model source
      * @param method     quantizer name
      * @param metric     what the distortion measures ({@link Distortion#metric()})
-     * @param fp32       FP32 quality, by metric id
+     * @param fp32       FP32 quality, by metric (the metrics of the points' quality)
      * @param points     uniform rows and cost rows, by budget then cost
      * @param additivity one entry per cost table
      * @param seconds    wall time of the whole study
      */
-    public record Result(String model, String method, String metric, Map<String, Double> fp32, List<Point> points,
+    public record Result(String model, String method, String metric, Map<MetricId, Double> fp32, List<Point> points,
             List<Additivity> additivity, double seconds) {
+        /** Freezes the FP32 quality map (iterated in {@link MetricId} order). */
+        public Result {
+            fp32 = frozen(fp32);
+        }
+    }
+
+    /** An unmodifiable copy of {@code quality} that iterates in {@link MetricId} order. */
+    private static Map<MetricId, Double> frozen(Map<MetricId, Double> quality) {
+        Map<MetricId, Double> m = new EnumMap<>(MetricId.class);
+        m.putAll(quality);
+        return Collections.unmodifiableMap(m);
     }
 
     /**
@@ -104,7 +110,7 @@ public final class Frontier {
         long t0 = System.nanoTime();
         List<Point> points = new ArrayList<>();
         Map<Map<String, Integer>, double[]> seen = new LinkedHashMap<>();
-        Map<Map<String, Integer>, Map<String, Double>> seenQuality = new LinkedHashMap<>();
+        Map<Map<String, Integer>, Map<MetricId, Double>> seenQuality = new LinkedHashMap<>();
         int total = budgets.size() * (costs.size() + 1);
         int done = 0;
         for (double b : budgets) {
@@ -127,7 +133,7 @@ public final class Frontier {
                 QuantizedModel q = quantizer.quantize(fp32, plan);
                 BitPlan applied = q.plan();
                 double[] dist = seen.get(applied.bits());
-                Map<String, Double> quality = seenQuality.get(applied.bits());
+                Map<MetricId, Double> quality = seenQuality.get(applied.bits());
                 if (dist == null) {
                     dist = new double[] {distortion.measure(q.model())};
                     quality = scorer.score(q.model());
@@ -162,13 +168,13 @@ public final class Frontier {
                 List.copyOf(add), (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Held-out quality of a quantized model, by metric id. */
+    /** Held-out quality of a quantized model, by metric, each in its {@link MetricId}'s unit. */
     public interface Scorer {
         /** Quality of {@code quantized}. */
-        Map<String, Double> score(QuantizableModel quantized) throws IOException, OrtException;
+        Map<MetricId, Double> score(QuantizableModel quantized) throws IOException, OrtException;
 
-        /** Quality of the FP32 model. */
-        Map<String, Double> fp32() throws IOException, OrtException;
+        /** Quality of the FP32 model, with the same metrics as {@link #score}. */
+        Map<MetricId, Double> fp32() throws IOException, OrtException;
     }
 
     /** Top-1 on {@code evaluator}'s images (a fraction in [0, 1]). */
@@ -176,13 +182,13 @@ public final class Frontier {
         Study.Subject subject = Study.Subject.classifier(fp32, evaluator); // measures FP32 once
         return new Scorer() {
             @Override
-            public Map<String, Double> score(QuantizableModel q) {
-                return Map.of(TOP1, evaluator.evaluate(q).top1());
+            public Map<MetricId, Double> score(QuantizableModel q) {
+                return Map.of(MetricId.TOP1, evaluator.evaluate(q).top1());
             }
 
             @Override
-            public Map<String, Double> fp32() {
-                return Map.of(TOP1, subject.fp32Row().metric(MetricId.TOP1));
+            public Map<MetricId, Double> fp32() {
+                return Map.of(MetricId.TOP1, subject.fp32Row().metric(MetricId.TOP1));
             }
         };
     }
@@ -191,20 +197,14 @@ public final class Frontier {
     public static Scorer fidelity(EmbeddingEvaluator evaluator) {
         return new Scorer() {
             @Override
-            public Map<String, Double> score(QuantizableModel q) throws IOException, OrtException {
+            public Map<MetricId, Double> score(QuantizableModel q) throws IOException, OrtException {
                 Fidelity f = evaluator.fidelity(q, "evaluation corpus");
-                Map<String, Double> m = new LinkedHashMap<>();
-                m.put(MEAN_COS, f.meanCosine());
-                m.put(TOP10, f.top10Overlap());
-                return m;
+                return Map.of(MetricId.MEAN_COSINE, f.meanCosine(), MetricId.TOP10_OVERLAP, f.top10Overlap());
             }
 
             @Override
-            public Map<String, Double> fp32() {
-                Map<String, Double> m = new LinkedHashMap<>();
-                m.put(MEAN_COS, 1.0);
-                m.put(TOP10, 1.0);
-                return m;
+            public Map<MetricId, Double> fp32() {
+                return Map.of(MetricId.MEAN_COSINE, 1.0, MetricId.TOP10_OVERLAP, 1.0);
             }
         };
     }

@@ -8,6 +8,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.mixquant.eval.Frontier;
+import org.mixquant.eval.MetricId;
 
 /** Charts of a {@link Frontier} study. */
 public final class FrontierCharts {
@@ -18,10 +19,11 @@ public final class FrontierCharts {
      * Model size (MB) against one quality metric, one line per cost (uniform included), points in size order; the
      * upper left is best.
      *
-     * @param metric a metric id of the points' quality ({@link Frontier#TOP1}, {@link Frontier#MEAN_COS}, …)
+     * @param metric a metric of the points' quality ({@link MetricId#TOP1}, {@link MetricId#MEAN_COSINE}, …), plotted
+     *               in its own unit and labelled by its {@link MetricId#field()} name
      * @throws IllegalArgumentException if no point has that metric
      */
-    public static XYChart sizeVsQuality(Frontier.Result r, String metric) {
+    public static XYChart sizeVsQuality(Frontier.Result r, MetricId metric) {
         Map<String, List<Frontier.Point>> byCost = new LinkedHashMap<>();
         for (Frontier.Point p : r.points()) {
             if (p.quality().containsKey(metric)) {
@@ -29,10 +31,10 @@ public final class FrontierCharts {
             }
         }
         if (byCost.isEmpty()) {
-            throw new IllegalArgumentException("no frontier point has the metric '" + metric + "'");
+            throw new IllegalArgumentException("no frontier point has the metric '" + metric.field() + "'");
         }
-        XYChart chart = ChartStyle.xyChart(ChartStyle.WIDTH, ChartStyle.HEIGHT, r.model() + ": size vs " + metric
-                + " (" + r.method() + ")", "model size (MB)", metric);
+        XYChart chart = ChartStyle.xyChart(ChartStyle.WIDTH, ChartStyle.HEIGHT, r.model() + ": size vs " + metric.field()
+                + " (" + r.method() + ")", "model size (MB)", metric.field());
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         chart.getStyler().setxAxisTickLabelsFormattingFunction(ChartStyle::plainNumber);
         for (Map.Entry<String, List<Frontier.Point>> e : byCost.entrySet()) {

@@ -2,11 +2,8 @@ package org.mixquant.sensitivity;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
+import org.mixquant.data.Texts;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.onnx.OnnxRunner;
 import org.mixquant.model.QuantizableModel;
@@ -52,7 +49,7 @@ public final class EmbeddingCosine implements Distortion {
             throw new IllegalArgumentException("need at least one text and one thread");
         }
         return new EmbeddingCosine(fp32, embedder, texts, threads, name + " n=" + texts.size() + " maxTokens="
-                + embedder.maxTokens() + " sha256=" + hash(texts).substring(0, 16));
+                + embedder.maxTokens() + " sha256=" + Texts.sha256(texts).substring(0, 16));
     }
 
     @Override
@@ -100,19 +97,6 @@ public final class EmbeddingCosine implements Distortion {
     private float[][] embed(OnnxModel m) throws OrtException {
         try (OnnxRunner r = m.open(OrtEnvironment.getEnvironment(), threads)) {
             return embedder.embed(r.session(), texts, TextEmbedder.DEFAULT_BATCH, null);
-        }
-    }
-
-    private static String hash(List<String> texts) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (String t : texts) {
-                md.update(t.getBytes(StandardCharsets.UTF_8));
-                md.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -3,6 +3,7 @@ package org.mixquant.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.lang.reflect.ParameterizedType;
@@ -17,12 +18,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mixquant.eval.MetricId;
 import org.mixquant.model.TinyBert;
 import org.mixquant.model.TinyOnnx;
 
 /**
  * Each command's JSON is its output record serialised: every object in the document has exactly the fields of the
- * record it comes from, in the record's order, at every depth, and the values have the record's types.
+ * record it comes from, in the record's order, at every depth, and the values have the record's types. A component
+ * marked {@code @JsonInclude(NON_NULL)} (report's per-model metrics) may be missing, and only then.
  */
 class CommandJsonTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -65,6 +68,64 @@ class CommandJsonTest {
                 "16"));
     }
 
+    /** A CNN's evaluate document: the text encoders' fields up to size (the same Size record), then accuracy. */
+    @Test
+    void evaluateACnn() throws Exception {
+        JsonNode root = json("evaluate", "resnet20-fashion", "--bits", "4", "--images", "100");
+        assertShape(CnnEvaluation.Output.class, root);
+        List<String> header = names(root).subList(0, 8);
+        assertEquals(Arrays.stream(EvaluateCommand.Output.class.getRecordComponents()).limit(8)
+                .map(RecordComponent::getName).toList(), header);
+        assertEquals(100, root.get("accuracy").get("images").asInt());
+    }
+
+    /** compare on a CNN (secondary is null) and on a text encoder (secondary is the top-10 overlap). */
+    @Test
+    void compare() throws Exception {
+        JsonNode cnn = json("compare", "resnet20-fashion", "--methods", "nearest", "--bits", "4", "--no-avg-bits",
+                "--images", "100");
+        assertShape(CompareCommand.Output.class, cnn);
+        assertEquals(2, cnn.get("rows").size(), "fp32 and uniform-4");
+        assertTrue(cnn.get("rows").get(1).get("secondary").isNull());
+        JsonNode text = json("compare", bert().toString(), "--methods", "nearest", "--bits", "4", "--no-avg-bits",
+                "--corpus-size", "16");
+        assertShape(CompareCommand.Output.class, text);
+        assertTrue(text.get("rows").get(1).get("secondary").isNumber());
+    }
+
+    /**
+     * report's results.json, MiniLM's and a CNN's: one Results record and one row record; each row has the metrics
+     * of its model and no others, and only the CNN rows have images.
+     */
+    @Test
+    void reportResults() throws Exception {
+        Path out = dir.resolve("report");
+        CliHarness.Run r = CliHarness.run("report", "-o", out.toString(), "--corpus-size", "16", "--uniform", "4",
+                "--qem", "300", "--max-rel-error", "0.02", "--avg-bits", "4", "--cnn", "resnet20-fashion",
+                "--cnn-uniform", "4", "--images", "100", "-q");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        JsonNode text = JSON.readTree(out.resolve("results.json").toFile());
+        assertShape(ReportCommand.Results.class, text);
+        assertEquals(16, text.get("corpusSize").asInt());
+        for (JsonNode row : text.get("rows")) {
+            assertEquals(List.of("meanCosine", "minCosine", "top10Overlap"), metricFields(row), row.toString());
+            assertTrue(!row.has("images"), row.toString());
+        }
+        JsonNode cnn = JSON.readTree(out.resolve("resnet20-fashion").resolve("results.json").toFile());
+        assertShape(ReportCommand.Results.class, cnn);
+        assertTrue(!cnn.has("corpusSize"), "no texts in a CNN's file");
+        for (JsonNode row : cnn.get("rows")) {
+            assertEquals(List.of("top1", "dropPoints"), metricFields(row), row.toString());
+            assertEquals(100, row.get("images").asInt());
+        }
+    }
+
+    /** The fields of {@code row} that are MetricId JSON names, in document order. */
+    private static List<String> metricFields(JsonNode row) {
+        List<String> metrics = Arrays.stream(MetricId.values()).map(MetricId::field).toList();
+        return names(row).stream().filter(metrics::contains).toList();
+    }
+
     /** Frontier needs a bundled model (its calibration data); few images keep it quick, the shape does not care. */
     @Test
     void frontierOfACnn() throws Exception {
@@ -91,8 +152,9 @@ class CommandJsonTest {
     void readmeNamesEveryFieldOfEveryOutputRecord() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         for (Class<?> out : List.of(LayersCommand.Output.class, QeCommand.Output.class, SearchCommand.Output.class,
-                EvaluateCommand.Output.class, FrontierCommand.Output.class, BenchCommand.Output.class,
-                BenchAdaRoundCommand.Output.class)) {
+                EvaluateCommand.Output.class, CnnEvaluation.Output.class, FrontierCommand.Output.class,
+                BenchCommand.Output.class, BenchAdaRoundCommand.Output.class, CompareCommand.Output.class,
+                ReportCommand.Results.class)) {
             for (String field : fieldNames(out)) {
                 assertTrue(readme.contains("\"" + field + "\""), out.getName() + "." + field + " is not in README.md");
             }
@@ -134,6 +196,12 @@ class CommandJsonTest {
         check(type, node, "$");
     }
 
+    /** Whether Jackson leaves {@code rc} out of the JSON when it is null ({@code @JsonInclude(NON_NULL)}). */
+    private static boolean omittedWhenNull(RecordComponent rc) {
+        JsonInclude include = rc.getAccessor().getAnnotation(JsonInclude.class);
+        return include != null && include.value() == JsonInclude.Include.NON_NULL;
+    }
+
     private static void check(Type type, JsonNode node, String path) {
         if (node.isNull()) {
             assertTrue(!(type instanceof Class<?> c) || !c.isPrimitive(), path + ": null for a primitive " + type);
@@ -142,10 +210,14 @@ class CommandJsonTest {
         Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
         if (raw.isRecord()) {
             assertTrue(node.isObject(), path + " should be an object: " + node);
-            List<String> fields = Arrays.stream(raw.getRecordComponents()).map(RecordComponent::getName).toList();
+            List<String> fields = Arrays.stream(raw.getRecordComponents())
+                    .filter(rc -> node.has(rc.getName()) || !omittedWhenNull(rc)).map(RecordComponent::getName)
+                    .toList();
             assertEquals(fields, names(node), path + " fields of " + raw.getSimpleName());
             for (RecordComponent rc : raw.getRecordComponents()) {
-                check(rc.getGenericType(), node.get(rc.getName()), path + "." + rc.getName());
+                if (node.has(rc.getName())) {
+                    check(rc.getGenericType(), node.get(rc.getName()), path + "." + rc.getName());
+                }
             }
         } else if (List.class.isAssignableFrom(raw)) {
             assertTrue(node.isArray(), path + " should be an array: " + node);

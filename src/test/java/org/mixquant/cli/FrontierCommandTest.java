@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mixquant.eval.MetricId;
 import org.mixquant.model.TinyOnnx;
 
 /**
@@ -52,6 +54,27 @@ class FrontierCommandTest {
         assertEquals(2, add.size());
         assertEquals("qe", add.get(0).get("cost").asText());
         assertTrue(add.get(1).has("pearson") && add.get(1).has("spearman"));
+    }
+
+    /** A text encoder's quality is named by MetricId's JSON names, as in evaluate's and report's JSON. */
+    @Test
+    void textEncoderQualityHasTheMetricFieldNames() throws Exception {
+        CliHarness.Run r = CliHarness.run("frontier", "minilm", "--cost", "qe", "--budgets", "4", "--corpus-size", "16",
+                "--calibration", "16", "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        List<String> expected = List.of(MetricId.MEAN_COSINE.field(), MetricId.TOP10_OVERLAP.field());
+        assertEquals(List.of("meanCosine", "top10Overlap"), expected);
+        assertEquals(expected, fieldNames(root.get("fp32")));
+        for (JsonNode row : root.get("rows")) {
+            assertEquals(expected, fieldNames(row.get("quality")), row.toString());
+        }
+    }
+
+    private static List<String> fieldNames(JsonNode object) {
+        List<String> names = new java.util.ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test

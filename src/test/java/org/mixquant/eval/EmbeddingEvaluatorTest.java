@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.mixquant.model.Layer;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.onnx.TextEmbedder;
@@ -25,6 +29,23 @@ class EmbeddingEvaluatorTest {
 
     static OnnxModel tinyEncoder(Map<String, java.util.function.Consumer<float[]>> edits) {
         return OnnxModel.fromBytes("tinybert", TinyBert.bytes(7, TinyBert.MINILM_VOCAB, edits));
+    }
+
+    /**
+     * The disk cache's file name is a key of the model, tokenizer settings and texts; the name below was made by the
+     * key code before it moved to {@code data.Texts}, so caches written by earlier runs are still found.
+     */
+    @Test
+    void cacheFileNameIsTheKeyEarlierRunsWrote(@TempDir Path cache)
+            throws Exception {
+        try (TextEmbedder embedder = TextEmbedder.minilm(TextEmbedder.DEFAULT_MAX_TOKENS)) {
+            EmbeddingEvaluator.create(tinyEncoder(Map.of()), embedder, TEXTS, 1, Progress.NONE, cache,
+                    w -> { }).referenceEmbeddings();
+        }
+        try (Stream<Path> files = Files.list(cache.resolve("embeddings"))) {
+            assertEquals(List.of("f373c3a5ee732d53821ac5defc168f9b7231f2502358740f3a8501d41de36105.bin"),
+                    files.map(f -> f.getFileName().toString()).toList());
+        }
     }
 
     @Test

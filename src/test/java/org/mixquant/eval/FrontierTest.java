@@ -1,14 +1,26 @@
 package org.mixquant.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FrontierTest {
     /** Correlations of a handful of doubles: exact up to rounding. */
     static final double TOL = 1e-12;
+
+    /** Quality is keyed by MetricId (the one spelling of metrics) and read back in MetricId order, frozen. */
+    @Test
+    void qualityIsByMetricIdInMetricIdOrder() {
+        Frontier.Result r = new Frontier.Result("m", "nearest", "1 - cos", new LinkedHashMap<>(Map.of(
+                MetricId.TOP10_OVERLAP, 1.0, MetricId.MEAN_COSINE, 1.0)), List.of(), List.of(), 0);
+        assertEquals(List.of(MetricId.MEAN_COSINE, MetricId.TOP10_OVERLAP), List.copyOf(r.fp32().keySet()));
+        assertThrows(UnsupportedOperationException.class, () -> r.fp32().put(MetricId.TOP1, 0.5));
+    }
 
     @Test
     void pearsonAndSpearmanOnKnownCases() {
