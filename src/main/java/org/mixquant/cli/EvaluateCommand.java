@@ -1,8 +1,6 @@
 package org.mixquant.cli;
 
 import ai.onnxruntime.OrtException;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.EvalRow;
@@ -29,16 +27,7 @@ final class EvaluateCommand extends BaseCommand {
     String model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
-    Which which;
-
-    static final class Which {
-        @Option(names = "--plan", paramLabel = "FILE", description = "A bit plan JSON file (from 'search -o').")
-        Path plan;
-
-        @Option(names = "--bits", paramLabel = "B", converter = OptionValues.BitWidth.class,
-                description = "Uniform bits 2..8 for every layer.")
-        Integer bits;
-    }
+    PlanChoice which;
 
     @Mixin
     QuantMixin quant;
@@ -127,18 +116,9 @@ final class EvaluateCommand extends BaseCommand {
 
     @Override
     public Integer call() throws Exception {
-        BitPlan fromFile = null;
-        if (which.plan != null) {
-            try {
-                fromFile = BitPlan.read(which.plan);
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new IOException("cannot read plan file '" + which.plan + "': no such file");
-            }
-            quant.checkAgreesWith(fromFile, which.plan, spec.commandLine());
-        }
+        BitPlan fromFile = which.readFile(quant, spec.commandLine());
         QuantizableModel m = loadModel(model);
-        BitPlan plan = fromFile != null ? fromFile.validateFor(m.source(), m.layerNames())
-                : BitPlan.uniform(m.source(), m.layerNames(), which.bits, quant.scheme(), quant.granularity());
+        BitPlan plan = which.forModel(fromFile, m, quant);
         if (m instanceof CnnModel cnn) {
             corpus.warnIgnoredFor(this, model);
             return CnnEvaluation.run(this, cnn, plan, new NearestRounding(), format.format, images.testImages(this));

@@ -1,6 +1,5 @@
 package org.mixquant.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,16 +34,7 @@ final class ExportCommand extends BaseCommand {
     String model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
-    Which which;
-
-    static final class Which {
-        @Option(names = "--plan", paramLabel = "FILE", description = "A bit plan JSON file (from 'search -o').")
-        Path plan;
-
-        @Option(names = "--bits", paramLabel = "B", converter = OptionValues.BitWidth.class,
-                description = "Uniform bits 2..8 for every layer.")
-        Integer bits;
-    }
+    PlanChoice which;
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "nearest",
             description = "Quantization method (default: ${DEFAULT-VALUE}); only nearest rounding can be exported"
@@ -142,27 +132,18 @@ final class ExportCommand extends BaseCommand {
                     + " (its quantized model does not carry the scales and zero-points of its rounding); use"
                     + " --method nearest");
         }
-        BitPlan fromFile = null;
-        if (which.plan != null) {
-            try {
-                fromFile = BitPlan.read(which.plan);
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new IOException("cannot read plan file '" + which.plan + "': no such file");
-            }
-            quant.checkAgreesWith(fromFile, which.plan, spec.commandLine());
-            if (!BitPlan.sameModel(fromFile.model(), model)) {
-                throw new ParameterException(spec.commandLine(), "--plan " + which.plan + " was made for \"model\" '"
-                        + fromFile.model() + "', not for '" + model + "' (make a plan for this model with"
-                        + " 'mixquant search')");
-            }
+        BitPlan fromFile = which.readFile(quant, spec.commandLine());
+        if (fromFile != null && !BitPlan.sameModel(fromFile.model(), model)) {
+            throw new ParameterException(spec.commandLine(), "--plan " + which.plan + " was made for \"model\" '"
+                    + fromFile.model() + "', not for '" + model + "' (make a plan for this model with"
+                    + " 'mixquant search')");
         }
         QuantizableModel m = loadModel(model);
         if (!(m instanceof OnnxModel onnx)) {
             throw new IllegalArgumentException("export writes ONNX models; '" + model + "' is a Fashion-MNIST CNN"
                     + " (DJL), which has no ONNX form here");
         }
-        BitPlan plan = fromFile != null ? fromFile.validateFor(m.source(), m.layerNames())
-                : BitPlan.uniform(m.source(), m.layerNames(), which.bits, quant.scheme(), quant.granularity());
+        BitPlan plan = which.forModel(fromFile, m, quant);
         QuantizedExport ex = QuantizedExport.nearest(onnx, plan, int4);
         for (String c : ex.onnx().conversions()) {
             info(c);
