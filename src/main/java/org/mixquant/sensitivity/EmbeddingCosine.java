@@ -4,10 +4,12 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import java.util.List;
 import org.mixquant.data.Texts;
+import org.mixquant.model.onnx.LayerProbe;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.onnx.OnnxRunner;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.onnx.TextEmbedder;
+import org.mixquant.tensor.WeightTensor;
 
 /**
  * Sentence-encoder distortion: mean over calibration texts of 1 − cos(FP32 embedding, quantized embedding), the
@@ -23,6 +25,11 @@ public final class EmbeddingCosine implements Distortion {
     private final int threads;
     private final String calibration;
     private final float[][] reference;
+    /** Created on the first {@link #measureLayer}; closed by {@link #close}. */
+    private TextEmbedder.Batches batches;
+    private LayerProbe probe;
+    private String probeLayer;
+    private float[][] probeReference;
 
     private EmbeddingCosine(OnnxModel fp32, TextEmbedder embedder, List<String> texts, int threads,
             String calibration) throws OrtException {
@@ -83,6 +90,58 @@ public final class EmbeddingCosine implements Distortion {
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed on " + model.source() + ": " + e.getMessage(), e);
         }
+        return meanOneMinusCos(reference, q);
+    }
+
+    /**
+     * Runs only what {@code layer}'s weight changes ({@link LayerProbe}): the layer's suffix of the graph, fed with
+     * the FP32 tensors at its boundary. The reference is the same suffix with the FP32 weight, so both sides of the
+     * cosine come from the same ONNX Runtime graph (fusions can differ from the whole graph's in the last bits).
+     * Falls back to a whole-model run for any model other than this distortion's FP32 one.
+     */
+    @Override
+    public double measureLayer(QuantizableModel model, String layer, WeightTensor weight) {
+        if (model != fp32) {
+            return Distortion.super.measureLayer(model, layer, weight);
+        }
+        try {
+            if (probe == null) {
+                java.util.Set<String> inputs = new java.util.LinkedHashSet<>(fp32.graph().inputs());
+                inputs.removeAll(fp32.graph().initializers().keySet());
+                batches = embedder.batches(inputs, texts, TextEmbedder.DEFAULT_BATCH);
+                probe = LayerProbe.open(fp32, batches.allFeeds(), threads);
+            }
+            if (!layer.equals(probeLayer)) {
+                probeReference = probeEmbed(layer, fp32.layer(layer).weight());
+                probeLayer = layer;
+            }
+            return meanOneMinusCos(probeReference, probeEmbed(layer, weight));
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on " + model.source() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private float[][] probeEmbed(String layer, WeightTensor weight) throws OrtException {
+        float[][] out = new float[texts.size()][];
+        probe.run(layer, weight, (b, first) -> batches.pool(b, first, out));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (probe != null) {
+            probe.close();
+            probe = null;
+        }
+        if (batches != null) {
+            batches.close();
+            batches = null;
+        }
+        probeLayer = null;
+        probeReference = null;
+    }
+
+    private static double meanOneMinusCos(float[][] reference, float[][] q) {
         double sum = 0;
         for (int i = 0; i < q.length; i++) {
             double dot = 0;

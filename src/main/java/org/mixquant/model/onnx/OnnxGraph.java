@@ -310,13 +310,28 @@ public final class OnnxGraph {
      * repeated); everything else, initializers included, is as parsed.
      */
     public byte[] withOutputs(Collection<String> extra) {
+        return withOutputs(extra, true);
+    }
+
+    /**
+     * Like {@link #withOutputs} but the extra outputs declare no type, so tensors of any element type can be added;
+     * ONNX Runtime gives them the type it infers.
+     */
+    public byte[] withUntypedOutputs(Collection<String> extra) {
+        return withOutputs(extra, false);
+    }
+
+    private byte[] withOutputs(Collection<String> extra, boolean asFloat) {
         Set<String> all = new LinkedHashSet<>(outputs);
         OnnxMl.GraphProto.Builder gb = proto.getGraph().toBuilder();
         for (String name : extra) {
             if (all.add(name)) {
-                gb.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(name)
-                        .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                                .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))));
+                OnnxMl.ValueInfoProto.Builder v = OnnxMl.ValueInfoProto.newBuilder().setName(name);
+                if (asFloat) {
+                    v.setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                            .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())));
+                }
+                gb.addOutput(v);
             }
         }
         return proto.toBuilder().setGraph(gb).build().toByteArray();

@@ -2,6 +2,7 @@ package org.mixquant.model.onnx;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -62,11 +63,39 @@ public final class TextEmbedder implements AutoCloseable {
      */
     public float[][] embed(OrtSession session, List<String> texts, int batchSize, IntConsumer afterBatch)
             throws OrtException {
+        float[][] out = new float[texts.size()][];
+        try (Batches batches = batches(session.getInputNames(), texts, batchSize)) {
+            for (int b = 0; b < batches.count(); b++) {
+                Map<String, OnnxTensor> feeds = batches.feeds(b);
+                try (OrtSession.Result r = NativeSessions.GLOBAL.call(() -> session.run(feeds))) {
+                    batches.pool(b, r.get(0), out);
+                }
+                if (afterBatch != null) {
+                    afterBatch.accept(batches.end(b));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code texts} tokenized, sorted by token count and cut into batches padded to their longest text, as ONNX
+     * Runtime inputs of a model with inputs {@code inputNames}; {@link Batches#pool} turns a batch's first output
+     * into embeddings. Close the result to release the input tensors.
+     *
+     * @throws IllegalArgumentException for no texts, a batch size below 1, or a model without {@code input_ids} and
+     *                                  {@code attention_mask} inputs
+     */
+    public Batches batches(java.util.Set<String> inputNames, List<String> texts, int batchSize) throws OrtException {
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("no texts to embed");
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
+        }
+        if (!inputNames.contains("input_ids") || !inputNames.contains("attention_mask")) {
+            throw new IllegalArgumentException("embedding needs a BERT-style model with inputs input_ids and"
+                    + " attention_mask; this model has inputs " + inputNames);
         }
         int n = texts.size();
         long[][] ids = TokenIds.encode(tokenizer, texts);
@@ -75,64 +104,121 @@ public final class TextEmbedder implements AutoCloseable {
             order.add(i);
         }
         order.sort(Comparator.comparingInt((Integer i) -> ids[i].length).thenComparingInt(i -> i));
-        java.util.Set<String> inputNames = session.getInputNames();
-        if (!inputNames.contains("input_ids") || !inputNames.contains("attention_mask")) {
-            throw new IllegalArgumentException("embedding needs a BERT-style model with inputs input_ids and"
-                    + " attention_mask; this model has inputs " + inputNames);
-        }
         boolean hasTypeIds = inputNames.contains("token_type_ids");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        float[][] out = new float[n][];
-        for (int start = 0; start < n; start += batchSize) {
-            int end = Math.min(n, start + batchSize);
-            int b = end - start;
-            int len = 0;
-            for (int j = start; j < end; j++) {
-                len = Math.max(len, ids[order.get(j)].length);
-            }
-            long[] idBuf = new long[b * len];
-            long[] maskBuf = new long[b * len];
-            for (int j = 0; j < b; j++) {
-                long[] row = ids[order.get(start + j)];
-                System.arraycopy(row, 0, idBuf, j * len, row.length);
-                for (int t = 0; t < row.length; t++) {
-                    maskBuf[j * len + t] = 1;
+        Batches batches = new Batches(n);
+        try {
+            for (int start = 0; start < n; start += batchSize) {
+                int end = Math.min(n, start + batchSize);
+                int b = end - start;
+                int len = 0;
+                for (int j = start; j < end; j++) {
+                    len = Math.max(len, ids[order.get(j)].length);
                 }
-            }
-            long[] shape = {b, len};
-            Map<String, OnnxTensor> inputs = new HashMap<>();
-            try {
+                long[] idBuf = new long[b * len];
+                long[] maskBuf = new long[b * len];
+                int[] rows = new int[b];
+                for (int j = 0; j < b; j++) {
+                    rows[j] = order.get(start + j);
+                    long[] row = ids[rows[j]];
+                    System.arraycopy(row, 0, idBuf, j * len, row.length);
+                    for (int t = 0; t < row.length; t++) {
+                        maskBuf[j * len + t] = 1;
+                    }
+                }
+                long[] shape = {b, len};
+                Map<String, OnnxTensor> inputs = new HashMap<>();
+                batches.add(rows, maskBuf, len, end, inputs);
                 inputs.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), shape));
                 inputs.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(maskBuf), shape));
                 if (hasTypeIds) {
                     inputs.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]),
                             shape));
                 }
-                try (OrtSession.Result r = NativeSessions.GLOBAL.call(() -> session.run(inputs))) {
-                    Object value = r.get(0).getValue();
-                    if (value instanceof float[][][] hidden && hidden.length == b) {
-                        for (int j = 0; j < b; j++) {
-                            out[order.get(start + j)] = meanPoolNormalize(hidden[j], maskBuf, j * len);
-                        }
-                    } else if (value instanceof float[][] pooled && pooled.length == b) {
-                        for (int j = 0; j < b; j++) {
-                            out[order.get(start + j)] = normalize(pooled[j]);
-                        }
-                    } else {
-                        throw new IllegalArgumentException("embedding needs the model's first output '"
-                                + session.getOutputNames().iterator().next() + "' to be float [batch, tokens, hidden]"
-                                + " (token vectors, mean-pooled here) or [batch, hidden] (already pooled); it is "
-                                + r.get(0).getInfo());
-                    }
-                }
-            } finally {
-                inputs.values().forEach(OnnxTensor::close);
             }
-            if (afterBatch != null) {
-                afterBatch.accept(end);
+        } catch (OrtException | RuntimeException e) {
+            batches.close();
+            throw e;
+        }
+        return batches;
+    }
+
+    /** Tokenized texts in length-sorted batches, as ONNX Runtime input tensors (owned: close to release). */
+    public static final class Batches implements AutoCloseable {
+        private final int texts;
+        private final List<int[]> rows = new ArrayList<>();
+        private final List<long[]> masks = new ArrayList<>();
+        private final List<Integer> lengths = new ArrayList<>();
+        private final List<Integer> ends = new ArrayList<>();
+        private final List<Map<String, OnnxTensor>> feeds = new ArrayList<>();
+
+        private Batches(int texts) {
+            this.texts = texts;
+        }
+
+        private void add(int[] r, long[] mask, int len, int end, Map<String, OnnxTensor> f) {
+            rows.add(r);
+            masks.add(mask);
+            lengths.add(len);
+            ends.add(end);
+            feeds.add(f);
+        }
+
+        /** Number of batches. */
+        public int count() {
+            return feeds.size();
+        }
+
+        /** Number of texts. */
+        public int texts() {
+            return texts;
+        }
+
+        /** The input tensors of batch {@code b}, by graph input name. */
+        public Map<String, OnnxTensor> feeds(int b) {
+            return java.util.Collections.unmodifiableMap(feeds.get(b));
+        }
+
+        /** The input tensors of every batch. */
+        public List<Map<String, OnnxTensor>> allFeeds() {
+            return feeds.stream().map(java.util.Collections::unmodifiableMap).toList();
+        }
+
+        /** Texts done after batch {@code b} (for progress). */
+        int end(int b) {
+            return ends.get(b);
+        }
+
+        /**
+         * Writes the embeddings of batch {@code b} from the model's first output, {@code [batch, tokens, hidden]}
+         * (mean-pooled over the attention mask) or {@code [batch, hidden]} (already pooled), L2-normalised, into
+         * {@code out}'s rows of those texts (input order).
+         */
+        public void pool(int b, OnnxValue firstOutput, float[][] out) throws OrtException {
+            int[] r = rows.get(b);
+            Object value = firstOutput.getValue();
+            if (value instanceof float[][][] hidden && hidden.length == r.length) {
+                for (int j = 0; j < r.length; j++) {
+                    out[r[j]] = meanPoolNormalize(hidden[j], masks.get(b), j * lengths.get(b));
+                }
+            } else if (value instanceof float[][] pooled && pooled.length == r.length) {
+                for (int j = 0; j < r.length; j++) {
+                    out[r[j]] = normalize(pooled[j]);
+                }
+            } else {
+                throw new IllegalArgumentException("embedding needs the model's first output to be float [batch,"
+                        + " tokens, hidden] (token vectors, mean-pooled here) or [batch, hidden] (already pooled);"
+                        + " it is " + firstOutput.getInfo());
             }
         }
-        return out;
+
+        @Override
+        public void close() {
+            for (Map<String, OnnxTensor> f : feeds) {
+                f.values().forEach(OnnxTensor::close);
+            }
+            feeds.clear();
+        }
     }
 
     /** Mean of the token vectors where the mask is 1, then divided by its L2 norm. */
