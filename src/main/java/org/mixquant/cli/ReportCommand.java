@@ -19,7 +19,12 @@ import org.mixquant.model.onnx.TextEmbedder;
 import org.mixquant.notebook.Charts;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
+import org.mixquant.search.CostKind;
+import org.mixquant.search.CostTable;
 import org.mixquant.search.ErrorTable;
+import org.mixquant.search.MixQuant;
+import org.mixquant.sensitivity.Distortion;
+import org.mixquant.sensitivity.Sensitivity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -62,6 +67,17 @@ final class ReportCommand extends BaseCommand {
             description = "Uniform bit-widths for the CNNs (default: ${DEFAULT-VALUE}).")
     List<Integer> cnnUniform;
 
+    @Option(names = "--cost", split = ",", defaultValue = "qe", paramLabel = "COST",
+            converter = SearchCommand.CostConverter.class,
+            description = "Cost tables whose --avg-bits plans are added: qe (always), measured (output distortion with"
+                    + " one layer quantized, on calibration data; cached), fisher (CNNs) (default: ${DEFAULT-VALUE}).")
+    List<CostKind> costs;
+
+    @Option(names = "--calibration", defaultValue = "0", paramLabel = "N", converter = OptionValues.NonNegative.class,
+            description = "Calibration images or texts of the measured and fisher costs; 0 = default (512 training"
+                    + " images; 256 fortunes from entry 512).")
+    int calibration;
+
     @Mixin
     ImagesMixin images;
 
@@ -97,7 +113,7 @@ final class ReportCommand extends BaseCommand {
                     corpus.cacheDir(), this::warn);
             Study.Subject subject = Study.Subject.embeddings(model, table, ev);
             Study.Method nearest = Study.Method.of(new NearestRounding());
-            Study study = Study.of(List.of(subject), List.of(nearest), recipes(uniform));
+            Study study = Study.of(List.of(subject), List.of(nearest), recipes(uniform, model));
             mixed = mixedPlans(study, subject, nearest, uniform.size());
             rows = study.run(progress());
         }
@@ -181,13 +197,31 @@ final class ReportCommand extends BaseCommand {
         return r;
     }
 
-    /** Uniform plans at {@code bits}, then {@link #mixedRecipes()}. */
-    private List<Study.PlanRecipe> recipes(List<Integer> bits) {
+    /**
+     * Uniform plans at {@code bits}, then {@link #mixedRecipes()}, then a size-budget plan per budget over each
+     * data-aware cost in {@code --cost} (its table computed here, or read from the cache).
+     */
+    private List<Study.PlanRecipe> recipes(List<Integer> bits, QuantizableModel model) throws Exception {
         List<Study.PlanRecipe> r = new ArrayList<>();
         for (int b : bits) {
             r.add(Study.PlanRecipe.uniform(b));
         }
         r.addAll(mixedRecipes());
+        List<CostKind> aware = costs.stream().filter(c -> c != CostKind.QE).distinct().toList();
+        if (aware.isEmpty()) {
+            return r;
+        }
+        try (Distortion d = Sensitivity.distortion(model, threads(), calibration)) {
+            for (CostKind kind : aware) {
+                CostTable t = Sensitivity.costTable(model, kind, d, quant.scheme(), quant.granularity(), threads(),
+                        progress(), this::warn);
+                info(f("%s cost table of %s: %.1f s (%s)", kind.cliName(), model.source(), t.seconds(),
+                        d.calibration()));
+                for (double b : budgets) {
+                    r.add(Study.PlanRecipe.search(ignored -> MixQuant.budget(t, b)));
+                }
+            }
+        }
         return r;
     }
 
@@ -259,7 +293,7 @@ final class ReportCommand extends BaseCommand {
         ErrorTable table = ErrorTable.compute(model, quant.scheme(), quant.granularity(), threads(), progress());
         Study.Subject subject = Study.Subject.classifier(model, table, images.evaluator(this));
         Study.Method nearest = Study.Method.of(new NearestRounding());
-        Study study = Study.of(List.of(subject), List.of(nearest), recipes(cnnUniform));
+        Study study = Study.of(List.of(subject), List.of(nearest), recipes(cnnUniform, model));
         List<BitPlan> mixed = mixedPlans(study, subject, nearest, cnnUniform.size());
         List<EvalRow> rows = study.run(progress());
         return new CnnSection(name, table, model.otherParams(), mixed, rows);

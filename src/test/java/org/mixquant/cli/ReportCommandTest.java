@@ -128,4 +128,31 @@ class ReportCommandTest {
                 + " %.2f%%", b3.get("averageBits").asDouble(), 100 * b3.get("top1").asDouble(),
                 100 * u3.get("top1").asDouble())), r.out());
     }
+
+    /**
+     * {@code --cost measured} adds a size-budget plan over the measured table per budget (MiniLM only here, 8
+     * calibration texts): a row and a plan file each, within the budget, compared with uniform at equal bits.
+     */
+    @Test
+    void measuredCostAddsABudgetPlanPerBudget() throws Exception {
+        Path out = dir.resolve("measured");
+        Run r = CliHarness.run("report", "-o", out.toString(), "--corpus-size", Integer.toString(TEXTS),
+                "--uniform", "4", "--qem", "300", "--max-rel-error", "0.02", "--avg-bits", "4,3.5", "--cnn", "",
+                "--cost", "qe,measured", "--calibration", "8", "-q");
+        assertEquals(ExitCodes.OK, r.code(), () -> r.err() + r.out());
+        assertEquals(Set.of("qem=300.json", "rel_=0.02.json", "budget=4.json", "budget=3.5.json",
+                "budget=4-measured.json", "budget=3.5-measured.json"), names(out.resolve("plans")));
+        for (String budget : List.of("4", "3.5")) {
+            double avg = averageBits(out.resolve("plans").resolve("budget=" + budget + "-measured.json"),
+                    out.resolve("error-table.csv"));
+            assertTrue(avg <= Double.parseDouble(budget) + 1e-12, budget + ": " + avg);
+            assertTrue(avg > Double.parseDouble(budget) - 0.25, budget + ": " + avg);
+        }
+        Table csv = Table.read().usingOptions(CsvReadOptions.builder(out.resolve("results.csv").toFile())
+                .tableName("minilm"));
+        assertEquals(List.of("fp32", "uniform-4", "qem=300", "rel<=0.02", "budget=4", "budget=3.5",
+                "budget=4-measured", "budget=3.5-measured"),
+                Tables.toEvaluations(csv).stream().map(EvalRow::plan).toList());
+        assertTrue(r.out().contains("budget=4-measured"), r.out());
+    }
 }
