@@ -7,9 +7,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -173,12 +170,8 @@ public final class LayerProbe implements AutoCloseable {
                 session = fp32.open(env, threads, s.model(types));
                 sessions.put(tensor, session);
             }
-            FloatBuffer buf = ByteBuffer.allocateDirect(weight.size() * 4).order(ByteOrder.nativeOrder())
-                    .asFloatBuffer();
-            buf.put(weight.unsafeData()).flip();
-            long[] shape = java.util.Arrays.stream(weight.shape()).asLongStream().toArray();
             OrtSession sess = session.session();
-            try (OnnxTensor w = OnnxTensor.createTensor(env, buf, shape)) {
+            try (OnnxTensor w = OnnxModel.tensor(env, weight)) {
                 for (int b = 0; b < boundary.size(); b++) {
                     Map<String, OnnxTensor> feeds = new HashMap<>();
                     feeds.put(tensor, w);

@@ -351,12 +351,7 @@ public final class OnnxModel implements QuantizableModel {
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
             for (Map.Entry<String, WeightTensor> e : overrides.entrySet()) {
-                WeightTensor w = e.getValue();
-                FloatBuffer buf = ByteBuffer.allocateDirect(w.size() * 4).order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
-                buf.put(w.unsafeData()).flip();
-                long[] shape = Arrays.stream(w.shape()).asLongStream().toArray();
-                OnnxTensor t = OnnxTensor.createTensor(env, buf, shape);
+                OnnxTensor t = tensor(env, e.getValue());
                 tensors.add(t);
                 opts.addInitializer(e.getKey(), t);
             }
@@ -367,6 +362,13 @@ public final class OnnxModel implements QuantizableModel {
             opts.close();
             throw ex;
         }
+    }
+
+    /** A native FLOAT tensor holding a copy of {@code w}'s values in its shape (the caller closes it). */
+    static OnnxTensor tensor(OrtEnvironment env, WeightTensor w) throws OrtException {
+        FloatBuffer buf = ByteBuffer.allocateDirect(w.size() * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        buf.put(w.unsafeData()).flip();
+        return OnnxTensor.createTensor(env, buf, Arrays.stream(w.shape()).asLongStream().toArray());
     }
 
     @Override
