@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -75,8 +74,8 @@ public record ExternalData(Path file, long offset, long length) {
         Path dir = folder.toAbsolutePath().normalize();
         Path file = dir.resolve(rel).normalize();
         if (!Files.exists(file)) {
-            throw new NoSuchFileException(file.toString(), null, "external data file of initializer '"
-                    + t.getName() + "' does not exist");
+            throw new IOException("external data file " + file + " of initializer '" + t.getName()
+                    + "' does not exist");
         }
         if (!file.toRealPath().startsWith(dir.toRealPath())) {
             throw new IllegalArgumentException(what + " has external data location '" + location
