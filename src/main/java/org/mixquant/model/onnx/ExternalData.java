@@ -137,7 +137,11 @@ public record ExternalData(Path file, long offset, long length) {
         return out;
     }
 
-    /** Adds the range's bytes to {@code md}, a mapped chunk at a time (no heap copy of the data). */
+    /**
+     * Adds the range's bytes to {@code md}, a mapped chunk at a time (no heap copy of the data).
+     *
+     * @throws UncheckedIOException if the file has become shorter than the range
+     */
     void digest(MessageDigest md) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             checkSize(ch);
@@ -151,8 +155,9 @@ public record ExternalData(Path file, long offset, long length) {
     private void checkSize(FileChannel ch) throws IOException {
         long size = ch.size();
         if (offset + length > size) {
-            throw new IOException("external data file " + file + " has " + size + " bytes but the tensor needs offset "
-                    + offset + " length " + length + " (truncated after loading?)");
+            throw new UncheckedIOException(new IOException("external data file " + file + " has " + size
+                    + " bytes but the tensor needs offset " + offset + " length " + length
+                    + " (truncated after loading?)"));
         }
     }
 }
