@@ -90,6 +90,13 @@ final class BenchStreamCommand extends BaseCommand {
             }
             return report(this, loadModel(source.model), threads(), warmup, runs, format.format);
         }
+        for (int i = 1; i < source.params.size(); i++) {
+            if (source.params.get(i) <= source.params.get(i - 1)) {
+                // ascending, so each size's peak RSS (a high-water mark of the process) is its own
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--synthetic-params must be"
+                        + " ascending, got " + source.params);
+            }
+        }
         List<StreamBench.SyntheticRun> done = new ArrayList<>();
         for (double p : source.params) {
             Path dir = keep == null ? null : keep.resolve("synthetic-" + (long) p);

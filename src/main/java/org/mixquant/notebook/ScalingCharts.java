@@ -16,7 +16,7 @@ public final class ScalingCharts {
      * sweep is linear in the number of weights.
      *
      * @param title   chart title
-     * @param weights quantizable weights of each model (ascending, each ≥ 1)
+     * @param weights quantizable weights of each model (each ≥ 1; points are joined in the order given)
      * @param seconds sweep time of each model (each > 0)
      * @throws IllegalArgumentException for mismatched lengths, no point, or a non-positive value
      */
@@ -43,8 +43,8 @@ public final class ScalingCharts {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         XYSeries measured = chart.addSeries("measured", x, seconds.clone());
         measured.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-        double lo = x[0] / 2;
-        double hi = x[x.length - 1] * 2;
+        double lo = java.util.Arrays.stream(x).min().getAsDouble() / 2;
+        double hi = java.util.Arrays.stream(x).max().getAsDouble() * 2;
         XYSeries law = chart.addSeries(String.format(java.util.Locale.ROOT, "linear: n / %.3g weights/s", rate),
                 new double[] {lo, hi}, new double[] {lo / rate, hi / rate});
         law.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);

@@ -86,5 +86,8 @@ class BenchStreamCommandTest {
         assertEquals(ExitCodes.USAGE, r.code(), r.err());
         assertTrue(r.err().contains("1e3"), r.err());
         assertEquals(ExitCodes.USAGE, CliHarness.run("bench", "stream").code(), "a source is required");
+        CliHarness.Run down = CliHarness.run("bench", "stream", "--synthetic-params", "1e5,1e4");
+        assertEquals(ExitCodes.USAGE, down.code(), down.err());
+        assertTrue(down.err().contains("ascending"), down.err());
     }
 }
