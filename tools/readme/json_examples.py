@@ -28,6 +28,7 @@ COMMANDS = [
                   "--images", "1000", "--calibration", "64"]),
     ("bench", ["bench", "--repeats", "5", "--warmup", "2", "--threads", "2"]),
     ("bench adaround", ["bench", "adaround", "--iterations", "50", "--rounds", "1"]),
+    ("bench stream", ["bench", "stream", "--synthetic-params", "1e7", "--runs", "3", "--threads", "2"]),
 ]
 
 # report writes files: its options, and the results.json files shown, relative to its output folder

@@ -142,6 +142,18 @@ abstract class BaseCommand implements Callable<Integer> {
     }
 
     /**
+     * {@link #loadModel} for a command that runs the whole model in ONNX Runtime: a model with external data (read
+     * layer by layer, never whole) is refused with one line before any work starts.
+     */
+    QuantizableModel loadRunnableModel(String name, String command) throws IOException {
+        QuantizableModel m = loadModel(name);
+        if (m instanceof org.mixquant.model.onnx.OnnxModel onnx) {
+            onnx.requireEmbeddedData("'" + command + "', which runs the whole model,");
+        }
+        return m;
+    }
+
+    /**
      * {@link MixQuant#maxRelativeError}, warning on stderr when some layers miss the threshold even at 8 bits (they
      * get 8 bits, so a tiny threshold silently means uniform int8 otherwise).
      */

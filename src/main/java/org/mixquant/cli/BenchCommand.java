@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Benchmark the error sweep (bits 2..8, asymmetric per-channel) against"
         + " PyTorch and a plain read of the weights; prints medians and ratios. 'bench adaround' times learned"
-        + " rounding instead.", subcommands = BenchAdaRoundCommand.class)
+        + " rounding instead.", subcommands = {BenchAdaRoundCommand.class, BenchStreamCommand.class})
 final class BenchCommand extends BaseCommand {
     @Option(names = "--model", defaultValue = "minilm", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;
@@ -114,6 +114,9 @@ final class BenchCommand extends BaseCommand {
         }
         int threads = threads();
         QuantizableModel m = loadModel(model);
+        if (m instanceof org.mixquant.model.onnx.OnnxModel onnx && onnx.hasExternalData()) {
+            return BenchStreamCommand.report(this, m, threads, warmup, repeats, format.format);
+        }
         long n = m.quantizableParams();
         info(f("timing the Java sweep: %d warm-up + %d timed runs, %d threads", warmup, repeats, threads));
         ErrorTable last = null;
@@ -293,10 +296,7 @@ final class BenchCommand extends BaseCommand {
 
     /** The median (mean of the two middle values for an even count). */
     static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+        return org.mixquant.eval.Stats.median(v);
     }
 
     /** The smallest value (NaN for none). */

@@ -124,7 +124,7 @@ final class CompareCommand extends BaseCommand {
     public Integer call() throws Exception {
         validate();
         long start = System.nanoTime();
-        QuantizableModel m = loadModel(model);
+        QuantizableModel m = loadRunnableModel(model, "compare");
         boolean isCnn = m instanceof CnnModel;
         if (!isCnn && !(m instanceof OnnxModel)) {
             throw new IllegalArgumentException("compare supports the Fashion-MNIST CNNs and ONNX text models");

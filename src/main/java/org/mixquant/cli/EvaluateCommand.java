@@ -117,7 +117,7 @@ final class EvaluateCommand extends BaseCommand {
     @Override
     public Integer call() throws Exception {
         BitPlan fromFile = which.readFile(quant, spec.commandLine());
-        QuantizableModel m = loadModel(model);
+        QuantizableModel m = loadRunnableModel(model, "evaluate");
         BitPlan plan = which.forModel(fromFile, m, quant);
         if (m instanceof CnnModel cnn) {
             corpus.warnIgnoredFor(this, model);

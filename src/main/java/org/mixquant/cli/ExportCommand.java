@@ -138,7 +138,7 @@ final class ExportCommand extends BaseCommand {
                     + fromFile.model() + "', not for '" + model + "' (make a plan for this model with"
                     + " 'mixquant search')");
         }
-        QuantizableModel m = loadModel(model);
+        QuantizableModel m = loadRunnableModel(model, "export");
         if (!(m instanceof OnnxModel onnx)) {
             throw new IllegalArgumentException("export writes ONNX models; '" + model + "' is a Fashion-MNIST CNN"
                     + " (DJL), which has no ONNX form here");

@@ -73,7 +73,7 @@ final class FrontierCommand extends BaseCommand {
         checkOutputFile(plot, "--plot");
         checkDistinctOutputs(model, List.of("--plot"), plot);
         java.nio.file.Path plotFile = plot == null ? null : plot.toAbsolutePath();
-        QuantizableModel m = loadModel(model);
+        QuantizableModel m = loadRunnableModel(model, "frontier");
         Frontier.Scorer scorer;
         if (m instanceof CnnModel cnn) {
             scorer = Frontier.accuracy(cnn, images.evaluator(this));

@@ -36,7 +36,7 @@ final class LayersCommand extends BaseCommand {
                     .toList() : List.of();
             return new Output(m.source(), m.quantizableParams(), m.otherParams(), m.layers().stream()
                     .map(l -> new LayerInfo(l.name(), l.tensorName(), l.kind().name().toLowerCase(Locale.ROOT),
-                            l.weight().shape(), l.params(), l.channelAxis(), l.weight().channels()))
+                            l.shape(), l.params(), l.channelAxis(), l.channels()))
                     .toList(), skipped, List.copyOf(m.warnings()));
         }
     }
@@ -78,7 +78,7 @@ final class LayersCommand extends BaseCommand {
                 int i = 0;
                 for (Layer l : m.layers()) {
                     t.add(List.of(i++, l.name(), l.tensorName(), l.kind().name().toLowerCase(java.util.Locale.ROOT),
-                            l.weight().shapeString().replace(" ", ""), l.params(), l.channelAxis()));
+                            l.shapeString().replace(" ", ""), l.params(), l.channelAxis()));
                 }
                 if (format.format == OutputFormat.csv) {
                     out().print(t.csv());

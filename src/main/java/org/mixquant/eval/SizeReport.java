@@ -42,7 +42,7 @@ public record SizeReport(long quantizedParams, long otherParams, long otherBits,
             int b = plan.bitsOf(l.name());
             params += l.params();
             wbits += b * l.params();
-            long groups = plan.granularity() == Granularity.PER_CHANNEL ? l.weight().channels() : 1;
+            long groups = plan.granularity() == Granularity.PER_CHANNEL ? l.channels() : 1;
             qbits += groups * perGroup;
         }
         return new SizeReport(params, model.otherParams(), model.otherBits(), wbits, qbits, (double) wbits / params,

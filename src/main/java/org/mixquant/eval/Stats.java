@@ -7,6 +7,17 @@ public final class Stats {
     private Stats() {
     }
 
+    /** The median of {@code v} (mean of the two middle values for an even count; NaN for none); {@code v} is not changed. */
+    public static double median(double[] v) {
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    }
+
     /**
      * Spearman's rank correlation of two equally long samples: the Pearson correlation of their ranks, tied values
      * getting the average of the ranks they span (as {@code scipy.stats.spearmanr} does; Commons Math

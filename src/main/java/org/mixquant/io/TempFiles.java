@@ -45,6 +45,20 @@ public final class TempFiles {
         REGISTERED.remove(path.toAbsolutePath());
     }
 
+    /**
+     * Deletes a registered temporary file or folder tree now (links are deleted, not followed) and forgets it.
+     *
+     * @throws IllegalArgumentException if {@code path} is not registered: only what this process created is deleted
+     */
+    public static void delete(Path path) throws IOException {
+        Path p = path.toAbsolutePath();
+        if (!REGISTERED.contains(p)) {
+            throw new IllegalArgumentException(p + " is not a registered temporary path; not deleting it");
+        }
+        deleteTree(p);
+        REGISTERED.remove(p);
+    }
+
     /** Paths registered and not yet released (a copy). */
     public static Set<Path> registered() {
         return Set.copyOf(REGISTERED);

@@ -111,10 +111,10 @@ public final class Tables {
             name.append(l.name());
             tensor.append(l.tensorName());
             kind.append(l.kind().name().toLowerCase(Locale.ROOT));
-            shape.append(l.weight().shapeString().replace(" ", ""));
+            shape.append(l.shapeString().replace(" ", ""));
             params.append(l.params());
             axis.append(l.channelAxis());
-            channels.append(l.weight().channels());
+            channels.append(l.channels());
         }
         return Table.create("layers of " + model.source(), name, tensor, kind, shape, params, axis, channels);
     }

@@ -53,8 +53,15 @@ public final class ErrorTable {
     /**
      * Sweeps every layer of {@code model} over bits 2..8.
      *
+     * <p>Layers are swept in windows of consecutive layers, each window in parallel: a window holds any number of
+     * {@link Layer#resident() resident} layers but at most one on-demand layer (e.g. of an ONNX model with external
+     * data), whose weights are read when its window starts and dropped when it ends. The heap this method needs on
+     * top of the model is so bounded by the largest on-demand layer plus a constant: 4 bytes per weight of that
+     * layer, plus per channel 4 × 7 × 4 bytes of min-max parameters, plus 8 × 8 bytes per task (one task per
+     * {@value #TASK_VALUES} weights), independent of the number of layers.
+     *
      * @param threads  worker threads (≥ 1); results do not depend on it (partial sums are added in a fixed order)
-     * @param progress told after each finished task
+     * @param progress told after each finished task, in weights swept out of {@link QuantizableModel#quantizableParams}
      */
     public static ErrorTable compute(QuantizableModel model, Scheme scheme, Granularity granularity, int threads,
             Progress progress) {
@@ -70,50 +77,13 @@ public final class ErrorTable {
             return t;
         });
         try {
-            List<Future<ErrorSweep.Prepared>> prepared = new ArrayList<>();
-            for (Layer l : ls) {
-                prepared.add(pool.submit(() -> ErrorSweep.prepare(l.weight(), scheme, granularity)));
-            }
-            List<Integer> taskLayer = new ArrayList<>();
-            List<Future<double[]>> parts = new ArrayList<>();
-            AtomicLong done = new AtomicLong();
-            List<ErrorSweep.Prepared> ps = new ArrayList<>();
-            for (Future<ErrorSweep.Prepared> f : prepared) {
-                ps.add(f.get());
-            }
-            int[] unitsPerTask = new int[n];
-            long total = 0;
-            for (int i = 0; i < n; i++) {
-                ErrorSweep.Prepared p = ps.get(i);
-                long perUnit = Math.max(1, p.count() / p.units());
-                unitsPerTask[i] = (int) Math.max(1, TASK_VALUES / perUnit);
-                total += (p.units() + unitsPerTask[i] - 1) / unitsPerTask[i];
-            }
-            final long totalTasks = total;
-            for (int i = 0; i < n; i++) {
-                ErrorSweep.Prepared p = ps.get(i);
-                int step = unitsPerTask[i];
-                for (int u = 0; u < p.units(); u += step) {
-                    final int from = u;
-                    final int to = Math.min(p.units(), u + step);
-                    taskLayer.add(i);
-                    parts.add(pool.submit(() -> {
-                        double[] acc = new double[Bits.COUNT + 1];
-                        ErrorSweep.accumulate(p, from, to, acc);
-                        progress.update("error sweep", done.incrementAndGet(), totalTasks);
-                        return acc;
-                    }));
-                }
-            }
             double[][] sse = new double[n][Bits.COUNT];
             double[] sq = new double[n];
-            for (int t = 0; t < parts.size(); t++) {
-                int i = taskLayer.get(t);
-                double[] acc = parts.get(t).get();
-                for (int k = 0; k < Bits.COUNT; k++) {
-                    sse[i][k] += acc[k];
-                }
-                sq[i] += acc[Bits.COUNT];
+            long totalValues = model.quantizableParams();
+            AtomicLong done = new AtomicLong();
+            for (int from = 0, to; from < n; from = to) {
+                to = windowEnd(ls, from);
+                sweepWindow(ls, from, to, scheme, granularity, pool, sse, sq, done, totalValues, progress);
             }
             List<String> names = new ArrayList<>(n);
             long[] params = new long[n];
@@ -135,6 +105,71 @@ public final class ErrorTable {
             throw new IllegalStateException("error sweep failed: " + c, c);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The end (exclusive) of the window of layers swept together from {@code from}: resident layers join freely
+     * (their weights are in memory anyway), but a window holds at most one {@link Layer#resident() on-demand} layer,
+     * so only one on-demand layer's values are on the heap at a time.
+     */
+    static int windowEnd(List<Layer> ls, int from) {
+        boolean onDemand = false;
+        int i = from;
+        for (; i < ls.size(); i++) {
+            if (!ls.get(i).resident()) {
+                if (onDemand) {
+                    break;
+                }
+                onDemand = true;
+            }
+        }
+        return i;
+    }
+
+    /**
+     * Sweeps layers {@code [from, to)} in parallel, adding their sums into rows {@code from..to-1}; progress counts
+     * weights (each task reports its share of its layer's weights, the shares of a layer summing to its size).
+     */
+    private static void sweepWindow(List<Layer> ls, int from, int to, Scheme scheme, Granularity granularity,
+            ExecutorService pool, double[][] sse, double[] sq, AtomicLong done, long totalValues, Progress progress)
+            throws InterruptedException, ExecutionException {
+        List<Future<ErrorSweep.Prepared>> prepared = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            Layer l = ls.get(i);
+            prepared.add(pool.submit(() -> ErrorSweep.prepare(l.weight(), scheme, granularity)));
+        }
+        List<ErrorSweep.Prepared> ps = new ArrayList<>();
+        for (Future<ErrorSweep.Prepared> f : prepared) {
+            ps.add(f.get());
+        }
+        List<Integer> taskLayer = new ArrayList<>();
+        List<Future<double[]>> parts = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            ErrorSweep.Prepared p = ps.get(i - from);
+            long perUnit = Math.max(1, p.count() / p.units());
+            int step = (int) Math.max(1, TASK_VALUES / perUnit);
+            long values = p.count();
+            for (int u = 0; u < p.units(); u += step) {
+                final int a = u;
+                final int b = Math.min(p.units(), u + step);
+                final long share = values * b / p.units() - values * a / p.units();
+                taskLayer.add(i);
+                parts.add(pool.submit(() -> {
+                    double[] acc = new double[Bits.COUNT + 1];
+                    ErrorSweep.accumulate(p, a, b, acc);
+                    progress.update("error sweep", done.addAndGet(share), totalValues);
+                    return acc;
+                }));
+            }
+        }
+        for (int t = 0; t < parts.size(); t++) {
+            int i = taskLayer.get(t);
+            double[] acc = parts.get(t).get();
+            for (int k = 0; k < Bits.COUNT; k++) {
+                sse[i][k] += acc[k];
+            }
+            sq[i] += acc[Bits.COUNT];
         }
     }
 

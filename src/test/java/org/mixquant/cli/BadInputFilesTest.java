@@ -13,6 +13,8 @@ import org.mixquant.cli.CliHarness.Run;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.data.IdxFiles;
 import org.mixquant.model.TinyOnnx;
+import org.mixquant.model.onnx.SyntheticTransformer;
+import org.mixquant.progress.Progress;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
@@ -301,5 +303,46 @@ class BadInputFilesTest {
                 "damaged"), second.err());
         Run third = CliHarness.run(args.toArray(String[]::new));
         assertEquals("", third.err(), "the damaged entry was replaced");
+    }
+
+    // --- external data (issue 12) ---------------------------------------------------------------------------------
+
+    /**
+     * A synthetic transformer with external data in {@code dir/ext}: d 16, 1 block, 16 embedding rows, so a data file
+     * of 13,312 bytes whose last tensor (the FFN down-projection, 64 × 16) is at offset 9,216, 4,096 bytes long.
+     */
+    Path external() throws Exception {
+        return new SyntheticTransformer(16, 1, 16, 1).write(dir.resolve("ext"), true, Progress.NONE);
+    }
+
+    @Test
+    void aMissingExternalDataFileIsNamed() throws Exception {
+        Path model = external();
+        Path data = model.resolveSibling(SyntheticTransformer.DATA_FILE);
+        Files.delete(data);
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, List.of("layers", model.toString(), "-q"), data.toString(),
+                "does not exist");
+    }
+
+    @Test
+    void aTruncatedExternalDataFileIsNamedWithOffsetAndLength() throws Exception {
+        Path model = external();
+        Path data = model.resolveSibling(SyntheticTransformer.DATA_FILE);
+        Files.write(data, java.util.Arrays.copyOf(Files.readAllBytes(data), 13_312 - 1));
+        failsWithoutTouchingInputs(ExitCodes.FAILURE, List.of("qe", model.toString(), "-q"), data.toString(),
+                "13311 bytes", "offset 9216", "length 4096");
+    }
+
+    @Test
+    void commandsThatRunTheWholeModelRefuseExternalDataBeforeAnyWork() throws Exception {
+        Path model = external();
+        for (List<String> args : List.of(List.of("evaluate", model.toString(), "--bits", "4"),
+                List.of("export", model.toString(), "--bits", "4", "-o", dir.resolve("q.onnx").toString()),
+                List.of("compare", model.toString(), "--bits", "4"),
+                List.of("frontier", model.toString(), "--budgets", "4"))) {
+            List<String> all = new java.util.ArrayList<>(args);
+            all.add("-q");
+            failsWithoutTouchingInputs(ExitCodes.FAILURE, all, "external data", "'" + args.get(0) + "'");
+        }
     }
 }

@@ -153,7 +153,8 @@ class CommandJsonTest {
         String readme = Files.readString(Path.of("README.md"));
         for (Class<?> out : List.of(LayersCommand.Output.class, QeCommand.Output.class, SearchCommand.Output.class,
                 EvaluateCommand.Output.class, CnnEvaluation.Output.class, FrontierCommand.Output.class,
-                BenchCommand.Output.class, BenchAdaRoundCommand.Output.class, CompareCommand.Output.class,
+                BenchCommand.Output.class, BenchAdaRoundCommand.Output.class, BenchStreamCommand.Output.class,
+                CompareCommand.Output.class,
                 ReportCommand.Results.class)) {
             for (String field : fieldNames(out)) {
                 assertTrue(readme.contains("\"" + field + "\""), out.getName() + "." + field + " is not in README.md");

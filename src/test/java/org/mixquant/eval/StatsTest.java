@@ -19,6 +19,16 @@ class StatsTest {
                 TOL);
     }
 
+    /** Exact: the middle value, or the mean of the two middle ones; the input keeps its order. */
+    @Test
+    void medianOfOddAndEvenCounts() {
+        double[] v = {5, 1, 3};
+        assertEquals(3.0, Stats.median(v), 0.0);
+        assertEquals(5.0, v[0], 0.0, "the input is not sorted in place");
+        assertEquals(2.5, Stats.median(new double[] {4, 1, 3, 2}), 0.0);
+        assertEquals(Double.NaN, Stats.median(new double[0]));
+    }
+
     @Test
     void monotoneAndReversedOrders() {
         double[] x = {0.1, 5, 2, 30};

@@ -37,6 +37,19 @@ class TempFilesTest {
     }
 
     @Test
+    void deleteRemovesARegisteredTreeNowAndRefusesAnythingElse() throws IOException {
+        Path tmp = Files.createDirectories(dir.resolve("tmp-model"));
+        Files.writeString(Files.createDirectories(tmp.resolve("sub")).resolve("w.bin"), "x");
+        Path mine = Files.writeString(dir.resolve("mine.txt"), "keep");
+        TempFiles.register(tmp);
+        TempFiles.delete(tmp);
+        assertFalse(Files.exists(tmp));
+        assertFalse(TempFiles.registered().contains(tmp.toAbsolutePath()));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> TempFiles.delete(mine));
+        assertEquals("keep", Files.readString(mine));
+    }
+
+    @Test
     void cleanupDoesNotFollowLinksOutOfATemporaryFolder() throws IOException {
         Path outside = Files.createDirectories(dir.resolve("outside"));
         Files.writeString(outside.resolve("keep.txt"), "keep");

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.mixquant.model.Layer;
+import org.mixquant.model.LayerKind;
+import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.TinyOnnx;
 import org.mixquant.quant.Bits;
@@ -32,6 +36,71 @@ class ErrorTableTest {
                 .init("W1", big, 600, 300).init("W2", TinyOnnx.values(600, 12), 2, 300)
                 .node("MatMul", "fc1", java.util.List.of("x", "W1"), java.util.List.of("h"))
                 .node("Gemm", "fc2", java.util.List.of("h", "W2"), java.util.List.of("y"), "transB", 1).bytes());
+    }
+
+    /** A model of the given layers (resident or on demand); it is only swept, never changed. */
+    record Layers(java.util.List<Layer> layers) implements QuantizableModel {
+        @Override
+        public String source() {
+            return "layers";
+        }
+
+        @Override
+        public long otherParams() {
+            return 0;
+        }
+
+        @Override
+        public QuantizableModel withWeights(Map<String, WeightTensor> replaced) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    private static Layer onDemand(String name, float[] values, AtomicInteger reads) {
+        return Layer.onDemand(name, name + ".w", LayerKind.MATMUL, new int[] {values.length / 4, 4}, 1, () -> {
+            reads.incrementAndGet();
+            return values.clone();
+        });
+    }
+
+    /** A window holds every resident layer it meets but at most one on-demand layer. */
+    @Test
+    void windowsHoldAtMostOneOnDemandLayer() {
+        AtomicInteger reads = new AtomicInteger();
+        Layer r = new Layer("r", "r.w", LayerKind.MATMUL, WeightTensor.of(TinyOnnx.values(8, 1), new int[] {2, 4}, 1));
+        Layer d = onDemand("d", TinyOnnx.values(8, 2), reads);
+        java.util.List<Layer> ls = java.util.List.of(r, d, r, d, d, r, r);
+        assertEquals(3, ErrorTable.windowEnd(ls, 0), "r d r | d");
+        assertEquals(4, ErrorTable.windowEnd(ls, 3), "d | d");
+        assertEquals(7, ErrorTable.windowEnd(ls, 4), "d r r | end");
+        assertEquals(2, ErrorTable.windowEnd(java.util.List.of(r, r), 0), "all resident: one window");
+        assertEquals(0, reads.get(), "finding windows reads no weights");
+    }
+
+    /** On-demand layers are read once per sweep and give the same table as the same values held in memory. */
+    @Test
+    void onDemandLayersAreReadOncePerSweepAndAgreeWithResidentOnes() {
+        AtomicInteger reads = new AtomicInteger();
+        float[] a = TinyOnnx.values(4 * 3000, 3);
+        float[] b = TinyOnnx.values(4 * 50, 4);
+        QuantizableModel lazy = new Layers(java.util.List.of(onDemand("a", a, reads), onDemand("b", b, reads)));
+        QuantizableModel held = new Layers(java.util.List.of(
+                new Layer("a", "a.w", LayerKind.MATMUL, WeightTensor.of(a, new int[] {3000, 4}, 1)),
+                new Layer("b", "b.w", LayerKind.MATMUL, WeightTensor.of(b, new int[] {50, 4}, 1))));
+        AtomicLong last = new AtomicLong();
+        ErrorTable t = ErrorTable.compute(lazy, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, 2,
+                (task, done, total) -> {
+                    assertEquals(4 * 3050, total, "progress counts weights");
+                    last.accumulateAndGet(done, Math::max);
+                });
+        assertEquals(2, reads.get());
+        assertEquals(4 * 3050, last.get());
+        ErrorTable u = ErrorTable.compute(held, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, 2, Progress.NONE);
+        for (int i = 0; i < 2; i++) {
+            for (int bits = Bits.MIN; bits <= Bits.MAX; bits++) {
+                assertEquals(u.sse(i, bits), t.sse(i, bits), 0.0, "same values, same order: exactly equal");
+            }
+        }
     }
 
     @Test

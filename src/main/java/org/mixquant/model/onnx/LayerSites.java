@@ -37,7 +37,7 @@ final class LayerSites {
             throw new IllegalArgumentException("layer '" + name + "' is fed directly by the graph input '"
                     + input + "'; capture needs an intermediate tensor");
         }
-        int out = layer.weight().channels();
+        int out = layer.channels();
         float[] bias = null;
         String post = node.getOutput(0);
         if (node.getOpType().equals("Gemm")) {

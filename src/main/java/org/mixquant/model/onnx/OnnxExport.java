@@ -201,8 +201,8 @@ public final class OnnxExport {
                 throw new IllegalArgumentException("layer '" + il.layer() + "' has " + l.params() + " weights, got "
                         + il.codes.length + " codes");
             }
-            if (!il.perTensor() && il.scales.length != l.weight().channels()) {
-                throw new IllegalArgumentException("layer '" + il.layer() + "' has " + l.weight().channels()
+            if (!il.perTensor() && il.scales.length != l.channels()) {
+                throw new IllegalArgumentException("layer '" + il.layer() + "' has " + l.channels()
                         + " output channels (axis " + l.channelAxis() + "), got " + il.scales.length + " scales");
             }
             if (byTensor.put(l.tensorName(), il) != null) {

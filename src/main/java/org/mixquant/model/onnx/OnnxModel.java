@@ -40,6 +40,16 @@ import org.mixquant.model.LayerKind;
  * read once at load; the model file's bytes are kept and handed to ONNX Runtime, and replaced weights are given to
  * the session with {@code SessionOptions.addInitializer}, so nothing is re-serialised and the loaded model never
  * changes.
+ *
+ * <p><b>External data</b> (models over 2 GB, saved with onnx's {@code save_as_external_data}): every initializer
+ * whose {@code data_location} is {@code EXTERNAL} is {@link ExternalData#locate located and checked} at load (a
+ * relative location inside the model's folder, an existing file holding exactly the declared byte range), but no
+ * value is read then: its layers are {@link Layer#onDemand on-demand} layers, and each {@link Layer#weight()} call
+ * reads that one tensor through a memory-mapped view of its range (and refuses NaN or infinite values, naming the
+ * layer). A caller that handles one layer at a time, as the error sweep ({@code search.ErrorTable}) does, so
+ * needs heap for the largest layer (4 bytes per weight) plus what it keeps per layer, never the whole model.
+ * Operations that need the whole model in ONNX Runtime ({@link #open}, capture, export) refuse such a model with a
+ * one-line error; quantizing it ({@link #withWeights}) works while the replaced weights fit in memory.
  */
 public final class OnnxModel implements QuantizableModel {
     /** Largest model file read, in bytes: one Java array, and protobuf's own 2 GB limit. */
@@ -54,10 +64,14 @@ public final class OnnxModel implements QuantizableModel {
     private final List<SkippedWeight> skipped;
     private final List<String> warnings;
     private final Map<String, WeightTensor> overrides;
+    /** Initializer name → where its data lives, for initializers stored outside the model file (file order). */
+    private final Map<String, ExternalData> external;
 
     private OnnxModel(String source, byte[] modelBytes, OnnxGraph graph, List<Layer> layers, long otherParams,
-            long otherBits, List<SkippedWeight> skipped, List<String> warnings, Map<String, WeightTensor> overrides) {
+            long otherBits, List<SkippedWeight> skipped, List<String> warnings, Map<String, WeightTensor> overrides,
+            Map<String, ExternalData> external) {
         this.source = source;
+        this.external = external;
         this.modelBytes = modelBytes;
         this.graph = graph;
         this.layers = layers;
@@ -82,10 +96,13 @@ public final class OnnxModel implements QuantizableModel {
     }
 
     /**
-     * Loads an ONNX file.
+     * Loads an ONNX file. Initializers kept in external data files are located and checked but not read (see the
+     * class comment): such a model's layers read their weights on demand, one layer per {@link Layer#weight()} call.
      *
-     * @throws IOException              if the file cannot be read (the message names the path)
-     * @throws IllegalArgumentException if it is not a valid ONNX model, has no quantizable weights, or a weight is
+     * @throws IOException              if the file, or an external data file, cannot be read or is shorter than the
+     *                                  byte range a tensor declares (the message names the path, offset and length)
+     * @throws IllegalArgumentException if it is not a valid ONNX model, has no quantizable weights, an external data
+     *                                  location is absolute or leaves the model's folder, or an embedded weight is
      *                                  NaN or infinite (the message names the layer)
      */
     public static OnnxModel load(Path file) throws IOException {
@@ -93,14 +110,15 @@ public final class OnnxModel implements QuantizableModel {
         try {
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
-                throw new IOException("model file " + file + " is " + size + " bytes; ONNX files over 2 GB keep their"
-                        + " weights in external data files, which this toolkit does not read");
+                throw new IOException("model file " + file + " is " + size + " bytes; an ONNX file over 2 GB must"
+                        + " keep its weights in external data files (onnx save_as_external_data)");
             }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "no such file");
         }
-        return fromBytes(file.toString(), bytes);
+        Path folder = file.toAbsolutePath().getParent();
+        return build(file.toString(), bytes, folder);
     }
 
     /**
@@ -109,7 +127,20 @@ public final class OnnxModel implements QuantizableModel {
      * @param source a label for messages and plans, e.g. {@code minilm}
      */
     public static OnnxModel fromBytes(String source, byte[] bytes) {
+        try {
+            return build(source, bytes, null);
+        } catch (IOException e) {
+            throw new IllegalStateException("unreachable: no external data is read without a folder", e);
+        }
+    }
+
+    /**
+     * The model of {@code bytes}; {@code folder} is where external data locations are resolved, null for bytes that
+     * do not come from a file (then a model with external data is refused).
+     */
+    private static OnnxModel build(String source, byte[] bytes, Path folder) throws IOException {
         OnnxGraph graph = OnnxGraph.parse(source, bytes);
+        Map<String, ExternalData> external = locateExternal(graph, folder);
         List<OnnxMl.NodeProto> nodes = graph.nodes();
         List<Layer> layers = new ArrayList<>();
         List<SkippedWeight> skipped = new ArrayList<>();
@@ -166,16 +197,21 @@ public final class OnnxModel implements QuantizableModel {
                     kind = LayerKind.DEPTHWISE_CONV;
                 }
             }
-            float[] data = graph.floats(tensorName);
-            WeightTensor w = WeightTensor.wrap(data, shape, axis);
-            int bad = w.firstNonFinite();
-            if (bad >= 0) {
-                throw new IllegalArgumentException("layer '" + name + "' (initializer '" + tensorName
-                        + "') has a non-finite weight " + data[bad] + " at flat index " + bad
-                        + "; quantization needs finite weights");
-            }
             taken.put(tensorName, name);
-            layers.add(new Layer(name, tensorName, kind, w));
+            ExternalData ext = external.get(tensorName);
+            if (ext == null && t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+                throw new IllegalArgumentException("'" + source + "': initializer '" + tensorName
+                        + "' keeps its data in an external file; load the model from its .onnx file so the data"
+                        + " files can be found beside it");
+            }
+            if (ext != null) {
+                String layerName = name;
+                layers.add(Layer.onDemand(name, tensorName, kind, shape, axis,
+                        () -> requireFinite(layerName, tensorName, ext.readFloats())));
+            } else {
+                float[] data = requireFinite(name, tensorName, graph.floats(tensorName));
+                layers.add(new Layer(name, tensorName, kind, WeightTensor.wrap(data, shape, axis)));
+            }
         }
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("'" + source + "' has no quantizable weights (no FLOAT initializer"
@@ -196,7 +232,58 @@ public final class OnnxModel implements QuantizableModel {
             }
         }
         return new OnnxModel(source, bytes, graph, Collections.unmodifiableList(layers), other, otherBits,
-                List.copyOf(skipped), List.copyOf(warnings), Map.of());
+                List.copyOf(skipped), List.copyOf(warnings), Map.of(), external);
+    }
+
+    /**
+     * The checked external data of every initializer stored outside the model file, in file order; empty without a
+     * folder (bytes not read from a file: such initializers cannot be read, and a layer among them is refused).
+     */
+    private static Map<String, ExternalData> locateExternal(OnnxGraph graph, Path folder) throws IOException {
+        Map<String, ExternalData> ext = new LinkedHashMap<>();
+        for (OnnxMl.TensorProto t : graph.initializers().values()) {
+            if (t.getDataLocation() != OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+                continue;
+            }
+            if (folder == null) {
+                continue;
+            }
+            long bytes = (graph.elementCount(t.getName()) * OnnxGraph.elementBits(t.getDataType()) + 7) / 8;
+            ext.put(t.getName(), ExternalData.locate(graph.source(), t, folder, bytes));
+        }
+        return Collections.unmodifiableMap(ext);
+    }
+
+    /** {@code data}, unless it holds a NaN or infinity: then an error naming the layer and the first bad index. */
+    private static float[] requireFinite(String layer, String tensorName, float[] data) {
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                throw new IllegalArgumentException("layer '" + layer + "' (initializer '" + tensorName
+                        + "') has a non-finite weight " + data[i] + " at flat index " + i
+                        + "; quantization needs finite weights");
+            }
+        }
+        return data;
+    }
+
+    /** Whether some initializer keeps its data in an external file (then the layers read their weights on demand). */
+    public boolean hasExternalData() {
+        return graph.initializers().values().stream()
+                .anyMatch(t -> t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL);
+    }
+
+    /**
+     * Refuses a model with external data for an operation that needs the whole model in ONNX Runtime.
+     *
+     * @param operation what was asked, for the message, e.g. {@code "running it in ONNX Runtime"}
+     * @throws IllegalArgumentException if the model has external data
+     */
+    public void requireEmbeddedData(String operation) {
+        if (hasExternalData()) {
+            throw new IllegalArgumentException("'" + source + "' keeps weights in external data files; "
+                    + operation + " is not supported for such models (layers,"
+                    + " qe, search --cost qe and bench read them layer by layer)");
+        }
     }
 
     /**
@@ -274,13 +361,16 @@ public final class OnnxModel implements QuantizableModel {
     }
 
     /**
-     * SHA-256 (hex) of the model file's bytes plus the names and values of replaced weights; identifies exactly what
-     * runs, e.g. as a cache key.
+     * SHA-256 (hex) of the model file's bytes, its external data (read through memory-mapped views) and the names and
+     * values of replaced weights; identifies exactly what runs, e.g. as a cache key.
      */
     public String fingerprint() {
         try {
             java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
             md.update(modelBytes);
+            for (ExternalData d : external.values()) {
+                d.digest(md);
+            }
             for (Map.Entry<String, WeightTensor> e : overrides.entrySet()) {
                 md.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 ByteBuffer b = ByteBuffer.allocate(e.getValue().size() * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -290,6 +380,8 @@ public final class OnnxModel implements QuantizableModel {
             return java.util.HexFormat.of().formatHex(md.digest());
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -309,7 +401,7 @@ public final class OnnxModel implements QuantizableModel {
             o.put(updated.tensorName(), e.getValue());
         }
         return new OnnxModel(source, modelBytes, graph, Collections.unmodifiableList(newLayers), otherParams,
-                otherBits, skipped, warnings, Collections.unmodifiableMap(o));
+                otherBits, skipped, warnings, Collections.unmodifiableMap(o), external);
     }
 
     private int indexOf(String layerName) {
@@ -345,6 +437,7 @@ public final class OnnxModel implements QuantizableModel {
      * {@link OnnxCapture}), so this model's replaced weights apply to it by initializer name.
      */
     OnnxRunner open(OrtEnvironment env, int threads, byte[] graph) throws OrtException {
+        requireEmbeddedData("running it in ONNX Runtime");
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
         List<OnnxTensor> tensors = new ArrayList<>();
         try {
