@@ -1,0 +1,62 @@
+package org.mixquant.quant;
+
+import java.util.Locale;
+
+/**
+ * Which implementation of {@link ErrorSweep}'s inner loops runs: the scalar reference, or the same arithmetic on
+ * {@code jdk.incubator.vector} ({@code VectorSweep}). Both give the same fake-quantized value for every weight; their
+ * squared-error sums differ only in summation order (within 1e-7 relative, see {@code VectorSweep}).
+ *
+ * <p>{@link #preferred()} is {@link #VECTOR} when the JVM was started with {@code --add-modules
+ * jdk.incubator.vector}, unless the system property {@value #PROPERTY} is {@code scalar}; otherwise {@link #SCALAR}.
+ * The vector class is loaded only after {@link #available()} said yes, so a JVM without the module never touches it.
+ */
+public enum SweepKernel {
+    /** The scalar reference loops in {@link ErrorSweep} (always available). */
+    SCALAR,
+    /** FloatVector at the preferred species, double accumulation; needs {@code jdk.incubator.vector}. */
+    VECTOR;
+
+    /** System property that forces a kernel: {@code scalar} or {@code vector} (case-insensitive). */
+    public static final String PROPERTY = "mixquant.sweep.kernel";
+
+    /** Module name of the Vector API. */
+    static final String MODULE = "jdk.incubator.vector";
+
+    /** Whether this kernel can run in this JVM ({@link #VECTOR} needs the incubator module in the boot layer). */
+    public boolean available() {
+        return this == SCALAR || ModuleLayer.boot().findModule(MODULE).isPresent();
+    }
+
+    /**
+     * The kernel {@link ErrorSweep} uses when none is given: the value of {@value #PROPERTY} if set, else
+     * {@link #VECTOR} when {@linkplain #available() available}, else {@link #SCALAR}.
+     *
+     * @throws IllegalStateException when the property names an unknown kernel, or {@code vector} without the module
+     */
+    public static SweepKernel preferred() {
+        String forced = System.getProperty(PROPERTY);
+        if (forced == null || forced.isBlank()) {
+            return VECTOR.available() ? VECTOR : SCALAR;
+        }
+        SweepKernel k;
+        try {
+            k = valueOf(forced.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("-D" + PROPERTY + " must be scalar or vector, got '" + forced + "'");
+        }
+        return k.require();
+    }
+
+    /**
+     * Returns this kernel if it can run here.
+     *
+     * @throws IllegalStateException naming the missing module otherwise
+     */
+    public SweepKernel require() {
+        if (!available()) {
+            throw new IllegalStateException("the vector sweep needs the JVM option --add-modules " + MODULE);
+        }
+        return this;
+    }
+}
