@@ -49,6 +49,20 @@ public enum SweepKernel {
     }
 
     /**
+     * Floats this kernel handles per step: 1 for {@link #SCALAR}, the preferred vector species' lane count for
+     * {@link #VECTOR} (8 with AVX2, 16 with AVX-512).
+     *
+     * @throws IllegalStateException for {@link #VECTOR} without the module
+     */
+    public int lanes() {
+        if (this == SCALAR) {
+            return 1;
+        }
+        require();
+        return VectorSweep.lanes();
+    }
+
+    /**
      * Returns this kernel if it can run here.
      *
      * @throws IllegalStateException naming the missing module otherwise

@@ -16,6 +16,7 @@ import org.mixquant.quant.ErrorSweep;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
+import org.mixquant.quant.SweepKernel;
 import org.mixquant.progress.Progress;
 
 /**
@@ -58,6 +59,18 @@ public final class ErrorTable {
      */
     public static ErrorTable compute(QuantizableModel model, Scheme scheme, Granularity granularity, int threads,
             Progress progress) {
+        return compute(model, scheme, granularity, threads, SweepKernel.preferred(), progress);
+    }
+
+    /**
+     * As {@link #compute(QuantizableModel, Scheme, Granularity, int, Progress)} with a given sweep kernel (the
+     * benchmark times both; the results agree to summation order, see {@link SweepKernel}).
+     *
+     * @throws IllegalStateException when {@code kernel} is not {@linkplain SweepKernel#available() available}
+     */
+    public static ErrorTable compute(QuantizableModel model, Scheme scheme, Granularity granularity, int threads,
+            SweepKernel kernel, Progress progress) {
+        kernel.require();
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
         }
@@ -72,7 +85,7 @@ public final class ErrorTable {
         try {
             List<Future<ErrorSweep.Prepared>> prepared = new ArrayList<>();
             for (Layer l : ls) {
-                prepared.add(pool.submit(() -> ErrorSweep.prepare(l.weight(), scheme, granularity)));
+                prepared.add(pool.submit(() -> ErrorSweep.prepare(l.weight(), scheme, granularity, kernel)));
             }
             List<Integer> taskLayer = new ArrayList<>();
             List<Future<double[]>> parts = new ArrayList<>();
