@@ -69,7 +69,7 @@ public final class ErrorSweep {
             this.channels = perChannel ? w.channels() : 1;
             float[] lo = new float[channels];
             float[] hi = new float[channels];
-            QParams.rangeOf(w, base, lo, hi);
+            QParams.rangeOf(w, base, lo, hi, this.kernel);
             this.inv = new float[Bits.COUNT * channels];
             this.scale = new float[Bits.COUNT * channels];
             this.lo = new float[Bits.COUNT * channels];

@@ -1,5 +1,6 @@
 package org.mixquant.quant;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -9,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ErrorSweep}'s inner loops on {@code jdk.incubator.vector}: the only class of the toolkit that refers to the
  * Vector API, loaded only when {@link SweepKernel#VECTOR} is {@linkplain SweepKernel#available() available} (a JVM
  * without the module never resolves it). Each method has the signature and the result of the scalar method of the
- * same name in {@link ErrorSweep}, which it calls for the tail that does not fill a whole vector.
+ * same name in {@link ErrorSweep} (the range reductions: in {@link org.mixquant.tensor.ChannelOps}, used by
+ * {@link QParams}), which it calls for the tail that does not fill a whole vector.
  *
  * <p><b>Same value per weight.</b> Per lane the kernel computes {@code c = min(max(v * inv, lo), hi)}, rounds it half
  * to even with {@code (c + 1.5·2²³) − 1.5·2²³}, and forms {@code d = v − r * scale} with a separate multiply and
@@ -112,6 +114,92 @@ final class VectorSweep {
             acc1 = addSquares(v, 1, acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + ErrorSweep.sumSquares(x, i, start + len - i);
+    }
+
+    /**
+     * Vector form of {@link org.mixquant.tensor.ChannelOps#minMax} (same arguments, same result: lane-wise and
+     * across-lane min/max have {@link Math#min}/{@link Math#max} semantics, so order does not matter, −0.0 &lt; 0.0
+     * and NaN wins). {@code min} and {@code max} are modified.
+     */
+    static void minMax(float[] x, int outer, int channels, int inner, float[] min, float[] max) {
+        Arrays.fill(min, 0, channels, Float.POSITIVE_INFINITY);
+        Arrays.fill(max, 0, channels, Float.NEGATIVE_INFINITY);
+        if (inner == 1) { // channel axis last: lanes run across channels, rows one after the other
+            int bound = F.loopBound(channels);
+            for (int o = 0; o < outer; o++) {
+                int base = o * channels;
+                int c = 0;
+                for (; c < bound; c += F.length()) {
+                    FloatVector v = FloatVector.fromArray(F, x, base + c);
+                    FloatVector.fromArray(F, min, c).min(v).intoArray(min, c);
+                    FloatVector.fromArray(F, max, c).max(v).intoArray(max, c);
+                }
+                for (; c < channels; c++) {
+                    min[c] = Math.min(min[c], x[base + c]);
+                    max[c] = Math.max(max[c], x[base + c]);
+                }
+            }
+            return;
+        }
+        for (int o = 0; o < outer; o++) {
+            for (int c = 0; c < channels; c++) {
+                int start = (o * channels + c) * inner;
+                FloatVector lo = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
+                FloatVector hi = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+                int i = start;
+                for (int end = start + F.loopBound(inner); i < end; i += F.length()) {
+                    FloatVector v = FloatVector.fromArray(F, x, i);
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+                float l = Math.min(min[c], lo.reduceLanes(VectorOperators.MIN));
+                float h = Math.max(max[c], hi.reduceLanes(VectorOperators.MAX));
+                for (int end = start + inner; i < end; i++) {
+                    l = Math.min(l, x[i]);
+                    h = Math.max(h, x[i]);
+                }
+                min[c] = l;
+                max[c] = h;
+            }
+        }
+    }
+
+    /**
+     * Vector form of {@link org.mixquant.tensor.ChannelOps#maxAbs} (same arguments, same result). {@code maxAbs}
+     * is modified.
+     */
+    static void maxAbs(float[] x, int outer, int channels, int inner, float[] maxAbs) {
+        Arrays.fill(maxAbs, 0, channels, 0f);
+        if (inner == 1) { // channel axis last: lanes run across channels
+            int bound = F.loopBound(channels);
+            for (int o = 0; o < outer; o++) {
+                int base = o * channels;
+                int c = 0;
+                for (; c < bound; c += F.length()) {
+                    FloatVector.fromArray(F, maxAbs, c).max(FloatVector.fromArray(F, x, base + c).abs())
+                            .intoArray(maxAbs, c);
+                }
+                for (; c < channels; c++) {
+                    maxAbs[c] = Math.max(maxAbs[c], Math.abs(x[base + c]));
+                }
+            }
+            return;
+        }
+        for (int o = 0; o < outer; o++) {
+            for (int c = 0; c < channels; c++) {
+                int start = (o * channels + c) * inner;
+                FloatVector m = FloatVector.zero(F);
+                int i = start;
+                for (int end = start + F.loopBound(inner); i < end; i += F.length()) {
+                    m = m.max(FloatVector.fromArray(F, x, i).abs());
+                }
+                float r = Math.max(maxAbs[c], m.reduceLanes(VectorOperators.MAX));
+                for (int end = start + inner; i < end; i++) {
+                    r = Math.max(r, Math.abs(x[i]));
+                }
+                maxAbs[c] = r;
+            }
+        }
     }
 
     /**

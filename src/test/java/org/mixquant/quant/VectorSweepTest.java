@@ -91,6 +91,24 @@ class VectorSweepTest {
     }
 
     /**
+     * The vector range reductions (min/max, max|w|) give the scalar parameters bit for bit, so both kernels quantize
+     * every value with the same scale, clamp range and reciprocal.
+     */
+    @TestFactory
+    Stream<DynamicNode> parametersEqualScalarOnes() {
+        return cases().stream().map(c -> DynamicContainer.dynamicContainer(c.name(), Stream.of(Scheme.values())
+                .flatMap(s -> Stream.of(Granularity.values()).map(g -> DynamicTest.dynamicTest(s + " " + g, () -> {
+                    ErrorSweep.Prepared scalar = ErrorSweep.prepare(c.w(), s, g, SweepKernel.SCALAR);
+                    ErrorSweep.Prepared vector = ErrorSweep.prepare(c.w(), s, g, SweepKernel.VECTOR);
+                    String at = c.name() + " " + s + " " + g;
+                    assertBitsEqual(scalar.scale, vector.scale, at + ": scales");
+                    assertBitsEqual(scalar.inv, vector.inv, at + ": reciprocals");
+                    assertBitsEqual(scalar.lo, vector.lo, at + ": clamp lows");
+                    assertBitsEqual(scalar.hi, vector.hi, at + ": clamp highs");
+                })))));
+    }
+
+    /**
      * The rounding step of the vector kernel gives the scalar code for every value of every case, with each value's
      * parameters for every bit-width. Codes are compared as numbers: the scalar rint keeps the sign of a negative
      * value that rounds to zero (−0.0), the add/subtract gives +0.0; {@code (±0)·scale} subtracted from v gives the
