@@ -209,6 +209,7 @@ EOF
 )"
 if [ -f "$spec_dir/kernel.json" ] && [ "$(cat "$spec_dir/kernel.json")" = "$new_json" ]; then
   log "kernelspec $KERNEL_NAME: up to date ($spec_dir, Java $java_major)"
+  touch "$spec_dir/kernel.json"   # checked: tools/notebooks/run-notebooks.sh reinstalls when older than this script
 else
   printf '%s\n' "$new_json" > "$spec_dir/kernel.json.tmp"
   mv -f "$spec_dir/kernel.json.tmp" "$spec_dir/kernel.json"
