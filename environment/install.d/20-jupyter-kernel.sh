@@ -167,17 +167,25 @@ fi
 
 # --- kernel.json ------------------------------------------------------------------------------------------------
 # argv: the kernel jar (the fix above first on the class path) run by a pinned JVM, with headless AWT (images are
-# rendered to PNG, no display is needed) and UTF-8 as the default charset whatever the locale (as on Java 18+).
+# rendered to PNG, no display is needed), UTF-8 as the default charset whatever the locale (as on Java 18+), and the
+# Vector API module when this JDK has it (the toolkit's SIMD error sweep; without it the scalar sweep runs). The JVM's
+# "Using incubator modules" warning goes to the kernel's stderr (Jupyter's log), not to cell outputs.
 # env: the kernel's own options (see the kernel's KERNEL.md): no extra classpath (notebooks load the toolkit with
 # their own %jars line), no compiler options, no init script, no kernel-side timeout (nbconvert has a per-cell
 # timeout), and the Maven resolver cache for %dependency outside the notebooks' directory.
 json_escape() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'; }
+vector_opt=""
+if grep -qE '^MODULES=.*[" ]jdk\.incubator\.vector[" ]' "$java_home/release" 2>/dev/null; then
+  vector_opt="
+    \"--add-modules\",
+    \"jdk.incubator.vector\","
+fi
 new_json="$(cat <<EOF
 {
   "argv": [
     "$(json_escape "$java_bin")",
     "-Djava.awt.headless=true",
-    "-Dfile.encoding=UTF-8",
+    "-Dfile.encoding=UTF-8",${vector_opt}
     "-cp",
     "$(json_escape "$patch_dir:$spec_dir/$RJK_JAR")",
     "org.rapaio.jupyter.kernel.MainApp",
@@ -201,6 +209,7 @@ EOF
 )"
 if [ -f "$spec_dir/kernel.json" ] && [ "$(cat "$spec_dir/kernel.json")" = "$new_json" ]; then
   log "kernelspec $KERNEL_NAME: up to date ($spec_dir, Java $java_major)"
+  touch "$spec_dir/kernel.json"   # checked: tools/notebooks/run-notebooks.sh reinstalls when older than this script
 else
   printf '%s\n' "$new_json" > "$spec_dir/kernel.json.tmp"
   mv -f "$spec_dir/kernel.json.tmp" "$spec_dir/kernel.json"

@@ -16,8 +16,9 @@
 # a cell wrote a Java stack trace to stderr (an exception printed by printStackTrace() or thrown in another thread,
 # which the kernel does not report as an error). A cell tagged "raises-exception" is exempt from both checks.
 #
-# The kernelspec is installed first (environment/install.d/20-jupyter-kernel.sh) when it is missing, and a kernel
-# that does not start within 30 s is started again, twice at most (see the start-up race in that script).
+# The kernelspec is installed first (environment/install.d/20-jupyter-kernel.sh) when it is missing or older than that
+# script, and a kernel that does not start within 30 s is started again, twice at most (see the start-up race in that
+# script).
 #
 # Per-cell timeout: --timeout, else MIXQUANT_NB_TIMEOUT, else measured before each notebook from how much CPU one
 # thread gets right now: a 0.3 s pure-Python loop's wall time over its CPU time is the slowdown (1 on an idle core,
@@ -87,9 +88,12 @@ if [ ! -f "$root/target/mixquant.jar" ] || [ ! -d "$root/target/lib" ]; then
   exit 2
 fi
 data_dir="$("$JUPYTER" --data-dir 2>/dev/null | tail -n1)"
-if [ ! -f "$data_dir/kernels/$KERNEL/kernel.json" ]; then
-  echo "[notebooks] kernelspec $KERNEL missing: installing it" >&2
-  bash "$root/environment/install.d/20-jupyter-kernel.sh" || { echo "kernel install failed" >&2; exit 2; }
+kernel_json="$data_dir/kernels/$KERNEL/kernel.json"
+install_script="$root/environment/install.d/20-jupyter-kernel.sh"
+if [ ! -f "$kernel_json" ] || [ "$install_script" -nt "$kernel_json" ]; then
+  # missing, or written by an older install script (e.g. before the kernel got --add-modules jdk.incubator.vector)
+  echo "[notebooks] kernelspec $KERNEL missing or older than its install script: installing it" >&2
+  bash "$install_script" || { echo "kernel install failed" >&2; exit 2; }
 fi
 mkdir -p "$out_dir"
 out_dir="$(cd "$out_dir" && pwd)"

@@ -26,7 +26,7 @@ COMMANDS = [
                  "--calibration", "64", "--images", "300"]),
     ("frontier", ["frontier", "resnet20-fashion", "--cost", "qe,measured", "--budgets", "3",
                   "--images", "1000", "--calibration", "64"]),
-    ("bench", ["bench", "--repeats", "5", "--warmup", "2", "--threads", "2"]),
+    ("bench", ["bench", "--repeats", "5", "--warmup", "2"]),
     ("bench adaround", ["bench", "adaround", "--iterations", "50", "--rounds", "1"]),
     ("bench stream", ["bench", "stream", "--synthetic-params", "1e7", "--runs", "3", "--threads", "2"]),
 ]

@@ -53,7 +53,15 @@ class ArchitectureTest {
             Map.entry("tech.tablesaw.", Set.of("notebook", "cli")),
             Map.entry("picocli.", Set.of("cli")),
             Map.entry("org.apache.commons.math3.", Set.of("eval")),
-            Map.entry("org.rapaio.", Set.of("notebook")));
+            Map.entry("org.rapaio.", Set.of("notebook")),
+            // the SIMD error sweep; an incubator module, so only the one class below may name it
+            Map.entry("jdk.incubator.vector.", Set.of("quant")));
+
+    /**
+     * The only file that may refer to {@code jdk.incubator.vector}: the JVM loads it only when the module is present
+     * (quant.SweepKernel), so a JVM without the module falls back to the scalar sweep.
+     */
+    static final Path VECTOR_API_USER = MAIN.resolve("quant/VectorSweep.java");
 
     static final Pattern ANY_IMPORT = Pattern.compile("^import (?:static )?([\\w.]+)", Pattern.MULTILINE);
 
@@ -90,6 +98,10 @@ class ArchitectureTest {
                                     + lib.getValue() + ")");
                         }
                     }
+                }
+                if (src.contains("jdk.incubator.vector.") && !f.equals(VECTOR_API_USER)) {
+                    violations.add(f + " refers to jdk.incubator.vector: only " + VECTOR_API_USER + " may (the"
+                            + " scalar fallback must run without the module)");
                 }
                 if (f.toString().contains("/methods/rounding/")
                         && Pattern.compile("org\\.mixquant\\.methods\\.[A-Z]").matcher(src).find()) {

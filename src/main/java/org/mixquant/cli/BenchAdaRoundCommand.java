@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.mixquant.cli.bench.AdaRoundBench;
 import org.mixquant.cli.bench.AdaRoundReference;
+import org.mixquant.cli.bench.SweepBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -102,9 +103,9 @@ final class BenchAdaRoundCommand extends BaseCommand {
             ratio[i] = last.ratio();
             cmd.info(last.toString());
         }
-        double jm = BenchCommand.median(java);
-        double tm = BenchCommand.median(torch);
-        double rm = BenchCommand.median(ratio);
+        double jm = SweepBench.median(java);
+        double tm = SweepBench.median(torch);
+        double rm = SweepBench.median(ratio);
         if (format == OutputFormat.json) {
             cmd.printJson(new Output(last.layer(), last.shape(), iterations, rounds, threads, jm, tm,
                     last.torchVersion(), rm, last.finalLossRelDiff()));
@@ -113,10 +114,10 @@ final class BenchAdaRoundCommand extends BaseCommand {
         TextTable t = new TextTable(List.of("variant", "threads", "median_it_per_s", "min_it_per_s",
                 "max_it_per_s", "relative"));
         t.add(List.of("java (DJL, libtorch)", threads, TextTable.num("%.1f", jm),
-                TextTable.num("%.1f", BenchCommand.min(java)), TextTable.num("%.1f", BenchCommand.max(java)),
+                TextTable.num("%.1f", SweepBench.min(java)), TextTable.num("%.1f", SweepBench.max(java)),
                 TextTable.num("%.2f", 1.0)));
         t.add(List.of("pytorch " + last.torchVersion(), threads, TextTable.num("%.1f", tm),
-                TextTable.num("%.1f", BenchCommand.min(torch)), TextTable.num("%.1f", BenchCommand.max(torch)),
+                TextTable.num("%.1f", SweepBench.min(torch)), TextTable.num("%.1f", SweepBench.max(torch)),
                 TextTable.num("%.2f", tm / jm)));
         cmd.out().print(format == OutputFormat.csv ? t.csv() : t.render());
         if (format == OutputFormat.table) {

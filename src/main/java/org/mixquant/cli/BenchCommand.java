@@ -1,40 +1,25 @@
 package org.mixquant.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.mixquant.io.TempFiles;
-import org.mixquant.model.Layer;
+import org.mixquant.cli.bench.SweepBench;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.quant.Bits;
-import org.mixquant.quant.Granularity;
-import org.mixquant.quant.Scheme;
-import org.mixquant.search.ErrorTable;
-import org.mixquant.progress.Progress;
+import org.mixquant.quant.SweepKernel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code mixquant bench}: times the all-bit-width error sweep over a model's weights against PyTorch (same machine,
- * same threads, same run) and against a plain read of the weights (the memory floor). Prints medians.
+ * {@code mixquant bench}: times the all-bit-width error sweep over a model's weights, scalar and SIMD kernels, against
+ * PyTorch (same machine, same threads, same run) and against a plain read of the weights (the memory floor), at 1
+ * thread and at all cores (or at {@code --threads} only); the timing is {@link SweepBench}'s. Prints medians and
+ * ratios.
  * {@code mixquant bench adaround} ({@link BenchAdaRoundCommand}) times learned rounding instead.
  */
-@Command(name = "bench", description = "Benchmark the error sweep (bits 2..8, asymmetric per-channel) against"
-        + " PyTorch and a plain read of the weights; prints medians and ratios. 'bench adaround' times learned"
-        + " rounding instead.", subcommands = {BenchAdaRoundCommand.class, BenchStreamCommand.class})
+@Command(name = "bench", description = "Benchmark the error sweep (bits 2..8, asymmetric per-channel; scalar and"
+        + " SIMD kernels) against PyTorch and a plain read of the weights, at 1 thread and at all cores unless"
+        + " --threads is given; prints medians and ratios. 'bench adaround' times learned rounding instead.",
+        subcommands = {BenchAdaRoundCommand.class, BenchStreamCommand.class})
 final class BenchCommand extends BaseCommand {
     @Option(names = "--model", defaultValue = "minilm", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;
@@ -79,25 +64,52 @@ final class BenchCommand extends BaseCommand {
     /**
      * The {@code bench --format json} document (times in seconds, medians over the timed runs).
      *
-     * @param model                    the model source
-     * @param layers                   quantizable layers swept
-     * @param values                   weights swept (each at bits 2..8)
-     * @param threads                  threads of the Java sweep, the plain read and PyTorch
-     * @param repeats                  timed runs of each variant
-     * @param javaSweepMedianS         the Java sweep (bits 2..8, asymmetric per-channel)
-     * @param plainReadMedianS         summing every weight once (the memory floor)
-     * @param torchSweepMedianS        the PyTorch sweep ({@code tools/bench/torch_sweep.py}); null with
-     *                                 {@code --no-torch}
-     * @param torchVersion             its torch version; null with {@code --no-torch}
-     * @param speedupVsTorch           torchSweepMedianS / javaSweepMedianS; null with {@code --no-torch}
-     * @param maxRelativeSseDifference largest |SSE_torch − SSE_java| / SSE_java over layers and bits; null with
-     *                                 {@code --no-torch}
-     * @param sweepOverPlainRead       javaSweepMedianS / plainReadMedianS
-     * @param javaSweepTimesS          every timed run of the Java sweep, in order
+     * @param model      the model source
+     * @param layers     quantizable layers swept
+     * @param values     weights swept (each at bits 2..8)
+     * @param repeats    timed runs of each variant
+     * @param warmup     untimed runs of each Java variant before its timed runs
+     * @param simdLanes  floats per vector of the SIMD sweep on this machine; null without the Vector API module
+     * @param rows       one per thread count (1, then the cores, unless {@code --threads} fixes one)
      */
-    record Output(String model, int layers, long values, int threads, int repeats, double javaSweepMedianS,
-            double plainReadMedianS, Double torchSweepMedianS, String torchVersion, Double speedupVsTorch,
-            Double maxRelativeSseDifference, double sweepOverPlainRead, double[] javaSweepTimesS) {
+    record Output(String model, int layers, long values, int repeats, int warmup, Integer simdLanes,
+            List<ThreadsRow> rows) {
+    }
+
+    /**
+     * The variants at one thread count.
+     *
+     * @param threads                     threads of the Java sweeps, the plain read and PyTorch
+     * @param scalarSweepMedianS          the scalar Java sweep (bits 2..8, asymmetric per-channel)
+     * @param simdSweepMedianS            the SIMD Java sweep (the default where available); null without the module
+     * @param torchSweepMedianS           the PyTorch sweep ({@code tools/bench/torch_sweep.py}); null with
+     *                                    {@code --no-torch}
+     * @param plainReadMedianS            summing every weight once (the memory floor)
+     * @param torchVersion                its torch version; null with {@code --no-torch}
+     * @param simdSpeedupVsTorch          torchSweepMedianS / simdSweepMedianS; null without either
+     * @param scalarSpeedupVsTorch        torchSweepMedianS / scalarSweepMedianS; null with {@code --no-torch}
+     * @param simdSpeedupVsScalar         scalarSweepMedianS / simdSweepMedianS; null without SIMD
+     * @param simdOverPlainRead           simdSweepMedianS / plainReadMedianS (the gap to the memory floor); null
+     *                                    without SIMD
+     * @param maxRelativeSseDifference    largest |SSE_torch − SSE_java| / SSE_java over layers and bits (Java: SIMD
+     *                                    where available); null with {@code --no-torch}
+     * @param maxRelativeSseSimdVsScalar  largest |SSE_simd − SSE_scalar| / SSE_scalar; null without SIMD
+     * @param scalarSweepTimesS           every timed run of the scalar sweep, in order
+     * @param simdSweepTimesS             every timed run of the SIMD sweep, in order; null without SIMD
+     */
+    record ThreadsRow(int threads, double scalarSweepMedianS, Double simdSweepMedianS, Double torchSweepMedianS,
+            double plainReadMedianS, String torchVersion, Double simdSpeedupVsTorch, Double scalarSpeedupVsTorch,
+            Double simdSpeedupVsScalar, Double simdOverPlainRead, Double maxRelativeSseDifference,
+            Double maxRelativeSseSimdVsScalar, double[] scalarSweepTimesS, double[] simdSweepTimesS) {
+        static ThreadsRow of(SweepBench.Row r) {
+            Double simd = r.simdMedianS();
+            Double torch = r.torchMedianS();
+            double scalar = r.scalarMedianS();
+            return new ThreadsRow(r.threads(), scalar, simd, torch, r.plainReadMedianS(), r.torchVersion(),
+                    simd == null || torch == null ? null : torch / simd, torch == null ? null : torch / scalar,
+                    simd == null ? null : scalar / simd, simd == null ? null : simd / r.plainReadMedianS(),
+                    r.maxRelSseVsTorch(), r.maxRelSseSimdVsScalar(), r.scalarTimesS(), r.simdTimesS());
+        }
     }
 
     @Override
@@ -112,195 +124,80 @@ final class BenchCommand extends BaseCommand {
                 warn(o + " applies to 'bench adaround' only; ignored by the sweep");
             }
         }
-        int threads = threads();
+        List<Integer> threadCounts = run.threadsGiven() ? List.of(threads()) : List.of(1, threads()).stream()
+                .distinct().toList();
         QuantizableModel m = loadModel(model);
         if (m instanceof org.mixquant.model.onnx.OnnxModel onnx && onnx.hasExternalData()) {
-            return BenchStreamCommand.report(this, m, threads, warmup, repeats, format.format);
+            return BenchStreamCommand.report(this, m, threads(), warmup, repeats, format.format);
         }
-        long n = m.quantizableParams();
-        info(f("timing the Java sweep: %d warm-up + %d timed runs, %d threads", warmup, repeats, threads));
-        ErrorTable last = null;
-        for (int i = 0; i < warmup; i++) {
-            last = ErrorTable.compute(m, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, threads, Progress.NONE);
-        }
-        double[] java = new double[repeats];
-        for (int i = 0; i < repeats; i++) {
-            last = ErrorTable.compute(m, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, threads, Progress.NONE);
-            java[i] = last.seconds();
-        }
-        info("timing a plain read of the weights");
-        double[] read = new double[repeats];
-        double sink = 0;
-        for (int i = 0; i < warmup + repeats; i++) {
-            long t0 = System.nanoTime();
-            sink += plainRead(m, threads);
-            if (i >= warmup) {
-                read[i - warmup] = (System.nanoTime() - t0) / 1e9;
-            }
-        }
-        Double torchMedian = null;
-        String torchVersion = null;
-        Double maxRelDiff = null;
-        if (!noTorch) {
-            info(f("timing PyTorch (%s, %d threads, %d warm-up + %d timed runs)", python, threads, 2, repeats));
-            Path weights = Files.createTempFile("mixquant-bench", ".bin");
-            TempFiles.register(weights);
-            try {
-                exportWeights(m, weights);
-                JsonNode res = runTorch(weights, threads);
-                torchMedian = res.get("median_s").asDouble();
-                torchVersion = res.get("torch").asText();
-                double worst = 0;
-                JsonNode sse = res.get("sse");
-                for (int i = 0; i < last.size(); i++) {
-                    for (int b = Bits.MIN; b <= Bits.MAX; b++) {
-                        double t = sse.get(i).get(b - Bits.MIN).asDouble();
-                        double j = last.sse(i, b);
-                        worst = Math.max(worst, Math.abs(t - j) / Math.max(Math.abs(j), 1e-300));
-                    }
-                }
-                maxRelDiff = worst;
-            } finally {
-                Files.deleteIfExists(weights);
-                TempFiles.release(weights);
-            }
-        }
-        double jMed = median(java);
-        double rMed = median(read);
+        List<ThreadsRow> rows = SweepBench.run(m, new SweepBench.Settings(threadCounts, warmup, repeats,
+                noTorch ? null : python), this::info).stream().map(ThreadsRow::of).toList();
+        Output o = new Output(m.source(), m.layers().size(), m.quantizableParams(), repeats, warmup,
+                SweepKernel.VECTOR.available() ? SweepKernel.VECTOR.lanes() : null, rows);
         if (format.format == OutputFormat.json) {
-            printJson(new Output(m.source(), m.layers().size(), n, threads, repeats, jMed, rMed, torchMedian,
-                    torchVersion, torchMedian == null ? null : torchMedian / jMed, maxRelDiff, jMed / rMed, java));
+            printJson(o);
             return ExitCodes.OK;
         }
-        TextTable t = new TextTable(List.of("variant", "threads", "median_ms", "min_ms", "values_per_s",
-                "bit_evals_per_s", "relative"));
-        t.add(List.of("java sweep (bits 2..8)", threads, TextTable.num("%.2f", jMed * 1e3),
-                TextTable.num("%.2f", min(java) * 1e3), TextTable.num("%.3g", n / jMed),
-                TextTable.num("%.3g", n * Bits.COUNT / jMed), TextTable.num("%.2f", 1.0)));
-        if (torchMedian != null) {
-            t.add(List.of("pytorch " + torchVersion + " sweep", threads, TextTable.num("%.2f", torchMedian * 1e3),
-                    "—", TextTable.num("%.3g", n / torchMedian), TextTable.num("%.3g", n * Bits.COUNT / torchMedian),
-                    TextTable.num("%.2f", torchMedian / jMed)));
-        }
-        t.add(List.of("plain read (memory floor)", threads, TextTable.num("%.3f", rMed * 1e3),
-                TextTable.num("%.3f", min(read) * 1e3), TextTable.num("%.3g", n / rMed), "—",
-                TextTable.num("%.3f", rMed / jMed)));
-        out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
-        if (format.format == OutputFormat.table) {
-            out().println(f("%s: %d layers, %,d values; medians of %d runs after %d warm-up runs", m.source(),
-                    m.layers().size(), n, repeats, warmup));
-            if (torchMedian != null) {
-                out().println(f("java sweep is %.2fx faster than PyTorch at %d threads (target >= 3x); per-layer"
-                        + " SSE agrees to %.1e relative", torchMedian / jMed, threads, maxRelDiff));
-            }
-            out().println(f("java sweep takes %.1fx the time of a plain read of the weights (checksum %.3f)",
-                    jMed / rMed, sink / (warmup + repeats)));
-        }
-        out().flush();
+        printTable(o);
         return ExitCodes.OK;
     }
 
-    /** The largest value. */
-    static double max(double[] v) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double x : v) {
-            m = Math.max(m, x);
-        }
-        return m;
-    }
-
-    private static double plainRead(QuantizableModel m, int threads) throws Exception {
-        List<Layer> ls = m.layers();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<Double>> fs = new ArrayList<>();
-            for (Layer l : ls) {
-                fs.add(pool.submit(() -> {
-                    float[] x = l.weight().unsafeData();
-                    float s0 = 0;
-                    float s1 = 0;
-                    float s2 = 0;
-                    float s3 = 0;
-                    int i = 0;
-                    for (; i + 3 < x.length; i += 4) {
-                        s0 += x[i];
-                        s1 += x[i + 1];
-                        s2 += x[i + 2];
-                        s3 += x[i + 3];
-                    }
-                    for (; i < x.length; i++) {
-                        s0 += x[i];
-                    }
-                    return (double) (s0 + s1 + s2 + s3);
-                }));
+    /** The table (or CSV): one line per variant and thread count; {@code relative} is time over the SIMD time. */
+    private void printTable(Output o) {
+        long n = o.values();
+        TextTable t = new TextTable(List.of("variant", "threads", "median_ms", "min_ms", "values_per_s",
+                "bit_evals_per_s", "relative"));
+        for (ThreadsRow r : o.rows()) {
+            double ref = r.simdSweepMedianS() != null ? r.simdSweepMedianS() : r.scalarSweepMedianS();
+            if (r.simdSweepMedianS() != null) {
+                t.add(sweepRow("java simd sweep (bits 2..8)", r.threads(), r.simdSweepTimesS(), n, ref));
             }
-            double s = 0;
-            for (Future<Double> f : fs) {
-                s += f.get();
+            t.add(sweepRow("java scalar sweep (bits 2..8)", r.threads(), r.scalarSweepTimesS(), n, ref));
+            if (r.torchSweepMedianS() != null) {
+                double tm = r.torchSweepMedianS();
+                t.add(List.of("pytorch " + r.torchVersion() + " sweep", r.threads(), TextTable.num("%.2f", tm * 1e3),
+                        "—", TextTable.num("%.3g", n / tm), TextTable.num("%.3g", n * Bits.COUNT / tm),
+                        TextTable.num("%.2f", tm / ref)));
             }
-            return s;
-        } finally {
-            pool.shutdownNow();
+            double rm = r.plainReadMedianS();
+            t.add(List.of("plain read (memory floor)", r.threads(), TextTable.num("%.3f", rm * 1e3), "—",
+                    TextTable.num("%.3g", n / rm), "—", TextTable.num("%.3f", rm / ref)));
         }
-    }
-
-    private static void exportWeights(QuantizableModel m, Path file) throws IOException {
-        try (OutputStream raw = Files.newOutputStream(file);
-             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(raw, 1 << 20))) {
-            ByteBuffer b4 = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            writeInt(out, b4, m.layers().size());
-            for (Layer l : m.layers()) {
-                int[] shape = l.weight().shape();
-                writeInt(out, b4, shape.length);
-                for (int d : shape) {
-                    writeInt(out, b4, d);
-                }
-                writeInt(out, b4, l.channelAxis());
-                float[] x = l.weight().unsafeData();
-                ByteBuffer bb = ByteBuffer.allocate(x.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                bb.asFloatBuffer().put(x);
-                out.write(bb.array());
+        out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
+        if (format.format == OutputFormat.table) {
+            out().println(f("%s: %d layers, %,d values; medians of %d runs after %d warm-up runs", o.model(),
+                    o.layers(), n, o.repeats(), o.warmup()));
+            for (ThreadsRow r : o.rows()) {
+                out().println(summary(r));
             }
         }
+        out().flush();
     }
 
-    private static void writeInt(DataOutputStream out, ByteBuffer b4, int v) throws IOException {
-        b4.clear();
-        b4.putInt(v);
-        out.write(b4.array());
+    private static List<Object> sweepRow(String name, int threads, double[] times, long n, double ref) {
+        double med = SweepBench.median(times);
+        return List.of(name, threads, TextTable.num("%.2f", med * 1e3), TextTable.num("%.2f", SweepBench.min(times)
+                * 1e3), TextTable.num("%.3g", n / med), TextTable.num("%.3g", n * Bits.COUNT / med),
+                TextTable.num("%.2f", med / ref));
     }
 
-    private JsonNode runTorch(Path weights, int threads) throws IOException, InterruptedException {
-        Path script = Path.of("tools/bench/torch_sweep.py");
-        if (!Files.isRegularFile(script)) {
-            throw new IOException("PyTorch reference script " + script.toAbsolutePath() + " not found; run bench from"
-                    + " the repository root or pass --no-torch");
+    /** One line of ratios for a thread count. */
+    private static String summary(ThreadsRow r) {
+        StringBuilder b = new StringBuilder(f("%d thread(s): ", r.threads()));
+        if (r.simdSweepMedianS() == null) {
+            b.append("no SIMD sweep (start java with --add-modules jdk.incubator.vector); ");
+            if (r.scalarSpeedupVsTorch() != null) {
+                b.append(f("scalar sweep is %.2fx PyTorch's speed (target >= 3x); ", r.scalarSpeedupVsTorch()));
+            }
+            return b.append(f("scalar sweep takes %.1fx the time of a plain read",
+                    r.scalarSweepMedianS() / r.plainReadMedianS())).toString();
         }
-        ProcessBuilder pb = new ProcessBuilder(python, script.toString(), weights.toString(), "--threads",
-                Integer.toString(threads), "--repeats", Integer.toString(repeats));
-        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new IOException("cannot run " + python + " for the PyTorch reference (install python3-torch with"
-                    + " environment/install.sh, or pass --no-torch)");
+        if (r.simdSpeedupVsTorch() != null) {
+            b.append(f("SIMD sweep is %.2fx PyTorch's speed (target >= 3x; SSE agrees to %.1e relative), ",
+                    r.simdSpeedupVsTorch(), r.maxRelativeSseDifference()));
         }
-        byte[] stdout = p.getInputStream().readAllBytes();
-        int code = p.waitFor();
-        if (code != 0) {
-            throw new IOException("the PyTorch reference failed with exit code " + code);
-        }
-        return JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
-    }
-
-    /** The median (mean of the two middle values for an even count). */
-    static double median(double[] v) {
-        return org.mixquant.eval.Stats.median(v);
-    }
-
-    /** The smallest value (NaN for none). */
-    static double min(double[] v) {
-        return Arrays.stream(v).min().orElse(Double.NaN);
+        return b.append(f("%.2fx the scalar sweep's (SSE agrees to %.1e relative), and takes %.1fx the time of a"
+                + " plain read", r.simdSpeedupVsScalar(), r.maxRelativeSseSimdVsScalar(), r.simdOverPlainRead()))
+                .toString();
     }
 }

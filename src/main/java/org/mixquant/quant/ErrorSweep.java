@@ -10,6 +10,9 @@ import org.mixquant.tensor.WeightTensor;
  * arithmetic as {@link FakeQuant}) and adds each squared difference to its own double accumulator. The walk is cut
  * into independent units (rows when the channel axis is last, channel segments otherwise), so callers may split
  * the units over threads and add the partial sums in unit order for a deterministic result.
+ *
+ * <p>The loops here are the scalar reference; {@link SweepKernel#VECTOR} runs the same arithmetic per value on the
+ * Vector API ({@code VectorSweep}), chosen per {@link Prepared} ({@link SweepKernel#forSweep} by default).
  */
 public final class ErrorSweep {
     /** Units of a per-tensor sweep are chunks of this many values (fits in L1 across the seven passes). */
@@ -43,6 +46,7 @@ public final class ErrorSweep {
     /** Parameters of all seven bit-widths for one tensor, ready for {@link #accumulate}. */
     public static final class Prepared {
         final WeightTensor w;
+        final SweepKernel kernel;
         final int channels;
         final int unitLength;
         final int units;
@@ -57,14 +61,15 @@ public final class ErrorSweep {
         final float[] qmin;
         final float[] qmax;
 
-        Prepared(WeightTensor w, QuantSpec base) {
+        Prepared(WeightTensor w, QuantSpec base, SweepKernel kernel) {
             this.w = w;
+            this.kernel = kernel.require();
             boolean perChannel = base.granularity() == Granularity.PER_CHANNEL;
             this.perTensor = !perChannel;
             this.channels = perChannel ? w.channels() : 1;
             float[] lo = new float[channels];
             float[] hi = new float[channels];
-            QParams.rangeOf(w, base, lo, hi);
+            QParams.rangeOf(w, base, lo, hi, this.kernel);
             this.inv = new float[Bits.COUNT * channels];
             this.scale = new float[Bits.COUNT * channels];
             this.lo = new float[Bits.COUNT * channels];
@@ -109,6 +114,11 @@ public final class ErrorSweep {
         public long count() {
             return w.size();
         }
+
+        /** The kernel {@link #accumulate} runs. */
+        public SweepKernel kernel() {
+            return kernel;
+        }
     }
 
     private static int ceilDiv(int a, int b) {
@@ -116,10 +126,20 @@ public final class ErrorSweep {
     }
 
     /**
-     * Chooses min-max parameters for bits 2..8 with {@code scheme} and {@code granularity} (one range reduction).
+     * Chooses min-max parameters for bits 2..8 with {@code scheme} and {@code granularity} (one range reduction), for
+     * the default kernel of a sweep of this tensor's size ({@link SweepKernel#forSweep}).
      */
     public static Prepared prepare(WeightTensor w, Scheme scheme, Granularity granularity) {
-        return new Prepared(w, new QuantSpec(Bits.MAX, scheme, granularity));
+        return prepare(w, scheme, granularity, SweepKernel.forSweep(w.size()));
+    }
+
+    /**
+     * As {@link #prepare(WeightTensor, Scheme, Granularity)}, for the given kernel.
+     *
+     * @throws IllegalStateException when {@code kernel} is not {@linkplain SweepKernel#available() available}
+     */
+    public static Prepared prepare(WeightTensor w, Scheme scheme, Granularity granularity, SweepKernel kernel) {
+        return new Prepared(w, new QuantSpec(Bits.MAX, scheme, granularity), kernel);
     }
 
     /**
@@ -128,14 +148,18 @@ public final class ErrorSweep {
      */
     public static void accumulate(Prepared p, int fromUnit, int toUnit, double[] sse) {
         float[] x = p.w.unsafeData();
+        // VectorSweep is referenced only on this branch: the class is not loaded unless the kernel is VECTOR.
+        boolean vector = p.kernel == SweepKernel.VECTOR;
         if (p.rowUnits) {
             int channels = p.channels;
             for (int u = fromUnit; u < toUnit; u++) {
                 int base = u * channels;
                 for (int k = 0; k < Bits.COUNT; k++) {
-                    sse[k] += rowError(x, base, channels, p.inv, p.scale, p.lo, p.hi, k * channels);
+                    int off = k * channels;
+                    sse[k] += vector ? VectorSweep.rowError(x, base, channels, p.inv, p.scale, p.lo, p.hi, off)
+                            : rowError(x, base, channels, p.inv, p.scale, p.lo, p.hi, off);
                 }
-                sse[Bits.COUNT] += sumSquares(x, base, channels);
+                sse[Bits.COUNT] += vector ? VectorSweep.sumSquares(x, base, channels) : sumSquares(x, base, channels);
             }
             return;
         }
@@ -159,9 +183,10 @@ public final class ErrorSweep {
             }
             for (int k = 0; k < Bits.COUNT; k++) {
                 int idx = k * p.channels + c;
-                sse[k] += segmentError(x, start, len, p.inv[idx], p.scale[idx], p.lo[idx], p.hi[idx]);
+                sse[k] += vector ? VectorSweep.segmentError(x, start, len, p.inv[idx], p.scale[idx], p.lo[idx],
+                        p.hi[idx]) : segmentError(x, start, len, p.inv[idx], p.scale[idx], p.lo[idx], p.hi[idx]);
             }
-            sse[Bits.COUNT] += sumSquares(x, start, len);
+            sse[Bits.COUNT] += vector ? VectorSweep.sumSquares(x, start, len) : sumSquares(x, start, len);
         }
     }
 
@@ -171,33 +196,39 @@ public final class ErrorSweep {
      * {@code (clamp(rint(w / scale) + zp, qmin, qmax) - zp) * scale} bit for bit (all terms are small integers, exact
      * in float) with two fewer operations per value.
      */
-    private static double rowError(float[] x, int base, int channels, float[] inv, float[] scale, float[] lo,
+    static double rowError(float[] x, int base, int channels, float[] inv, float[] scale, float[] lo,
             float[] hi, int pOff) {
         double acc = 0;
         for (int j = 0; j < channels; j++) {
             float v = x[base + j];
-            float r = (float) Math.rint(v * inv[pOff + j]);
-            r = Math.min(Math.max(r, lo[pOff + j]), hi[pOff + j]);
-            float d = v - r * scale[pOff + j];
+            float d = v - code(v, inv[pOff + j], lo[pOff + j], hi[pOff + j]) * scale[pOff + j];
             acc += (double) d * d;
         }
         return acc;
     }
 
     /** Error of a run of values that share one scale and zero-point (same arithmetic as {@link #rowError}). */
-    private static double segmentError(float[] x, int start, int len, float inv, float scale, float lo, float hi) {
+    static double segmentError(float[] x, int start, int len, float inv, float scale, float lo, float hi) {
         double acc = 0;
         for (int i = start, end = start + len; i < end; i++) {
             float v = x[i];
-            float r = (float) Math.rint(v * inv);
-            r = Math.min(Math.max(r, lo), hi);
-            float d = v - r * scale;
+            float d = v - code(v, inv, lo, hi) * scale;
             acc += (double) d * d;
         }
         return acc;
     }
 
-    private static double sumSquares(float[] x, int start, int len) {
+    /**
+     * The code of one value relative to the zero-point: {@code min(max(rint(v * inv), lo), hi)}, i.e.
+     * {@code q − zp}, rounded half to even in float32 like {@code torch.fake_quantize_*_affine}.
+     */
+    static float code(float v, float inv, float lo, float hi) {
+        float r = (float) Math.rint(v * inv);
+        return Math.min(Math.max(r, lo), hi);
+    }
+
+    /** Σ x² over {@code [start, start + len)} in double. */
+    static double sumSquares(float[] x, int start, int len) {
         double acc = 0;
         for (int i = start, end = start + len; i < end; i++) {
             acc += (double) x[i] * x[i];
@@ -205,9 +236,17 @@ public final class ErrorSweep {
         return acc;
     }
 
-    /** Single-threaded sweep of one tensor over bits 2..8. */
+    /**
+     * Single-threaded sweep of one tensor over bits 2..8 with the default kernel of a sweep of its size
+     * ({@link SweepKernel#forSweep}).
+     */
     public static Result sweep(WeightTensor w, Scheme scheme, Granularity granularity) {
-        Prepared p = prepare(w, scheme, granularity);
+        return sweep(w, scheme, granularity, SweepKernel.forSweep(w.size()));
+    }
+
+    /** Single-threaded sweep of one tensor over bits 2..8 with {@code kernel}. */
+    public static Result sweep(WeightTensor w, Scheme scheme, Granularity granularity, SweepKernel kernel) {
+        Prepared p = prepare(w, scheme, granularity, kernel);
         double[] acc = new double[Bits.COUNT + 1];
         accumulate(p, 0, p.units(), acc);
         return toResult(acc, w.size());

@@ -66,15 +66,30 @@ public final class QParams {
      * are modified.
      */
     static void rangeOf(WeightTensor w, QuantSpec spec, float[] lo, float[] hi) {
+        rangeOf(w, spec, lo, hi, SweepKernel.SCALAR);
+    }
+
+    /**
+     * As {@link #rangeOf(WeightTensor, QuantSpec, float[], float[])}, the reductions run by {@code kernel} (the
+     * vector ones give the same floats: min and max do not depend on order).
+     */
+    static void rangeOf(WeightTensor w, QuantSpec spec, float[] lo, float[] hi, SweepKernel kernel) {
+        boolean vector = kernel == SweepKernel.VECTOR; // VectorSweep is loaded only on this branch
         float[] x = w.unsafeData();
         boolean perChannel = spec.granularity() == Granularity.PER_CHANNEL;
         int outer = perChannel ? w.outer() : 1;
         int channels = perChannel ? w.channels() : 1;
         int inner = perChannel ? w.inner() : x.length;
-        if (spec.scheme() == Scheme.ASYMMETRIC) {
+        if (spec.scheme() == Scheme.ASYMMETRIC && vector) {
+            VectorSweep.minMax(x, outer, channels, inner, lo, hi);
+        } else if (spec.scheme() == Scheme.ASYMMETRIC) {
             ChannelOps.minMax(x, outer, channels, inner, lo, hi);
         } else {
-            ChannelOps.maxAbs(x, outer, channels, inner, hi);
+            if (vector) {
+                VectorSweep.maxAbs(x, outer, channels, inner, hi);
+            } else {
+                ChannelOps.maxAbs(x, outer, channels, inner, hi);
+            }
             for (int c = 0; c < channels; c++) {
                 lo[c] = -hi[c];
             }

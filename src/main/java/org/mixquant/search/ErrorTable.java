@@ -16,6 +16,7 @@ import org.mixquant.quant.ErrorSweep;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
+import org.mixquant.quant.SweepKernel;
 import org.mixquant.progress.Progress;
 
 /**
@@ -65,6 +66,19 @@ public final class ErrorTable {
      */
     public static ErrorTable compute(QuantizableModel model, Scheme scheme, Granularity granularity, int threads,
             Progress progress) {
+        return compute(model, scheme, granularity, threads, SweepKernel.forSweep(model.quantizableParams()),
+                progress);
+    }
+
+    /**
+     * As {@link #compute(QuantizableModel, Scheme, Granularity, int, Progress)} with a given sweep kernel (the
+     * benchmark times both; the results agree to summation order, see {@link SweepKernel}).
+     *
+     * @throws IllegalStateException when {@code kernel} is not {@linkplain SweepKernel#available() available}
+     */
+    public static ErrorTable compute(QuantizableModel model, Scheme scheme, Granularity granularity, int threads,
+            SweepKernel kernel, Progress progress) {
+        kernel.require();
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
         }
@@ -83,7 +97,7 @@ public final class ErrorTable {
             AtomicLong done = new AtomicLong();
             for (int from = 0, to; from < n; from = to) {
                 to = windowEnd(ls, from);
-                sweepWindow(ls, from, to, scheme, granularity, pool, sse, sq, done, totalValues, progress);
+                sweepWindow(ls, from, to, scheme, granularity, kernel, pool, sse, sq, done, totalValues, progress);
             }
             List<String> names = new ArrayList<>(n);
             long[] params = new long[n];
@@ -132,12 +146,12 @@ public final class ErrorTable {
      * weights (each task reports its share of its layer's weights, the shares of a layer summing to its size).
      */
     private static void sweepWindow(List<Layer> ls, int from, int to, Scheme scheme, Granularity granularity,
-            ExecutorService pool, double[][] sse, double[] sq, AtomicLong done, long totalValues, Progress progress)
+            SweepKernel kernel, ExecutorService pool, double[][] sse, double[] sq, AtomicLong done, long totalValues, Progress progress)
             throws InterruptedException, ExecutionException {
         List<Future<ErrorSweep.Prepared>> prepared = new ArrayList<>();
         for (int i = from; i < to; i++) {
             Layer l = ls.get(i);
-            prepared.add(pool.submit(() -> ErrorSweep.prepare(l.weight(), scheme, granularity)));
+            prepared.add(pool.submit(() -> ErrorSweep.prepare(l.weight(), scheme, granularity, kernel)));
         }
         List<ErrorSweep.Prepared> ps = new ArrayList<>();
         for (Future<ErrorSweep.Prepared> f : prepared) {

@@ -26,21 +26,23 @@ class BenchCommandTest {
         return TinyOnnx.mlp(TinyOnnx.values(12, 1), TinyOnnx.values(6, 2)).write(dir, "tiny.onnx").toString();
     }
 
+    /** At one thread: the SIMD sweep (Surefire has the module), the scalar sweep, the plain read, and the ratios. */
     @Test
-    void tablePrintsBothVariantsAndTheSummary() throws Exception {
+    void tablePrintsEveryVariantAndTheSummary() throws Exception {
         String model = tiny();
         CliHarness.Run r = CliHarness.run("bench", "--model", model, "--no-torch", "--repeats", "3", "--warmup", "1",
                 "--threads", "1", "-q");
         assertEquals(ExitCodes.OK, r.code(), r.err());
         List<String> lines = r.out().lines().toList();
-        assertEquals(6, lines.size(), r.out());
+        assertEquals(7, lines.size(), r.out());
         assertEquals(HEADER, Arrays.asList(lines.get(0).split(" {2,}")));
         assertTrue(lines.get(1).matches("-+( {2}-+){6}"), lines.get(1));
-        assertTrue(lines.get(2).startsWith("java sweep (bits 2..8) "), lines.get(2));
-        assertTrue(lines.get(3).startsWith("plain read (memory floor) "), lines.get(3));
-        assertEquals(model + ": 2 layers, 18 values; medians of 3 runs after 1 warm-up runs", lines.get(4));
-        assertTrue(lines.get(5).startsWith("java sweep takes ") && lines.get(5).contains("x the time of a plain read"),
-                lines.get(5));
+        assertTrue(lines.get(2).startsWith("java simd sweep (bits 2..8) "), lines.get(2));
+        assertTrue(lines.get(3).startsWith("java scalar sweep (bits 2..8) "), lines.get(3));
+        assertTrue(lines.get(4).startsWith("plain read (memory floor) "), lines.get(4));
+        assertEquals(model + ": 2 layers, 18 values; medians of 3 runs after 1 warm-up runs", lines.get(5));
+        assertTrue(lines.get(6).matches("1 thread\\(s\\): [0-9.]+x the scalar sweep's \\(SSE agrees to \\S+"
+                + " relative\\), and takes [0-9.]+x the time of a plain read"), lines.get(6));
         assertEquals("", r.err(), "-q: nothing on stderr");
     }
 
@@ -50,23 +52,39 @@ class BenchCommandTest {
                 "--threads", "1", "--format", "csv", "-q");
         assertEquals(ExitCodes.OK, r.code(), r.err());
         List<String> lines = r.out().lines().toList();
-        assertEquals(3, lines.size(), r.out());
+        assertEquals(4, lines.size(), r.out());
         assertEquals(String.join(",", HEADER), lines.get(0));
-        List<String> java = Arrays.asList(lines.get(1).split(","));
-        List<String> read = Arrays.asList(lines.get(2).split(","));
-        assertEquals(List.of("java sweep (bits 2..8)", "1"), java.subList(0, 2));
+        List<String> simd = Arrays.asList(lines.get(1).split(","));
+        List<String> scalar = Arrays.asList(lines.get(2).split(","));
+        List<String> read = Arrays.asList(lines.get(3).split(","));
+        assertEquals(List.of("java simd sweep (bits 2..8)", "1"), simd.subList(0, 2));
+        assertEquals(List.of("java scalar sweep (bits 2..8)", "1"), scalar.subList(0, 2));
         assertEquals(List.of("plain read (memory floor)", "1"), read.subList(0, 2));
-        for (String cell : java.subList(2, 7)) {
-            assertTrue(Double.parseDouble(cell) > 0, lines.get(1));
+        for (List<String> java : List.of(simd, scalar)) {
+            for (String cell : java.subList(2, 7)) {
+                assertTrue(Double.parseDouble(cell) > 0, java.toString());
+            }
+            double median = Double.parseDouble(java.get(2));
+            double min = Double.parseDouble(java.get(3));
+            assertTrue(min <= median, "min <= median: " + java);
         }
-        assertEquals(1.0, Double.parseDouble(java.get(6)), 0.0, "the Java sweep is the reference row");
+        assertEquals(1.0, Double.parseDouble(simd.get(6)), 0.0, "the SIMD sweep is the reference row");
+        assertEquals("—", read.get(3), "the plain read's runs are summarised by their median only");
         assertEquals("—", read.get(5), "a plain read evaluates no bit-widths");
-        for (String cell : List.of(read.get(2), read.get(3), read.get(4), read.get(6))) {
-            assertTrue(Double.parseDouble(cell) > 0, lines.get(2));
+        for (String cell : List.of(read.get(2), read.get(4), read.get(6))) {
+            assertTrue(Double.parseDouble(cell) > 0, lines.get(3));
         }
-        double median = Double.parseDouble(java.get(2));
-        double min = Double.parseDouble(java.get(3));
-        assertTrue(min <= median, "min <= median: " + lines.get(1));
+    }
+
+    /** Without --threads: one block at 1 thread, one at all cores (just one block on a one-core machine). */
+    @Test
+    void timesAtOneThreadAndAtAllCores() throws Exception {
+        CliHarness.Run r = CliHarness.run("bench", "--model", tiny(), "--no-torch", "--repeats", "1", "--warmup", "1",
+                "--format", "csv", "-q");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        List<String> threads = r.out().lines().skip(1).map(l -> l.split(",")[1]).distinct().toList();
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertEquals(cores == 1 ? List.of("1") : List.of("1", Integer.toString(cores)), threads, r.out());
     }
 
     @Test

@@ -141,10 +141,19 @@ class CommandJsonTest {
         JsonNode root = json("bench", "--model", tiny().toString(), "--no-torch", "--repeats", "3", "--warmup", "1",
                 "--threads", "1");
         assertShape(BenchCommand.Output.class, root);
-        for (String f : List.of("torchSweepMedianS", "torchVersion", "speedupVsTorch", "maxRelativeSseDifference")) {
-            assertTrue(root.get(f).isNull(), f);
+        assertEquals(1, root.get("rows").size(), root.toString());
+        JsonNode row = root.get("rows").get(0);
+        for (String f : List.of("torchSweepMedianS", "torchVersion", "simdSpeedupVsTorch", "scalarSpeedupVsTorch",
+                "maxRelativeSseDifference")) {
+            assertTrue(row.get(f).isNull(), f);
         }
-        assertEquals(3, root.get("javaSweepTimesS").size());
+        for (String f : List.of("simdSweepMedianS", "simdSpeedupVsScalar", "simdOverPlainRead",
+                "maxRelativeSseSimdVsScalar")) {
+            assertTrue(row.get(f).isNumber(), f + ": Surefire's JVM has the Vector API");
+        }
+        assertTrue(root.get("simdLanes").asInt() >= 2, root.toString());
+        assertEquals(3, row.get("scalarSweepTimesS").size());
+        assertEquals(3, row.get("simdSweepTimesS").size());
     }
 
     /** README.md documents each command's JSON: every field of every output record appears there as "name". */

@@ -20,11 +20,13 @@ import org.mixquant.tensor.WeightTensor;
  */
 class ErrorSweepOracleTest {
 
+    /** Both kernels, whichever one this JVM prefers (the scalar reference and the vector kernel). */
     @TestFactory
     Stream<DynamicNode> sweepMatchesTorchForAllBits() {
         return FakeQuantOracleTest.Golden.cases().stream().map(c -> DynamicContainer.dynamicContainer(
-                c.displayName(), Stream.of(Scheme.values()).flatMap(scheme -> Stream.of(Granularity.values())
-                        .map(g -> DynamicTest.dynamicTest(scheme + " " + g, () -> check(c, scheme, g))))));
+                c.displayName(), Stream.of(SweepKernel.values()).flatMap(kernel -> Stream.of(Scheme.values())
+                        .flatMap(scheme -> Stream.of(Granularity.values()).map(g -> DynamicTest.dynamicTest(
+                                kernel + " " + scheme + " " + g, () -> check(c, scheme, g, kernel)))))));
     }
 
     /**
@@ -32,7 +34,9 @@ class ErrorSweepOracleTest {
      * {@link #sameSummationOrder}), its SSE must equal apply's bit for bit: both evaluate the same float32
      * expression per value. This catches a sweep whose rounding differs from torch's only on (near-)ties, which the
      * SSE comparison with torch cannot see (an exact tie has the same squared error on either side). Elsewhere the
-     * two sums hold the same non-negative terms grouped differently, so they agree to 2·n·2⁻⁵³ relative.
+     * two sums hold the same non-negative terms grouped differently, so they agree to 2·n·2⁻⁵³ relative. The same
+     * order is the scalar reference kernel's; the vector kernel sums in lanes (always another order), so it is held
+     * to the 2·n·2⁻⁵³ bound, and its per-value codes are compared with the scalar ones in {@link VectorSweepTest}.
      */
     @TestFactory
     Stream<DynamicNode> sweepEqualsFakeQuantApply() {
@@ -40,13 +44,16 @@ class ErrorSweepOracleTest {
                 c.displayName(), Stream.of(Scheme.values()).flatMap(scheme -> Stream.of(Granularity.values())
                         .map(g -> DynamicTest.dynamicTest(scheme + " " + g, () -> {
                             WeightTensor w = c.tensor();
-                            ErrorSweep.Result r = ErrorSweep.sweep(w, scheme, g);
+                            ErrorSweep.Result r = ErrorSweep.sweep(w, scheme, g, SweepKernel.SCALAR);
+                            ErrorSweep.Result v = ErrorSweep.sweep(w, scheme, g, SweepKernel.VECTOR);
                             boolean exact = sameSummationOrder(w, g);
                             for (int b = Bits.MIN; b <= Bits.MAX; b++) {
                                 QuantSpec spec = new QuantSpec(b, scheme, g);
                                 double apply = FakeQuant.apply(w, QParams.choose(w, spec), new float[w.size()]);
                                 double swept = r.sse()[b - Bits.MIN];
                                 String at = c.name() + " " + spec + (exact ? " (same order)" : " (other order)");
+                                assertRelClose(apply, v.sse()[b - Bits.MIN], 2.0 * w.size() * 0x1p-53,
+                                        c.name() + " " + spec + " vector kernel (lanes: other order)");
                                 if (exact) {
                                     assertEquals(Double.doubleToLongBits(apply), Double.doubleToLongBits(swept),
                                             at + ": " + apply + " vs " + swept);
@@ -77,11 +84,12 @@ class ErrorSweepOracleTest {
         return w.inner() <= ErrorSweep.SEGMENT_CHUNK;
     }
 
-    private static void check(FakeQuantOracleTest.Golden.Case c, Scheme scheme, Granularity granularity) {
+    private static void check(FakeQuantOracleTest.Golden.Case c, Scheme scheme, Granularity granularity,
+            SweepKernel kernel) {
         float[] input = c.input().clone();
         WeightTensor w = c.tensor();
-        ErrorSweep.Result r = ErrorSweep.sweep(w, scheme, granularity);
-        String where = c.name() + " " + scheme + " " + granularity;
+        ErrorSweep.Result r = ErrorSweep.sweep(w, scheme, granularity, kernel);
+        String where = c.name() + " " + kernel + " " + scheme + " " + granularity;
         assertEquals(w.size(), r.count(), where + ": count");
         assertEquals(Bits.COUNT, r.sse().length, where + ": one SSE per bit-width");
         // Σw²: double sums of the same terms in another order than numpy's, as for the SSE.

@@ -19,6 +19,7 @@ import org.mixquant.quant.FakeQuant;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Scheme;
+import org.mixquant.quant.SweepKernel;
 import org.mixquant.tensor.WeightTensor;
 import org.mixquant.progress.Progress;
 
@@ -111,6 +112,31 @@ class ErrorTableTest {
         for (int i = 0; i < one.size(); i++) {
             for (int b = Bits.MIN; b <= Bits.MAX; b++) {
                 assertEquals(one.sse(i, b), two.sse(i, b), 0.0, "bit-identical across thread counts");
+            }
+        }
+    }
+
+    /**
+     * Both kernels, at 1 and 2 threads: each kernel is bit-identical across thread counts (fixed order of partial
+     * sums), and the two kernels agree to 1e-7 relative (same terms, lanes vs one running sum; the bound is
+     * quant.VectorSweepTest's).
+     */
+    @Test
+    void kernelsAgreeAndEachIsThreadIndependent() {
+        OnnxModel m = model();
+        for (Scheme s : Scheme.values()) {
+            for (Granularity g : Granularity.values()) {
+                ErrorTable scalar = ErrorTable.compute(m, s, g, 1, SweepKernel.SCALAR, Progress.NONE);
+                ErrorTable vector = ErrorTable.compute(m, s, g, 1, SweepKernel.VECTOR, Progress.NONE);
+                ErrorTable vector2 = ErrorTable.compute(m, s, g, 2, SweepKernel.VECTOR, Progress.NONE);
+                for (int i = 0; i < scalar.size(); i++) {
+                    for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                        String at = s + " " + g + " layer " + i + " bits " + b;
+                        assertEquals(vector.sse(i, b), vector2.sse(i, b), 0.0, at + ": bit-identical across threads");
+                        assertEquals(scalar.sse(i, b), vector.sse(i, b), 1e-7 * scalar.sse(i, b), at);
+                    }
+                    assertEquals(scalar.sumSquares(i), vector.sumSquares(i), 1e-7 * scalar.sumSquares(i));
+                }
             }
         }
     }
