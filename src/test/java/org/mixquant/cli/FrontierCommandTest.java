@@ -160,6 +160,36 @@ class FrontierCommandTest {
                 + " budget=3-qe"), ada.err());
     }
 
+    /**
+     * BRECQ keeps the first and last layers at int8: every cost's search fixes them too, at the average bits of BRECQ's
+     * uniform plan, so the mixed plan is compared with uniform at equal size (3 steps: the shape, not the numbers).
+     */
+    @Test
+    void brecqFrontierFixesFirstAndLastLayersInEveryPlan() throws Exception {
+        CliHarness.Run r = CliHarness.run("frontier", "resnet20-fashion", "--method", "brecq", "--cost", "qe",
+                "--budgets", "3", "--images", "100", "--calibration", "16", "--iterations", "3", "--format", "json",
+                "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        assertEquals("brecq", root.get("method").asText());
+        assertTrue(root.get("reconstruction").asText().contains("brecq: first/last layers at int8"),
+                root.get("reconstruction").asText());
+        JsonNode rows = root.get("rows");
+        assertEquals(List.of("uniform-3+fl8", "budget=3-qe+fl8"), List.of(rows.get(0).get("plan").asText(),
+                rows.get(1).get("plan").asText()));
+        for (JsonNode row : rows) {
+            assertEquals(8, row.get("bits").get("stem.conv").asInt(), row.toString());
+            assertEquals(8, row.get("bits").get("head.fc").asInt(), row.toString());
+        }
+        double uniformBits = rows.get(0).get("averageBits").asDouble();
+        assertTrue(uniformBits > 3, "int8 first/last layers add bits: " + uniformBits);
+        JsonNode c = root.get("equalSize").get("comparisons").get(0);
+        assertEquals("qe", c.get("bestCost").asText(), "the qe plan is at the size of uniform-3+fl8: " + c);
+        assertEquals(uniformBits, c.get("uniformBits").asDouble(), 0);
+        assertTrue(c.get("bestBits").asDouble() <= uniformBits
+                && c.get("bestBits").asDouble() > uniformBits - org.mixquant.eval.EqualBits.TOLERANCE, c.toString());
+    }
+
     /** A plan with the bits of one already scored (at 2 bits every plan is uniform-2) is not quantized again. */
     @Test
     void aPlanAlreadyScoredIsNotQuantizedAgain() {
