@@ -41,8 +41,8 @@ public final class ReconstructionMixin {
             description = "Rounding regulariser weight (default: ${DEFAULT-VALUE}).")
     double lambda;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of calibration sampling and mini-batches"
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of learned rounding's calibration sampling and"
+            + " mini-batches (default: ${DEFAULT-VALUE}; frontier's measured cost keeps its own fixed sample).")
     long seed;
 
     @Option(names = "--fisher", description = "BRECQ: weight the block loss by the Fisher diagonal.")
