@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.mixquant.data.FashionMnist;
 import org.mixquant.eval.AccuracyEvaluator;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.EqualBits;
@@ -14,7 +13,6 @@ import org.mixquant.eval.SizeReport;
 import org.mixquant.eval.Study;
 import org.mixquant.io.OutputFiles;
 import org.mixquant.methods.Methods;
-import org.mixquant.methods.OnnxTextCalibration;
 import org.mixquant.methods.Quantizer;
 import org.mixquant.methods.rounding.ReconstructionOptions;
 import org.mixquant.model.onnx.OnnxModel;
@@ -66,35 +64,8 @@ final class CompareCommand extends BaseCommand {
             description = "MixQuant plans with the relative-error rule.")
     List<Double> relErrors = new ArrayList<>();
 
-    @Option(names = "--iterations", defaultValue = "500", converter = OptionValues.Steps.class,
-            description = "Learned-rounding steps per layer/block, at most 1,000,000 (papers: 20000; default:"
-                    + " ${DEFAULT-VALUE}, for speed).")
-    int iterations;
-
-    @Option(names = "--calibration", paramLabel = "N", converter = OptionValues.Calibration.class,
-            description = "Calibration samples: images for CNNs (default 1024, as the papers), sentences for text"
-                    + " models (default 256); at most 60,000.")
-    Integer calibration;
-
-    @Option(names = "--batch", defaultValue = "32", converter = OptionValues.Positive.class,
-            description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--lambda", defaultValue = "0.01", converter = OptionValues.NonNegativeNumber.class,
-            description = "Rounding regulariser weight (default:"
-            + " ${DEFAULT-VALUE}).")
-    double lambda;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of calibration sampling and mini-batches"
-            + " (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--fisher", description = "BRECQ: weight the block loss by the Fisher diagonal.")
-    boolean fisher;
-
-    @Option(names = "--first-last-bits", defaultValue = "8", converter = OptionValues.BitWidthOrZero.class,
-            description = "BRECQ: bits of the first and last layers, 0 = follow the plan (default: ${DEFAULT-VALUE}).")
-    int firstLastBits;
+    @Mixin
+    ReconstructionMixin reconstruction;
 
     @Mixin
     ImagesMixin images;
@@ -131,23 +102,16 @@ final class CompareCommand extends BaseCommand {
         }
         List<String> names = methods == null || methods.isEmpty()
                 ? (isCnn ? Methods.NAMES : List.of("nearest", "adaround")) : methods;
-        if (!isCnn && names.stream().anyMatch(n -> n.strip().equalsIgnoreCase("adaround"))) {
-            try {
-                OnnxTextCalibration.requireDisjoint(corpus.corpusSize);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--corpus-size: " + e.getMessage());
-            }
+        List<String> ids = names.stream().map(n -> Methods.id(n).orElseThrow()).toList(); // validate() checked
+        if (!isCnn && ids.contains("adaround")) {
+            reconstruction.requireDisjointCorpus(corpus);
         }
-        int samples = calibration != null ? calibration : isCnn ? FashionMnist.DEFAULT_CALIBRATION : 256;
-        int threads = run.threadsGiven() ? threads() : isCnn ? threads() : 1;
-        ReconstructionOptions options = ReconstructionOptions.builder().optIterations(iterations)
-                .optCalibrationSamples(samples).optBatchSize(batch).optLambda(lambda).optSeed(seed)
-                .optThreads(threads).build();
-        Methods.Extras extras = new Methods.Extras(fisher, firstLastBits, this::info, progress());
+        ReconstructionOptions options = reconstruction.options(this, isCnn);
+        Methods.Extras extras = reconstruction.extras(this);
         List<Study.Method> studied = new ArrayList<>();
-        for (String n : names) {
-            // Under its id, whatever the spelling given (validate() has checked that it names one): asym → nearest.
-            studied.add(new Study.Method(Methods.id(n).orElseThrow(), Methods.create(n, m, options, extras)));
+        for (String id : ids) {
+            // Under its id, whatever the spelling given: asym → nearest.
+            studied.add(new Study.Method(id, Methods.create(id, m, options, extras)));
         }
 
         ErrorTable table = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
@@ -166,9 +130,8 @@ final class CompareCommand extends BaseCommand {
         for (double t : relErrors) {
             recipes.add(Study.PlanRecipe.search(tb -> relErrorPlan(tb, t)));
         }
-        String described = isCnn ? options.describe("layer (adaround) or block (brecq)", false)
-                : options.describe();
-        info(f("%d methods × %d plans; reconstruction: %s", studied.size(), recipes.size(), described));
+        String settings = reconstruction.describe(options, isCnn, ids);
+        info(f("%d methods × %d plans; reconstruction: %s", studied.size(), recipes.size(), settings));
 
         List<EvalRow> rows;
         String evaluatedOn;
@@ -193,9 +156,6 @@ final class CompareCommand extends BaseCommand {
             }
         }
         List<String> equal = EqualBits.lines(rows);
-        String settings = described + (names.contains("brecq") ? f("; brecq: %sfirst/last layers %s",
-                fisher ? "Fisher-weighted loss, " : "", firstLastBits == 0 ? "follow the plan"
-                        : "at int" + firstLastBits) : "");
 
         if (csv != null) {
             OutputFiles.writeString(csv, table(rows).csv());
@@ -248,6 +208,11 @@ final class CompareCommand extends BaseCommand {
                 if (Methods.id(n).isEmpty()) {
                     throw new ParameterException(spec.commandLine(), "unknown method '" + n + "': expected "
                             + String.join(", ", Methods.NAMES));
+                }
+                try {
+                    Methods.requireSupported(n, model);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), "--methods: " + e.getMessage());
                 }
             }
         }

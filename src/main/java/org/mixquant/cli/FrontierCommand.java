@@ -4,14 +4,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.EmbeddingEvaluator;
+import org.mixquant.eval.EqualSizeVerdict;
+import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.Frontier;
 import org.mixquant.eval.MetricId;
-import org.mixquant.methods.NearestRounding;
-import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.eval.Study;
+import org.mixquant.methods.Methods;
+import org.mixquant.methods.rounding.ReconstructionOptions;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnModels;
+import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.model.onnx.TextEmbedder;
 import org.mixquant.search.CostKind;
 import org.mixquant.search.CostTable;
 import org.mixquant.search.MixQuant;
@@ -23,9 +28,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code mixquant frontier MODEL --cost qe,measured [--method nearest] [--budgets B,...]}. */
-@Command(name = "frontier", description = "Size-vs-quality frontier: uniform bits and each cost's knapsack plan per"
-        + " budget, scored on held-out data, with the additivity check of each cost.")
+/** {@code mixquant frontier MODEL --cost qe,measured [--method nearest|adaround|brecq] [--budgets B,...]}. */
+@Command(name = "frontier", description = "Size-vs-quality frontier of one quantization method: uniform bits and each"
+        + " cost's knapsack plan per budget, quantized with the method and scored on held-out data, with the additivity"
+        + " check of each cost (plans rounded to nearest) and the best mixed plan against uniform at equal size.")
 final class FrontierCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "minilm, resnet20-fashion or mobilenetv2-fashion")
     String model;
@@ -36,17 +42,18 @@ final class FrontierCommand extends BaseCommand {
     List<CostKind> costs;
 
     @Option(names = "--method", defaultValue = "nearest", paramLabel = "M",
-            description = "Quantization method (only nearest for now; default: ${DEFAULT-VALUE}).")
+            description = "Quantization method every plan is quantized with for the quality columns: nearest (alias"
+                    + " asym), adaround, brecq (CNNs only); learned rounding takes --iterations, --calibration, --batch,"
+                    + " --lambda, --seed, --fisher and --first-last-bits, as in compare (default: ${DEFAULT-VALUE})."
+                    + " The additivity check always rounds to nearest.")
     String method;
 
     @Option(names = "--budgets", split = ",", paramLabel = "B", converter = OptionValues.AvgBits.class,
             description = "Average-bits budgets (default: 2 to 8 in steps of 0.25).")
     List<Double> budgets;
 
-    @Option(names = "--calibration", defaultValue = "0", paramLabel = "N", converter = OptionValues.NonNegative.class,
-            description = "Calibration images or texts for the measured cost and the additivity check; 0 = default"
-                    + " (512 training images; 256 fortunes from entry 512).")
-    int calibration;
+    @Mixin
+    ReconstructionMixin reconstruction;
 
     @Mixin
     ImagesMixin images;
@@ -65,27 +72,39 @@ final class FrontierCommand extends BaseCommand {
 
     @Override
     public Integer call() throws Exception {
-        if (!method.equals("nearest")) {
-            throw new ParameterException(spec.commandLine(), "--method " + method
-                    + " is not supported by frontier yet (nearest)");
+        String id = Methods.id(method).orElseThrow(() -> new ParameterException(spec.commandLine(), "--method: unknown method '"
+                + method + "': expected " + String.join(", ", Methods.NAMES)));
+        try {
+            Methods.requireSupported(id, model);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--method: " + e.getMessage());
+        }
+        if (id.equals("adaround") && !CnnModels.isBuiltIn(model)) {
+            reconstruction.requireDisjointCorpus(corpus);
         }
         List<Double> bs = budgets == null ? MixQuant.frontierBudgets() : List.copyOf(budgets);
         checkOutputFile(plot, "--plot");
         checkDistinctOutputs(model, List.of("--plot"), plot);
         java.nio.file.Path plotFile = plot == null ? null : plot.toAbsolutePath();
         QuantizableModel m = loadRunnableModel(model, "frontier");
-        Frontier.Scorer scorer;
-        if (m instanceof CnnModel cnn) {
-            scorer = Frontier.accuracy(cnn, images.evaluator(this));
-        } else if (m instanceof OnnxModel onnx) {
-            scorer = Frontier.fidelity(EmbeddingEvaluator.create(onnx, corpus.embedder(), corpus.texts(),
-                    threads(), progress(), corpus.cacheDir(), this::warn));
-        } else {
-            throw new IllegalArgumentException("frontier needs a CNN or an ONNX text encoder, got " + model);
-        }
+        boolean cnn = m instanceof CnnModel;
+        ReconstructionOptions options = reconstruction.options(this, cnn);
+        String settings = id.equals("nearest") ? null : reconstruction.describe(options, cnn, List.of(id));
+        Study.Method studied = new Study.Method(id, Methods.create(id, m, options, reconstruction.extras(this)));
+        int calibration = reconstruction.calibration == null ? 0 : reconstruction.calibration;
         Frontier.Result r;
         List<CostTable> tables = new ArrayList<>();
-        try (Distortion d = Sensitivity.distortion(m, threads(), calibration)) {
+        try (Distortion d = Sensitivity.distortion(m, threads(), calibration);
+                TextEmbedder embedder = cnn ? null : corpus.embedder()) {
+            Study.Subject subject;
+            if (m instanceof CnnModel c) {
+                subject = Study.Subject.classifier(c, images.evaluator(this));
+            } else if (m instanceof OnnxModel onnx) {
+                subject = Study.Subject.embeddings(onnx, null, EmbeddingEvaluator.create(onnx, embedder,
+                        corpus.texts(), threads(), progress(), corpus.cacheDir(), this::warn));
+            } else {
+                throw new IllegalArgumentException("frontier needs a CNN or an ONNX text encoder, got " + model);
+            }
             for (CostKind k : costs) {
                 CostTable t = Sensitivity.costTable(m, k, d, quant.scheme(), quant.granularity(), threads(),
                         progress(), this::info);
@@ -93,47 +112,62 @@ final class FrontierCommand extends BaseCommand {
                         ? " when computed, read from " + t.provenance().get("cachedIn") : ""));
                 tables.add(t);
             }
-            r = Frontier.run(m, tables, bs, new NearestRounding(), d, scorer, progress());
+            info(f("quality with %s%s; distortion (additivity check) with nearest rounding", id,
+                    settings == null ? "" : " (" + settings + ")"));
+            r = Frontier.run(subject, tables, bs, studied, d, progress(), this::info);
         }
-        boolean cnn = m instanceof CnnModel;
+        EqualSizeVerdict.Result verdict = EqualSizeVerdict.of(r);
         if (plotFile != null) {
             org.mixquant.notebook.Charts.savePng(org.mixquant.notebook.FrontierCharts.sizeVsQuality(r,
                     cnn ? MetricId.TOP1 : MetricId.MEAN_COSINE), plotFile);
             info("wrote " + plotFile);
         }
         if (format.format == OutputFormat.json) {
-            printJson(Output.of(r, tables, bs));
+            printJson(Output.of(r, settings, tables, bs, verdict));
             return ExitCodes.OK;
         }
+        boolean csv = format.format == OutputFormat.csv;
         List<MetricId> metrics = cnn ? List.of(MetricId.TOP1) : List.of(MetricId.MEAN_COSINE, MetricId.TOP10_OVERLAP);
-        List<String> header = new ArrayList<>(List.of("budget", "cost", "plan", "avg_bits", "size_MB"));
-        metrics.forEach(id -> header.add(id.column()));
+        List<String> header = new ArrayList<>(csv ? List.of("method") : List.of());
+        header.addAll(List.of("budget", "cost", "plan", "avg_bits", "size_MB"));
+        metrics.forEach(mid -> header.add(mid.column()));
         header.addAll(List.of("predicted", "distortion", "bits_histogram"));
         TextTable tt = new TextTable(header);
-        boolean csv = format.format == OutputFormat.csv;
         for (Frontier.Point p : r.points()) {
-            List<Object> row = new ArrayList<>(List.of(f("%.2f", p.budget()), p.cost(), p.plan().name(),
-                    f("%.4f", p.averageBits()), f("%.4f", p.sizeMB())));
-            for (MetricId id : metrics) {
-                row.add(f(cnn ? "%.2f" : "%.4f", id.toColumn(p.quality().get(id))));
+            List<Object> row = new ArrayList<>(csv ? List.of(r.method()) : List.of());
+            row.addAll(List.of(f("%.2f", p.budget()), p.cost(), p.plan().name(), f("%.4f", p.averageBits()),
+                    f("%.4f", p.sizeMB())));
+            for (MetricId mid : metrics) {
+                row.add(f(cnn ? "%.2f" : "%.4f", mid.toColumn(p.quality().get(mid))));
             }
             row.add(Double.isNaN(p.predicted()) ? "" : csv ? Double.toString(p.predicted()) : sci(p.predicted()));
             row.add(csv ? Double.toString(p.distortion()) : sci(p.distortion()));
             row.add(EvalRow.histogram(p.plan()));
             tt.add(row);
         }
-        out().print(csv ? tt.csv() : tt.render());
-        if (!csv) {
-            out().println(f("FP32 %s; distortion = %s on the calibration data; predicted = sum of single-layer"
-                    + " costs", cnn ? f("top-1 %.2f%%", MetricId.TOP1.toColumn(r.fp32().get(MetricId.TOP1)))
-                    : "mean cos 1",
-                    r.metric()));
-            for (Frontier.Additivity a : r.additivity()) {
-                out().println(f("additivity of %s over %d distinct plans: Pearson %.3f, Spearman %.3f", a.cost(),
-                        a.points(), a.pearson(), a.spearman()));
-            }
-            out().println(f("study time %.1f s", r.seconds()));
+        if (csv) {
+            out().print(tt.csv());
+            out().flush();
+            return ExitCodes.OK;
         }
+        out().println(f("%s frontier, quality columns quantized with %s%s", r.model(), r.method(),
+                settings == null ? "" : " (" + settings + ")"));
+        out().print(tt.render());
+        out().println(f("FP32 %s; distortion = %s on the calibration data, of each plan rounded to %s whatever the"
+                + " method (the additivity check); predicted = sum of single-layer costs",
+                cnn ? f("top-1 %.2f%%", MetricId.TOP1.toColumn(r.fp32().get(MetricId.TOP1))) : "mean cos 1",
+                r.metric(), Frontier.DISTORTION_METHOD));
+        for (Frontier.Additivity a : r.additivity()) {
+            out().println(f("additivity of %s over %d distinct plans: Pearson %.3f, Spearman %.3f", a.cost(),
+                    a.points(), a.pearson(), a.spearman()));
+        }
+        out().println(f("best mixed plan vs uniform at equal size (%s, %s):", r.method(), verdict.metric().column()));
+        for (String line : verdict.lines()) {
+            for (String l : line.split("\\R")) {
+                out().println("  " + l);
+            }
+        }
+        out().println(f("study time %.1f s", r.seconds()));
         out().flush();
         return ExitCodes.OK;
     }
@@ -142,7 +176,12 @@ final class FrontierCommand extends BaseCommand {
      * The {@code frontier --format json} document.
      *
      * @param model            the model source
-     * @param method           the quantizer every plan is applied with
+     * @param method           the method every plan is quantized with for {@code rows[].quality}: {@code nearest},
+     *                         {@code adaround} or {@code brecq}
+     * @param reconstruction   the learned-rounding settings (steps, calibration samples, batch, λ, seed; BRECQ's);
+     *                         null for nearest
+     * @param distortionMethod the rounding of the additivity check's {@code rows[].distortion}: always
+     *                         {@code nearest}, as the cost tables are single-layer costs under nearest rounding
      * @param distortionMetric what {@code rows[].distortion} measures on the calibration data (e.g. KL of softmax)
      * @param fp32             the FP32 model's quality by metric, named by {@link MetricId#field()} and in its unit:
      *                         {@code top1} (a fraction) for the CNNs; {@code meanCosine} and {@code top10Overlap}
@@ -151,19 +190,69 @@ final class FrontierCommand extends BaseCommand {
      * @param costs            the cost tables compared
      * @param rows             uniform rows and one row per cost and budget, by budget then cost
      * @param additivity       per cost: how well the sum of single-layer costs predicts the measured distortion
+     * @param equalSize        the best mixed plan against uniform at each budget with a uniform plan
      * @param seconds          wall time of the whole study
      */
-    record Output(String model, String method, String distortionMetric, Map<String, Double> fp32,
-            List<Double> budgets, List<Cost> costs, List<Row> rows, List<Additivity> additivity, double seconds) {
-        static Output of(Frontier.Result r, List<CostTable> tables, List<Double> budgets) {
-            return new Output(r.model(), r.method(), r.metric(), fields(r.fp32()), List.copyOf(budgets),
+    record Output(String model, String method, String reconstruction, String distortionMethod,
+            String distortionMetric, Map<String, Double> fp32, List<Double> budgets, List<Cost> costs, List<Row> rows,
+            List<Additivity> additivity, EqualSize equalSize, double seconds) {
+        static Output of(Frontier.Result r, String reconstruction, List<CostTable> tables, List<Double> budgets,
+                EqualSizeVerdict.Result verdict) {
+            return new Output(r.model(), r.method(), reconstruction, Frontier.DISTORTION_METHOD, r.metric(),
+                    fields(r.fp32()), List.copyOf(budgets),
                     tables.stream().map(t -> new Cost(t.name(), t.seconds(), t.provenance())).toList(),
                     r.points().stream().map(p -> new Row(p.budget(), p.cost(), p.plan().name(), p.averageBits(),
                             p.sizeMB(), fields(p.quality()), finite(p.predicted()), finite(p.distortion()),
                             EvalRow.histogram(p.plan()), p.plan().bits())).toList(),
                     r.additivity().stream().map(a -> new Additivity(a.cost(), a.points(), finite(a.pearson()),
-                            finite(a.spearman()))).toList(), r.seconds());
+                            finite(a.spearman()))).toList(), EqualSize.of(verdict), r.seconds());
         }
+    }
+
+    /**
+     * The best mixed plan against uniform at equal size ({@link EqualSizeVerdict}).
+     *
+     * @param metric     the metric compared, by its JSON name ({@code top1} or {@code meanCosine})
+     * @param claim      what the verdict tests: the mixed plan does not lose at any budget
+     * @param verdict    {@code AGREES} (no loss where compared), {@code DISAGREES} (a loss) or {@code INCONCLUSIVE}
+     *                   (nothing to compare)
+     * @param mixedLoses true when the best mixed plan is worse than uniform at some budget
+     * @param comparisons one per budget with a uniform plan
+     */
+    record EqualSize(String metric, String claim, String verdict, boolean mixedLoses, List<Comparison> comparisons) {
+        static EqualSize of(EqualSizeVerdict.Result v) {
+            return new EqualSize(v.metric().field(), EqualSizeVerdict.CLAIM, v.verdict().name(),
+                    v.mixedLosesAnywhere(), v.budgets().stream().map(b -> new Comparison(b.budget(),
+                            b.uniform().plan().name(), b.uniform().averageBits(),
+                            b.uniform().quality().get(v.metric()), b.compared() ? b.best().cost() : null,
+                            b.compared() ? b.best().plan().name() : null,
+                            b.compared() ? b.best().averageBits() : null,
+                            b.compared() ? b.best().quality().get(v.metric()) : null,
+                            b.compared() ? b.best().quality().get(v.metric()) - b.uniform().quality().get(v.metric())
+                                    : null, b.samePlan(), b.mixedLoses())).toList());
+        }
+    }
+
+    /**
+     * One budget with a uniform plan: the uniform row and the best cost row at equal average bits (within
+     * {@link org.mixquant.eval.EqualBits#TOLERANCE} below it). Qualities are in the metric's JSON unit ({@code top1} a
+     * fraction).
+     *
+     * @param budget         the budget (whole bits)
+     * @param uniformPlan    the uniform plan as applied
+     * @param uniformBits    its average bits
+     * @param uniformQuality its quality
+     * @param bestCost       the cost whose plan is best at equal size; null when no cost plan is at equal size
+     * @param bestPlan       that plan's name; null as bestCost
+     * @param bestBits       its average bits; null as bestCost
+     * @param bestQuality    its quality; null as bestCost
+     * @param delta          bestQuality − uniformQuality (negative when mixed loses); null as bestCost
+     * @param samePlan       true when the best plan has exactly the uniform plan's bits
+     * @param mixedLoses     true when delta is negative
+     */
+    record Comparison(double budget, String uniformPlan, double uniformBits, double uniformQuality, String bestCost,
+            String bestPlan, Double bestBits, Double bestQuality, Double delta, boolean samePlan,
+            boolean mixedLoses) {
     }
 
     /**

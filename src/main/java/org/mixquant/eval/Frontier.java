@@ -8,12 +8,13 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import org.mixquant.methods.QuantizedModel;
+import java.util.function.Consumer;
+import org.mixquant.methods.NearestRounding;
 import org.mixquant.methods.Quantizer;
 import org.mixquant.model.QuantizableModel;
-import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.quant.BitPlan;
 import org.mixquant.quant.Bits;
 import org.mixquant.search.CostTable;
@@ -22,14 +23,27 @@ import org.mixquant.progress.Progress;
 import org.mixquant.sensitivity.Distortion;
 
 /**
- * The size–quality frontier study: for every budget, uniform bits (whole budgets only) and each cost table's
- * knapsack plan ({@link MixQuant#budget(CostTable, double, Map)}), quantized with one method and scored on held-out
- * data (CNN: top-1 on the test images; text encoder: mean cosine and top-10 overlap on the evaluation corpus), next
- * to the additivity check: each plan's predicted cost (the sum of its single-layer costs) and the measured distortion
- * of the whole quantized model on the calibration data, with their linear (Pearson) and rank (Spearman) correlation
- * over each cost's frontier. A plan with the same bits as one already scored is not scored again.
+ * The size–quality frontier study of one quantization method: for every budget, uniform bits (whole budgets only) and
+ * each cost table's knapsack plan ({@link MixQuant#budget(CostTable, double, Map)}), quantized with that method
+ * (nearest rounding, AdaRound, BRECQ, ...) and scored by a {@link Study.Subject} on held-out data (CNN: top-1 on the
+ * test images; text encoder: mean cosine and top-10 overlap on the evaluation corpus). A method that fixes some layers'
+ * bits ({@link Quantizer#fixedLayers}, e.g. BRECQ's first and last layers at 8 bits) has them fixed in every cost's
+ * search too, at the budget of its own uniform plan, so its plans stay comparable at equal size
+ * ({@link EqualSizeVerdict}).
+ *
+ * <p>Next to the quality, the additivity check: each applied plan's predicted cost (the sum of its single-layer costs)
+ * and the measured distortion of the whole model under that plan on the calibration data, with their linear (Pearson)
+ * and rank (Spearman) correlation over each cost's frontier. The check is about the cost tables, which are single-layer
+ * costs under nearest rounding, so the distortion is always that of the plan rounded to nearest
+ * ({@link #DISTORTION_METHOD}), whatever method the quality columns come from. A plan with the same bits as one already
+ * scored is not quantized or scored again (the methods are deterministic for a given plan).
  */
 public final class Frontier {
+    /** The rounding the additivity check's distortion is measured with: nearest, as the cost tables are. */
+    public static final String DISTORTION_METHOD = "nearest";
+    /** The quality metrics a point reports, those of them its subject measures ({@link #qualityOf}). */
+    static final List<MetricId> QUALITY = List.of(MetricId.TOP1, MetricId.MEAN_COSINE, MetricId.TOP10_OVERLAP);
+
     private Frontier() {
     }
 
@@ -38,13 +52,14 @@ public final class Frontier {
      *
      * @param cost        {@code uniform} or the cost table's name
      * @param budget      the target average bits
-     * @param plan        the plan as applied
+     * @param plan        the plan as the method applied it
      * @param averageBits average bits per quantized weight
      * @param sizeMB      model size (see {@link SizeReport})
-     * @param quality     metric → value on held-out data, in the metric's unit ({@link MetricId#TOP1} as a
-     *                    fraction, or {@link MetricId#MEAN_COSINE} and {@link MetricId#TOP10_OVERLAP})
+     * @param quality     metric → value on held-out data of the model the method quantized, in the metric's unit
+     *                    ({@link MetricId#TOP1} as a fraction, or {@link MetricId#MEAN_COSINE} and
+     *                    {@link MetricId#TOP10_OVERLAP})
      * @param predicted   Σ single-layer costs of the plan under its cost table (NaN for uniform rows)
-     * @param distortion  measured distortion of the whole quantized model on the calibration data
+     * @param distortion  measured distortion of the whole model, the plan rounded to nearest, on the calibration data
      */
     public record Point(String cost, double budget, BitPlan plan, double averageBits, double sizeMB,
             Map<MetricId, Double> quality, double predicted, double distortion) {
@@ -52,6 +67,11 @@ public final class Frontier {
         public Point {
             Objects.requireNonNull(plan, "plan");
             quality = frozen(quality);
+        }
+
+        /** True for a uniform plan's row. */
+        public boolean isUniform() {
+            return cost.equals(EvalRow.UNIFORM);
         }
     }
 
@@ -70,8 +90,8 @@ public final class Frontier {
      * The study's result.
      *
      * @param model      model source
-     * @param method     quantizer name
-     * @param metric     what the distortion measures ({@link Distortion#metric()})
+     * @param method     the method's id ({@link Study.Method#id()}), which the quality comes from
+     * @param metric     what the distortion measures ({@link Distortion#metric()}), always with nearest rounding
      * @param fp32       FP32 quality, by metric (the metrics of the points' quality)
      * @param points     uniform rows and cost rows, by budget then cost
      * @param additivity one entry per cost table
@@ -95,56 +115,70 @@ public final class Frontier {
     /**
      * Runs the study.
      *
-     * @param costs      cost tables of {@code fp32}, e.g. qe and measured
+     * @param subject    the FP32 model and how it is scored (its error table is not used; plans come from
+     *                   {@code costs})
+     * @param costs      cost tables of the model, e.g. qe and measured
      * @param budgets    average bits in [2, 8]
-     * @param quantizer  the method every plan is quantized with
-     * @param distortion the distortion of whole plans on calibration data (the additivity check)
-     * @param scorer     held-out quality
-     * @param progress   told after each plan
+     * @param method     the method every plan is quantized with for the quality columns
+     * @param distortion the distortion of whole plans, rounded to nearest, on calibration data (the additivity check)
+     * @param progress   told after each plan ({@code frontier}, plans done / plans)
+     * @param log        one line before each plan is quantized and one after it is scored (method, plan, average
+     *                   bits, quality, time): learned rounding takes minutes per plan
+     * @throws IllegalStateException if ONNX Runtime fails
      */
-    public static Result run(QuantizableModel fp32, List<CostTable> costs, List<Double> budgets, Quantizer quantizer,
-            Distortion distortion, Scorer scorer, Progress progress) throws IOException, OrtException {
+    public static Result run(Study.Subject subject, List<CostTable> costs, List<Double> budgets, Study.Method method,
+            Distortion distortion, Progress progress, Consumer<String> log) throws IOException, OrtException {
         if (costs.isEmpty() || budgets.isEmpty()) {
             throw new IllegalArgumentException("the frontier needs at least one cost table and one budget");
         }
         long t0 = System.nanoTime();
+        QuantizableModel fp32 = subject.model();
+        Quantizer nearest = new NearestRounding();
         List<Point> points = new ArrayList<>();
-        Map<Map<String, Integer>, double[]> seen = new LinkedHashMap<>();
-        Map<Map<String, Integer>, Map<MetricId, Double>> seenQuality = new LinkedHashMap<>();
-        int total = budgets.size() * (costs.size() + 1);
+        Map<Map<String, Integer>, Scored> seen = new LinkedHashMap<>();
+        int total = 0;
+        for (double b : budgets) {
+            total += costs.size() + (whole(b) ? 1 : 0);
+        }
         int done = 0;
         for (double b : budgets) {
             List<BitPlan> plans = new ArrayList<>();
-            List<String> names = new ArrayList<>();
             List<CostTable> tables = new ArrayList<>();
             if (whole(b)) {
                 plans.add(BitPlan.uniform(fp32.source(), fp32.layerNames(), (int) b, costs.get(0).scheme(),
                         costs.get(0).granularity()));
-                names.add("uniform");
                 tables.add(null);
             }
             for (CostTable t : costs) {
-                plans.add(MixQuant.budget(t, b, Map.of()));
-                names.add(t.name());
+                plans.add(Study.budgetPlan(fp32, t, method.quantizer(), b));
                 tables.add(t);
             }
             for (int k = 0; k < plans.size(); k++) {
                 BitPlan plan = plans.get(k);
-                QuantizedModel q = quantizer.quantize(fp32, plan);
-                BitPlan applied = q.plan();
-                double[] dist = seen.get(applied.bits());
-                Map<MetricId, Double> quality = seenQuality.get(applied.bits());
-                if (dist == null) {
-                    dist = new double[] {distortion.measure(q.model())};
-                    quality = scorer.score(q.model());
-                    seen.put(applied.bits(), dist);
-                    seenQuality.put(applied.bits(), quality);
+                CostTable t = tables.get(k);
+                String cost = t == null ? EvalRow.UNIFORM : t.name();
+                String where = String.format(Locale.ROOT, "[%d/%d] %s, plan %s", done + 1, total, method.id(),
+                        plan.name());
+                Scored sc = seen.get(plan.bits());
+                BitPlan applied;
+                if (sc == null) {
+                    log.accept(where);
+                    Study.Subject.Applied a = subject.apply(plan, method, 0);
+                    double d = distortion.measure(nearest.quantize(fp32, a.plan()).model());
+                    sc = new Scored(plan, a.plan(), qualityOf(a.row()), d);
+                    seen.put(plan.bits(), sc);
+                    applied = a.plan();
+                    log.accept(String.format(Locale.ROOT, "%s: %.4f avg bits, %s %.4f, quantized in %.1f s,"
+                            + " distortion (nearest) %.4g", where, a.row().averageBits(), a.row().primary().column(),
+                            a.row().quality(), a.row().seconds().quantize(), d));
+                } else {
+                    applied = sc.renamed(plan);
+                    log.accept(where + ": the bits of " + sc.requested().name() + ", scored already");
                 }
                 SizeReport s = SizeReport.of(fp32, applied);
-                CostTable t = tables.get(k);
-                points.add(new Point(names.get(k), b, applied, s.averageBits(), s.totalMB(), quality,
-                        t == null ? Double.NaN : t.predicted(applied), dist[0]));
-                progress.update("frontier (" + names.get(k) + " @ " + b + " bits)", ++done, total);
+                points.add(new Point(cost, b, applied, s.averageBits(), s.totalMB(), sc.quality(),
+                        t == null ? Double.NaN : t.predicted(applied), sc.distortion()));
+                progress.update("frontier (" + cost + " @ " + b + " bits)", ++done, total);
             }
         }
         List<Additivity> add = new ArrayList<>();
@@ -164,49 +198,39 @@ public final class Frontier {
             }
             add.add(new Additivity(t.name(), x.length, pearson(x, y), spearman(x, y)));
         }
-        return new Result(fp32.source(), quantizer.name(), distortion.metric(), scorer.fp32(), List.copyOf(points),
-                List.copyOf(add), (System.nanoTime() - t0) / 1e9);
+        return new Result(fp32.source(), method.id(), distortion.metric(), qualityOf(subject.fp32Row()),
+                List.copyOf(points), List.copyOf(add), (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Held-out quality of a quantized model, by metric, each in its {@link MetricId}'s unit. */
-    public interface Scorer {
-        /** Quality of {@code quantized}. */
-        Map<MetricId, Double> score(QuantizableModel quantized) throws IOException, OrtException;
-
-        /** Quality of the FP32 model, with the same metrics as {@link #score}. */
-        Map<MetricId, Double> fp32() throws IOException, OrtException;
+    /**
+     * A plan already quantized and scored.
+     *
+     * @param requested the plan handed to the method
+     * @param applied   the plan it applied
+     */
+    private record Scored(BitPlan requested, BitPlan applied, Map<MetricId, Double> quality, double distortion) {
+        /**
+         * The plan the method applies for {@code plan}, which has the bits of {@link #requested}: the applied bits
+         * under {@code plan}'s name, rule and parameters, with the suffix the method added to the name (e.g. BRECQ's
+         * {@code +fl8}).
+         */
+        BitPlan renamed(BitPlan plan) {
+            String suffix = applied.name().startsWith(requested.name())
+                    ? applied.name().substring(requested.name().length()) : "";
+            return new BitPlan(plan.name() + suffix, plan.model(), plan.scheme(), plan.granularity(), plan.rule(),
+                    plan.params(), plan.provenance(), applied.bits());
+        }
     }
 
-    /** Top-1 on {@code evaluator}'s images (a fraction in [0, 1]). */
-    public static Scorer accuracy(CnnModel fp32, AccuracyEvaluator evaluator) {
-        Study.Subject subject = Study.Subject.classifier(fp32, evaluator); // measures FP32 once
-        return new Scorer() {
-            @Override
-            public Map<MetricId, Double> score(QuantizableModel q) {
-                return Map.of(MetricId.TOP1, evaluator.evaluate(q).top1());
+    /** The {@link #QUALITY} metrics {@code row} measured. */
+    static Map<MetricId, Double> qualityOf(EvalRow row) {
+        Map<MetricId, Double> q = new EnumMap<>(MetricId.class);
+        for (MetricId id : QUALITY) {
+            if (row.metrics().containsKey(id)) {
+                q.put(id, row.metric(id));
             }
-
-            @Override
-            public Map<MetricId, Double> fp32() {
-                return Map.of(MetricId.TOP1, subject.fp32Row().metric(MetricId.TOP1));
-            }
-        };
-    }
-
-    /** Mean cosine and top-10 overlap to the FP32 embeddings of {@code evaluator}'s corpus. */
-    public static Scorer fidelity(EmbeddingEvaluator evaluator) {
-        return new Scorer() {
-            @Override
-            public Map<MetricId, Double> score(QuantizableModel q) throws IOException, OrtException {
-                Fidelity f = evaluator.fidelity(q, "evaluation corpus");
-                return Map.of(MetricId.MEAN_COSINE, f.meanCosine(), MetricId.TOP10_OVERLAP, f.top10Overlap());
-            }
-
-            @Override
-            public Map<MetricId, Double> fp32() {
-                return Map.of(MetricId.MEAN_COSINE, 1.0, MetricId.TOP10_OVERLAP, 1.0);
-            }
-        };
+        }
+        return q;
     }
 
     /** Pearson correlation; NaN when either side is constant or has fewer than 2 values. */

@@ -20,6 +20,7 @@ import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.progress.Progress;
 import org.mixquant.quant.BitPlan;
+import org.mixquant.search.CostTable;
 import org.mixquant.search.ErrorTable;
 import org.mixquant.search.MixQuant;
 
@@ -248,6 +249,26 @@ public final class Study {
         if (fixed.isEmpty()) {
             return MixQuant.budget(table, avgBits);
         }
+        return MixQuant.budget(table, fixedBudget(model, fixed, avgBits), Map.of(), fixed)
+                .withName("budget=" + fmt(avgBits) + fixedSuffix(fixed));
+    }
+
+    /**
+     * {@link PlanRecipe#budget}'s rule over any cost table: the knapsack plan of {@code table} at {@code avgBits} with
+     * {@code quantizer}'s fixed layers fixed in the search too, at the average bits of that quantizer's uniform plan of
+     * {@code avgBits}; named {@code budget=B-COST}, then {@code +fl<b>} or {@code +fixed} as there.
+     */
+    static BitPlan budgetPlan(QuantizableModel model, CostTable table, Quantizer quantizer, double avgBits) {
+        Map<String, Integer> fixed = new LinkedHashMap<>(quantizer.fixedLayers(model));
+        if (fixed.isEmpty()) {
+            return MixQuant.budget(table, avgBits, Map.of());
+        }
+        return MixQuant.budget(table, fixedBudget(model, fixed, avgBits), fixed)
+                .withName("budget=" + fmt(avgBits) + "-" + table.name() + fixedSuffix(fixed));
+    }
+
+    /** (Σ fixed bits·params + avgBits · other params) / all params: the uniform plan's average bits after fixing. */
+    private static double fixedBudget(QuantizableModel model, Map<String, Integer> fixed, double avgBits) {
         double fixedBits = 0;
         long total = 0;
         long fixedParams = 0;
@@ -259,10 +280,13 @@ public final class Study {
                 fixedBits += (double) b * l.params();
             }
         }
-        double target = (fixedBits + avgBits * (total - fixedParams)) / total;
+        return (fixedBits + avgBits * (total - fixedParams)) / total;
+    }
+
+    /** {@code +fl<b>} when all fixed layers have b bits (as BRECQ names its plans), else {@code +fixed}. */
+    private static String fixedSuffix(Map<String, Integer> fixed) {
         long widths = fixed.values().stream().distinct().count();
-        String suffix = widths == 1 ? "+fl" + fixed.values().iterator().next() : "+fixed";
-        return MixQuant.budget(table, target, Map.of(), fixed).withName("budget=" + fmt(avgBits) + suffix);
+        return widths == 1 ? "+fl" + fixed.values().iterator().next() : "+fixed";
     }
 
     private static String fmt(double v) {
@@ -387,6 +411,14 @@ public final class Study {
          * @param searchSeconds time of the search that made the plan (reported, not measured here)
          */
         public EvalRow evaluate(BitPlan plan, Method method, double searchSeconds) {
+            return apply(plan, method, searchSeconds).row();
+        }
+
+        /**
+         * {@link #evaluate}, also handing back the plan the method applied (a method may change some layers' bits,
+         * e.g. BRECQ's first and last layers at 8 bits).
+         */
+        public Applied apply(BitPlan plan, Method method, double searchSeconds) {
             fp32Row();
             QuantizedModel q = method.quantizer().quantize(model, plan);
             BitPlan applied = q.plan(); // a method may change some layers' bits (e.g. fixed first/last layers)
@@ -416,9 +448,18 @@ public final class Study {
                 m.put(MetricId.TOP10_OVERLAP, f.top10Overlap());
                 samples = embeddings.texts().size();
             }
-            return new EvalRow(name(), method.id(), q.method(), applied.name(), applied.rule(), s.averageBits(),
-                    s.totalMB(), EvalRow.histogram(applied), m, samples,
-                    new EvalRow.Timings(searchSeconds, q.seconds(), secs));
+            return new Applied(applied, new EvalRow(name(), method.id(), q.method(), applied.name(), applied.rule(),
+                    s.averageBits(), s.totalMB(), EvalRow.histogram(applied), m, samples,
+                    new EvalRow.Timings(searchSeconds, q.seconds(), secs)));
+        }
+
+        /**
+         * A plan as a method applied it, and its row.
+         *
+         * @param plan the plan applied
+         * @param row  its evaluation
+         */
+        public record Applied(BitPlan plan, EvalRow row) {
         }
     }
 }

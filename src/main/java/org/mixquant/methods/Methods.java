@@ -13,6 +13,7 @@ import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.onnx.TextEmbedder;
 import org.mixquant.model.onnx.TokenIds;
 import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnModels;
 import org.mixquant.progress.Progress;
 import org.mixquant.methods.rounding.ReconstructionOptions;
 
@@ -75,6 +76,23 @@ public final class Methods {
     }
 
     /**
+     * Checks, from the model's name alone (before it is loaded), that method {@code name} can run on {@code model}
+     * (a built-in name or a path to an {@code .onnx} file): {@code brecq} needs one of the Fashion-MNIST CNNs.
+     *
+     * @throws IllegalArgumentException naming the models the method supports
+     */
+    public static void requireSupported(String name, String model) {
+        if (id(name).orElse("").equals("brecq") && !CnnModels.isBuiltIn(model)) {
+            throw new IllegalArgumentException(brecqOnlyOnCnns(model));
+        }
+    }
+
+    private static String brecqOnlyOnCnns(String model) {
+        return "brecq (block reconstruction) is implemented for the Fashion-MNIST CNNs only ("
+                + String.join(", ", CnnModels.builtIn()) + "), not for " + model + "; use adaround there";
+    }
+
+    /**
      * The method {@code name} (an id of {@link #NAMES} or an alias, see {@link #id}) for {@code model}.
      *
      * @param options reconstruction settings (ignored by {@code nearest}); {@code calibrationSamples} images or texts
@@ -107,8 +125,7 @@ public final class Methods {
                             options).withFisher(extras.fisher()).withFirstLastBits(extras.firstLastBits())
                             .withLog(extras.log()).withProgress(extras.progress());
                 }
-                throw new IllegalArgumentException("brecq (block reconstruction) is implemented for the Fashion-MNIST"
-                        + " CNNs only, not for " + model.source() + "; use adaround there");
+                throw new IllegalArgumentException(brecqOnlyOnCnns(model.source()));
             default:
                 throw new IllegalArgumentException("unknown method '" + name + "': expected one of "
                         + String.join(", ", NAMES));

@@ -17,7 +17,8 @@ public final class FrontierCharts {
 
     /**
      * Model size (MB) against one quality metric, one line per cost (uniform included), points in size order; the
-     * upper left is best.
+     * upper left is best. The title and each legend entry name the method the quality comes from, e.g.
+     * {@code measured (brecq)}.
      *
      * @param metric a metric of the points' quality ({@link MetricId#TOP1}, {@link MetricId#MEAN_COSINE}, …), plotted
      *               in its own unit and labelled by its {@link MetricId#field()} name
@@ -46,7 +47,7 @@ public final class FrontierCharts {
                 x[i] = ps.get(i).sizeMB();
                 y[i] = ps.get(i).quality().get(metric);
             }
-            XYSeries s = chart.addSeries(e.getKey(), x, y);
+            XYSeries s = chart.addSeries(e.getKey() + " (" + r.method() + ")", x, y);
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         }
         return chart;

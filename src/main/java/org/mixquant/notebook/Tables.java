@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.mixquant.eval.EqualSizeVerdict;
 import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.MetricId;
 import org.mixquant.model.Layer;
@@ -360,6 +361,41 @@ public final class Tables {
             t.addColumns(DoubleColumn.create(EVALUATION_COLUMNS.get(3 + k), num[k]));
         }
         return withPrintFormats(t.addColumns(hist));
+    }
+
+    /**
+     * The best mixed plan against uniform at equal size ({@link EqualSizeVerdict}), one row per budget with a uniform
+     * plan: {@code budget}, {@code uniform_plan}, {@code uniform_bits}, {@code uniform} (its quality), {@code best_cost},
+     * {@code best_plan}, {@code best_bits}, {@code best} (quality), {@code delta} (best − uniform), {@code mixed_loses}
+     * ({@code yes}/{@code no}). Qualities are in the compared metric's column unit ({@link MetricId#column()}: top-1 in
+     * percent); a budget without a mixed plan at equal size has an empty best cost and plan and missing numbers. The
+     * table is named after the method and metric, e.g. {@code brecq: top1_% at equal size}.
+     */
+    public static Table equalSize(EqualSizeVerdict.Result verdict) {
+        StringColumn uniformPlan = StringColumn.create("uniform_plan");
+        StringColumn bestCost = StringColumn.create("best_cost");
+        StringColumn bestPlan = StringColumn.create("best_plan");
+        StringColumn loses = StringColumn.create("mixed_loses");
+        int n = verdict.budgets().size();
+        double[][] num = new double[6][n];
+        for (int r = 0; r < n; r++) {
+            EqualSizeVerdict.Budget b = verdict.budgets().get(r);
+            uniformPlan.append(b.uniform().plan().name());
+            bestCost.append(b.compared() ? b.best().cost() : "");
+            bestPlan.append(b.compared() ? b.best().plan().name() : "");
+            loses.append(b.mixedLoses() ? "yes" : "no");
+            num[0][r] = b.budget();
+            num[1][r] = b.uniform().averageBits();
+            num[2][r] = b.uniformQuality();
+            num[3][r] = b.compared() ? b.best().averageBits() : Double.NaN;
+            num[4][r] = b.bestQuality();
+            num[5][r] = b.delta();
+        }
+        Table t = Table.create(verdict.method() + ": " + verdict.metric().column() + " at equal size",
+                DoubleColumn.create("budget", num[0]), uniformPlan, DoubleColumn.create("uniform_bits", num[1]),
+                DoubleColumn.create("uniform", num[2]), bestCost, bestPlan, DoubleColumn.create("best_bits", num[3]),
+                DoubleColumn.create("best", num[4]), DoubleColumn.create("delta", num[5]), loses);
+        return withPrintFormats(t);
     }
 
     /**

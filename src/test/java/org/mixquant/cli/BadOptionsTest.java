@@ -137,6 +137,18 @@ class BadOptionsTest {
         assertUsageError("--images", "-1", "compare", m, "--images", "-1");
     }
 
+    /** frontier takes compare's learned-rounding options (one declaration), with the same ranges. */
+    @Test
+    void frontierMethodOptionsHaveCompareRanges() {
+        String m = absent();
+        assertUsageError("--iterations", "0", "frontier", m, "--method", "adaround", "--iterations", "0");
+        assertUsageError("--calibration", "0", "frontier", m, "--calibration", "0");
+        assertUsageError("--batch", "0", "frontier", m, "--method", "brecq", "--batch", "0");
+        assertUsageError("--lambda", "-1", "frontier", m, "--lambda", "-1");
+        assertUsageError("--first-last-bits", "1", "frontier", m, "--first-last-bits", "1");
+        assertUsageError("--method", "gptq", "frontier", m, "--method", "gptq");
+    }
+
     @Test
     void benchAndTrainValuesOutOfRangeAreUsageErrors() {
         assertUsageError("--repeats", "0", "bench", "--repeats", "0");

@@ -22,6 +22,8 @@ class FrontierCommandTest {
     static final ObjectMapper JSON = new ObjectMapper();
     /** A budget plan may fall short of its budget, never exceed it (the knapsack's decimal epsilon is 1e-9). */
     static final double BUDGET_TOL = 1e-9;
+    /** compare reports top-1 in percent, frontier as a fraction: one ×100 in double apart. */
+    static final double PCT_TOL = 1e-9;
 
     @TempDir
     Path dir;
@@ -88,6 +90,147 @@ class FrontierCommandTest {
         assertTrue(root.get("summary").get("averageBits").asDouble() <= 3 + BUDGET_TOL);
     }
 
+    /** BRECQ models CNN blocks only: on MiniLM it is a usage error, found before the model is loaded. */
+    @Test
+    void brecqOnMiniLmIsAUsageErrorNamingTheSupportedModels() {
+        CliHarness.Run r = CliHarness.run("frontier", "minilm", "--method", "brecq", "--budgets", "4");
+        r.assertOneLineError(ExitCodes.USAGE, "brecq (block reconstruction) is implemented for the Fashion-MNIST CNNs"
+                + " only (resnet20-fashion, mobilenetv2-fashion), not for minilm");
+        assertTrue(!r.err().contains("loaded minilm"), "refused before loading: " + r.err());
+    }
+
+    /**
+     * The same frontier with nearest rounding and with AdaRound (few steps and images: for what is compared, not for
+     * good numbers): the method is named; the plans, their predicted cost and the additivity check's distortion
+     * (nearest rounding in both runs) are the same; the quality is AdaRound's with compare's options: the uniform-3
+     * row equals compare's adaround uniform-3 row of the same settings, and the qe plan, quantized and scored once, is
+     * not nearest rounding's number.
+     */
+    @Test
+    void adaRoundFrontierScoresItsOwnQuantizationAndKeepsTheNearestAdditivityCheck() throws Exception {
+        List<String> settings = List.of("--images", "200", "--calibration", "16", "--iterations", "10");
+        List<String> common = concat(List.of("frontier", "resnet20-fashion", "--cost", "qe", "--budgets", "3"),
+                settings);
+        CliHarness.Run near = CliHarness.run(concat(common, "--format", "json", "-q"));
+        assertEquals(0, near.code(), near.err());
+        CliHarness.Run ada = CliHarness.run(concat(common, "--format", "json", "--method", "adaround"));
+        assertEquals(0, ada.code(), ada.err());
+        JsonNode n = JSON.readTree(near.out());
+        JsonNode a = JSON.readTree(ada.out());
+        CommandJsonTest.assertShape(FrontierCommand.Output.class, a);
+        assertEquals("nearest", n.get("method").asText());
+        assertTrue(n.get("reconstruction").isNull(), "nearest rounding has no reconstruction settings");
+        assertEquals("adaround", a.get("method").asText());
+        assertTrue(a.get("reconstruction").asText().startsWith("10 iterations per layer"), a.toString());
+        assertEquals("nearest", a.get("distortionMethod").asText());
+        assertEquals(n.get("fp32"), a.get("fp32"));
+        assertEquals(2, a.get("rows").size(), "uniform-3 and the qe plan");
+        for (int i = 0; i < 2; i++) {
+            JsonNode rn = n.get("rows").get(i);
+            JsonNode ra = a.get("rows").get(i);
+            for (String f : List.of("budget", "cost", "plan", "averageBits", "bits", "predicted", "distortion")) {
+                assertEquals(rn.get(f), ra.get(f), f + " of row " + i);
+            }
+        }
+        JsonNode qe = a.get("rows").get(1);
+        assertTrue(!qe.get("bits").equals(a.get("rows").get(0).get("bits")), "the qe plan is mixed: " + qe);
+        assertTrue(!qe.get("quality").equals(n.get("rows").get(1).get("quality")),
+                "adaround's qe plan scored like nearest's: " + qe);
+
+        CliHarness.Run cmp = CliHarness.run(concat(List.of("compare", "resnet20-fashion", "--methods", "adaround",
+                "--bits", "3", "--no-avg-bits", "--format", "json", "-q"), settings).toArray(String[]::new));
+        assertEquals(0, cmp.code(), cmp.err());
+        JsonNode uniform = JSON.readTree(cmp.out()).get("rows").get(1);
+        assertEquals("uniform-3", uniform.get("plan").asText());
+        assertEquals(uniform.get("quality").asDouble(),
+                MetricId.TOP1.toColumn(a.get("rows").get(0).get("quality").get("top1").asDouble()), PCT_TOL,
+                "compare's adaround uniform-3 and frontier's are the same model on the same images");
+
+        JsonNode eq = a.get("equalSize");
+        assertEquals("top1", eq.get("metric").asText());
+        assertEquals(1, eq.get("comparisons").size());
+        JsonNode c = eq.get("comparisons").get(0);
+        assertEquals(a.get("rows").get(0).get("quality").get("top1").asDouble(), c.get("uniformQuality").asDouble(), 0);
+        assertEquals(qe.get("quality").get("top1").asDouble(), c.get("bestQuality").asDouble(), 0);
+        assertEquals(c.get("bestQuality").asDouble() < c.get("uniformQuality").asDouble(),
+                c.get("mixedLoses").asBoolean(), c.toString());
+        assertEquals(c.get("mixedLoses").asBoolean() ? "DISAGREES" : "AGREES", eq.get("verdict").asText());
+        // progress per plan on stderr (learned rounding takes minutes on real settings)
+        assertTrue(ada.err().contains("[1/2] adaround, plan uniform-3") && ada.err().contains("[2/2] adaround, plan"
+                + " budget=3-qe"), ada.err());
+    }
+
+    /**
+     * BRECQ keeps the first and last layers at int8: every cost's search fixes them too, at the average bits of BRECQ's
+     * uniform plan, so the mixed plan is compared with uniform at equal size (3 steps: the shape, not the numbers).
+     */
+    @Test
+    void brecqFrontierFixesFirstAndLastLayersInEveryPlan() throws Exception {
+        CliHarness.Run r = CliHarness.run("frontier", "resnet20-fashion", "--method", "brecq", "--cost", "qe",
+                "--budgets", "3", "--images", "100", "--calibration", "16", "--iterations", "3", "--format", "json",
+                "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        assertEquals("brecq", root.get("method").asText());
+        assertTrue(root.get("reconstruction").asText().contains("brecq: first/last layers at int8"),
+                root.get("reconstruction").asText());
+        JsonNode rows = root.get("rows");
+        assertEquals(List.of("uniform-3+fl8", "budget=3-qe+fl8"), List.of(rows.get(0).get("plan").asText(),
+                rows.get(1).get("plan").asText()));
+        for (JsonNode row : rows) {
+            assertEquals(8, row.get("bits").get("stem.conv").asInt(), row.toString());
+            assertEquals(8, row.get("bits").get("head.fc").asInt(), row.toString());
+        }
+        double uniformBits = rows.get(0).get("averageBits").asDouble();
+        assertTrue(uniformBits > 3, "int8 first/last layers add bits: " + uniformBits);
+        JsonNode c = root.get("equalSize").get("comparisons").get(0);
+        assertEquals("qe", c.get("bestCost").asText(), "the qe plan is at the size of uniform-3+fl8: " + c);
+        assertEquals(uniformBits, c.get("uniformBits").asDouble(), 0);
+        assertTrue(c.get("bestBits").asDouble() <= uniformBits
+                && c.get("bestBits").asDouble() > uniformBits - org.mixquant.eval.EqualBits.TOLERANCE, c.toString());
+    }
+
+    /** A plan with the bits of one already scored (at 2 bits every plan is uniform-2) is not quantized again. */
+    @Test
+    void aPlanAlreadyScoredIsNotQuantizedAgain() {
+        CliHarness.Run r = CliHarness.run("frontier", "resnet20-fashion", "--cost", "qe", "--budgets", "2",
+                "--images", "100", "--calibration", "16", "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("[2/2] nearest, plan budget=2-qe: the bits of uniform-2, scored already"),
+                r.err());
+    }
+
+    /** The table names the method in its title and ends with the equal-size comparison; CSV has a method column. */
+    @Test
+    void tableAndCsvNameTheMethod() {
+        List<String> common = List.of("frontier", "resnet20-fashion", "--cost", "qe", "--budgets", "3",
+                "--images", "100", "--calibration", "16", "-q");
+        CliHarness.Run t = CliHarness.run(common.toArray(String[]::new));
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().startsWith("resnet20-fashion frontier, quality columns quantized with nearest\n"), t.out());
+        assertTrue(t.out().contains("rounded to nearest whatever the method (the additivity check)"), t.out());
+        assertTrue(t.out().contains("best mixed plan vs uniform at equal size (nearest, top1_%):\n  3.00 bits: best"
+                + " mixed qe budget=3-qe"), t.out());
+        assertTrue(t.out().contains("nearest: " + org.mixquant.eval.EqualSizeVerdict.CLAIM), t.out());
+        CliHarness.Run c = CliHarness.run(concat(common, "--format", "csv"));
+        assertEquals(0, c.code(), c.err());
+        String[] lines = c.out().split("\n");
+        assertTrue(lines[0].startsWith("method,budget,cost,plan,"), lines[0]);
+        assertEquals(3, lines.length, "header, uniform-3, qe");
+        assertTrue(lines[1].startsWith("nearest,3.00,uniform,uniform-3,") && lines[2].startsWith("nearest,3.00,qe,"),
+                c.out());
+    }
+
+    private static String[] concat(List<String> head, String... tail) {
+        return concat(head, List.of(tail)).toArray(String[]::new);
+    }
+
+    private static List<String> concat(List<String> head, List<String> tail) {
+        List<String> all = new java.util.ArrayList<>(head);
+        all.addAll(tail);
+        return all;
+    }
+
     @Test
     void errors() throws Exception {
         Path tiny = TinyOnnx.mlp(TinyOnnx.values(12, 1), TinyOnnx.values(6, 2)).write(dir, "tiny.onnx");
@@ -98,7 +241,9 @@ class FrontierCommandTest {
         CliHarness.run("search", tiny.toString(), "--avg-bits", "3", "--cost", "hessian", "-q")
                 .assertOneLineError(ExitCodes.USAGE, "hessian");
         CliHarness.run("frontier", tiny.toString(), "--method", "brecq", "-q")
-                .assertOneLineError(ExitCodes.USAGE, "nearest");
+                .assertOneLineError(ExitCodes.USAGE, "--method", "brecq", "resnet20-fashion, mobilenetv2-fashion");
+        CliHarness.run("frontier", "resnet20-fashion", "--method", "gptq", "-q")
+                .assertOneLineError(ExitCodes.USAGE, "unknown method 'gptq'", "nearest, adaround, brecq");
         CliHarness.run("frontier", tiny.toString(), "--budgets", "9", "-q")
                 .assertOneLineError(ExitCodes.USAGE, "--budgets must be between 2 and 8, got 9");
     }

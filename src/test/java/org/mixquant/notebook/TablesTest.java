@@ -377,4 +377,34 @@ class TablesTest {
         org.junit.jupiter.api.Assertions.assertEquals(0, t.intColumn("axis").get(1));
         org.junit.jupiter.api.Assertions.assertEquals(6L, t.longColumn("params").get(1));
     }
+
+    /** The equal-size verdict as a table: one row per uniform budget, numbers in the column unit, a loss marked. */
+    @Test
+    void equalSizeTableHasOneRowPerUniformBudget() {
+        java.util.function.BiFunction<String, int[], BitPlan> plan = (name, b) -> new BitPlan(name, "m",
+                Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, name.startsWith("uniform") ? "uniform" : "avg-bits",
+                Map.of(), Map.of(), new java.util.LinkedHashMap<>(Map.of("a", b[0], "b", b[1])));
+        List<org.mixquant.eval.Frontier.Point> points = List.of(
+                new org.mixquant.eval.Frontier.Point("uniform", 3, plan.apply("uniform-3", new int[] {3, 3}), 3, 1,
+                        Map.of(MetricId.TOP1, 0.91), Double.NaN, 0.1),
+                new org.mixquant.eval.Frontier.Point("measured", 3, plan.apply("budget=3-measured",
+                        new int[] {2, 4}), 3, 1, Map.of(MetricId.TOP1, 0.90), 1, 0.1),
+                new org.mixquant.eval.Frontier.Point("uniform", 4, plan.apply("uniform-4", new int[] {4, 4}), 4, 1,
+                        Map.of(MetricId.TOP1, 0.92), Double.NaN, 0.1));
+        org.mixquant.eval.EqualSizeVerdict.Result v = org.mixquant.eval.EqualSizeVerdict.of(
+                new org.mixquant.eval.Frontier.Result("m", "adaround", "KL", Map.of(MetricId.TOP1, 0.93), points,
+                        List.of(), 1));
+        Table t = Tables.equalSize(v);
+        assertEquals("adaround: top1_% at equal size", t.name());
+        assertEquals(List.of("budget", "uniform_plan", "uniform_bits", "uniform", "best_cost", "best_plan",
+                "best_bits", "best", "delta", "mixed_loses"), t.columnNames());
+        assertEquals(2, t.rowCount());
+        assertEquals("measured", t.stringColumn("best_cost").get(0));
+        assertEquals(91.0, t.doubleColumn("uniform").get(0), 1e-9, "top-1 in percent");
+        assertEquals(-1.0, t.doubleColumn("delta").get(0), 1e-9);
+        assertEquals("yes", t.stringColumn("mixed_loses").get(0));
+        assertEquals("", t.stringColumn("best_cost").get(1), "no mixed plan at 4 bits");
+        assertTrue(t.doubleColumn("best").isMissing(1));
+        assertEquals("no", t.stringColumn("mixed_loses").get(1));
+    }
 }
