@@ -22,8 +22,9 @@ import org.mixquant.tensor.WeightTensor;
  * softmax of the quantized model's logits (ZeroQ's sensitivity). Log-softmax and the sum are in double.
  *
  * <p>{@link #measureLayer} keeps the FP32 input of every unit ({@link CnnNetwork#units()}) of every batch and runs
- * only from the unit holding the replaced layer, so a single-layer pass costs the rest of the network only. Those
- * arrays live until {@link #close()}. Not thread-safe.
+ * only from the replaced layer on: from the unit holding it, with the unit's layers in front of it replayed from their
+ * FP32 outputs (kept for one unit at a time, {@link Start#LAYER}), so a single-layer pass costs the rest of the
+ * network only. Those arrays live until {@link #close()}. Not thread-safe.
  */
 public final class ClassifierKl implements Distortion {
     /** Calibration images for the measured cost (drawn from the training split). */
@@ -38,6 +39,25 @@ public final class ClassifierKl implements Distortion {
     private final String hash;
     private CnnRunner reference;
     private List<NDArray[]> unitInputs;
+    private Start start = Start.LAYER;
+    /** The unit whose FP32 layer outputs are kept in {@link #keptOutputs} (per batch), or -1. */
+    private int keptUnit = -1;
+    private NDManager keptManager;
+    private List<Map<String, NDArray>> keptOutputs;
+
+    /** Where {@link #measureLayer} starts a single-layer pass. */
+    public enum Start {
+        /**
+         * At the start of the unit holding the layer, from its kept FP32 input (the layers in front of it inside the
+         * unit are recomputed): the path before {@link #LAYER}, kept as the benchmark's reference.
+         */
+        UNIT,
+        /**
+         * At the layer itself: the unit's layers in front of it (in forward order) return their kept FP32 outputs
+         * instead of being recomputed. The default.
+         */
+        LAYER
+    }
 
     private ClassifierKl(CnnModel fp32, FashionMnist images, int threads) {
         this.fp32 = fp32;
@@ -68,6 +88,11 @@ public final class ClassifierKl implements Distortion {
      */
     public static ClassifierKl fashionMnist(CnnModel fp32, int n, long seed, int threads) throws IOException {
         return create(fp32, FashionMnist.calibration(n, seed), threads);
+    }
+
+    /** Chooses where single-layer passes start (default {@link Start#LAYER}); both give the same table. */
+    public void start(Start where) {
+        this.start = java.util.Objects.requireNonNull(where, "where");
     }
 
     @Override
@@ -129,6 +154,9 @@ public final class ClassifierKl implements Distortion {
             throw new IllegalArgumentException("no unit of " + fp32.source() + " holds layer '" + layer + "'");
         }
         cacheUnitInputs();
+        List<String> unitLayers = net.units().get(unit).layers();
+        List<String> before = start == Start.LAYER ? unitLayers.subList(0, unitLayers.indexOf(layer)) : List.of();
+        List<Map<String, NDArray>> kept = before.isEmpty() ? null : keptOutputs(unit);
         double sum = 0;
         int row = 0;
         try (NDManager step = reference.manager().newSubManager()) {
@@ -136,12 +164,22 @@ public final class ClassifierKl implements Distortion {
             WeightTensor w = weight.channelAxis() == 0 ? weight : weight.withChannelAxis(0);
             p.put(fp32.layer(layer).tensorName(), CnnRunner.toNd(step, w));
             CnnOps ops = CnnOps.folded(p);
-            for (NDArray[] inputs : unitInputs) {
-                NDArray x = inputs[unit];
+            for (int b = 0; b < unitInputs.size(); b++) {
+                NDArray x = unitInputs.get(b)[unit];
                 float[] logits;
                 try (NDManager batch = step.newSubManager()) {
                     x.tempAttach(batch); // the batch's temporaries die with it; x goes back to the cache
-                    logits = net.forwardFrom(ops, x, unit).toFloatArray();
+                    CnnOps batchOps = ops;
+                    if (kept != null) {
+                        Map<String, NDArray> replay = new HashMap<>();
+                        for (String name : before) {
+                            NDArray y = kept.get(b).get(name);
+                            y.tempAttach(batch); // as x: what is computed from it dies with the batch
+                            replay.put(name, y);
+                        }
+                        batchOps = CnnOps.replaying(ops, replay);
+                    }
+                    logits = net.forwardFrom(batchOps, x, unit).toFloatArray();
                 }
                 int n = (int) x.getShape().get(0);
                 int k = logits.length / n;
@@ -155,6 +193,45 @@ public final class ClassifierKl implements Distortion {
             }
         }
         return Math.max(0, sum / row);
+    }
+
+    /**
+     * The FP32 output of every layer of unit {@code unit} for every batch (one pass of that unit); the previous unit's
+     * are released, so layers asked in model order compute each unit's once.
+     */
+    private List<Map<String, NDArray>> keptOutputs(int unit) {
+        if (keptUnit == unit) {
+            return keptOutputs;
+        }
+        releaseKept();
+        CnnNetwork.Unit u = fp32.network().units().get(unit);
+        NDManager keep = reference.manager().newSubManager();
+        List<Map<String, NDArray>> all = new ArrayList<>();
+        CnnOps ops = CnnOps.folded(reference.params());
+        for (NDArray[] inputs : unitInputs) {
+            Map<String, NDArray> outs = new HashMap<>();
+            CnnOps recording = CnnOps.recordingOutputs(ops, java.util.Set.copyOf(u.layers()), outs::put);
+            NDArray x = inputs[unit];
+            try (NDManager batch = reference.manager().newSubManager()) {
+                x.tempAttach(batch);
+                u.forward().apply(recording, u.input(x));
+                outs.values().forEach(y -> y.attach(keep)); // kept; the unit's other temporaries die with the batch
+            }
+            all.add(outs);
+        }
+        keptManager = keep;
+        keptOutputs = all;
+        keptUnit = unit;
+        return all;
+    }
+
+    private void releaseKept() {
+        if (keptManager != null) {
+            keptManager.close();
+        }
+        keptManager = null;
+        keptOutputs = null;
+        keptUnit = -1;
     }
 
     /** The FP32 input of every unit for every batch (unit 0: the images), computed once. */
@@ -192,6 +269,7 @@ public final class ClassifierKl implements Distortion {
 
     @Override
     public void close() {
+        releaseKept();
         if (reference != null) {
             reference.close();
             reference = null;

@@ -39,4 +39,40 @@ class ClassifierKlTest {
             assertTrue(kl.calibration().contains("n=24 seed=1"), kl.calibration());
         }
     }
+
+    /**
+     * Starting a single-layer pass at the layer (its unit's earlier layers replayed from kept FP32 outputs) gives the
+     * KL of starting at the unit, for every layer of both CNNs, and of a full pass within {@link #REL_TOL}; layers
+     * asked out of order (the kept outputs of another unit) still agree.
+     */
+    @Test
+    void layerStartEqualsUnitStartOnEveryLayer() throws Exception {
+        for (String source : new String[] {"resnet20-fashion", "mobilenetv2-fashion"}) {
+            CnnModel fp32 = CnnModels.load(source);
+            try (ClassifierKl kl = ClassifierKl.fashionMnist(fp32, 20, 3, 2)) {
+                int n = fp32.layers().size();
+                double[] layerStart = new double[n];
+                WeightTensor[] w = new WeightTensor[n];
+                for (int i = 0; i < n; i++) {
+                    Layer l = fp32.layers().get(i);
+                    w[i] = FakeQuant.apply(l.weight(), new QuantSpec(2 + i % 3, Scheme.ASYMMETRIC,
+                            Granularity.PER_CHANNEL));
+                    layerStart[i] = kl.measureLayer(fp32, l.name(), w[i]);
+                    assertTrue(layerStart[i] > 0, source + " " + l.name());
+                }
+                int last = n - 1;
+                assertEquals(layerStart[2], kl.measureLayer(fp32, fp32.layers().get(2).name(), w[2]),
+                        1e-6 * layerStart[2], "asked again after the last unit");
+                Layer mid = fp32.layers().get(n / 2);
+                double full = kl.measure(fp32.withWeights(Map.of(mid.name(), w[n / 2])));
+                assertEquals(full, layerStart[n / 2], REL_TOL * full, source + " " + mid.name() + " vs full");
+                kl.start(ClassifierKl.Start.UNIT);
+                for (int i = last; i >= 0; i--) {
+                    String name = fp32.layers().get(i).name();
+                    assertEquals(kl.measureLayer(fp32, name, w[i]), layerStart[i], 1e-6 * layerStart[i],
+                            source + " " + name);
+                }
+            }
+        }
+    }
 }

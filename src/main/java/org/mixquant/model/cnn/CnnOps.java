@@ -32,6 +32,54 @@ public interface CnnOps {
     }
 
     /**
+     * {@code inner}, except that the convolutions (or the classifier) named in {@code outputs} return that array
+     * instead of being computed: a unit can be re-run from inside, its layers in front of a changed one replayed from
+     * an earlier run's outputs ({@link #recordingOutputs}). The arrays are returned as they are (their manager is the
+     * caller's business).
+     */
+    static CnnOps replaying(CnnOps inner, Map<String, NDArray> outputs) {
+        return new CnnOps() {
+            @Override
+            public NDArray conv(ConvSpec c, NDArray x) {
+                NDArray y = outputs.get(c.name());
+                return y != null ? y : inner.conv(c, x);
+            }
+
+            @Override
+            public NDArray fc(NDArray x) {
+                NDArray y = outputs.get(CnnNetwork.FC);
+                return y != null ? y : inner.fc(x);
+            }
+        };
+    }
+
+    /**
+     * {@code inner}, telling {@code sink} the output of every convolution (or the classifier) named in {@code layers}
+     * after computing it (normalization included, no activation); the array belongs to the caller's manager.
+     */
+    static CnnOps recordingOutputs(CnnOps inner, Set<String> layers, BiConsumer<String, NDArray> sink) {
+        return new CnnOps() {
+            @Override
+            public NDArray conv(ConvSpec c, NDArray x) {
+                NDArray y = inner.conv(c, x);
+                if (layers.contains(c.name())) {
+                    sink.accept(c.name(), y);
+                }
+                return y;
+            }
+
+            @Override
+            public NDArray fc(NDArray x) {
+                NDArray y = inner.fc(x);
+                if (layers.contains(CnnNetwork.FC)) {
+                    sink.accept(CnnNetwork.FC, y);
+                }
+                return y;
+            }
+        };
+    }
+
+    /**
      * {@code inner}, telling {@code sink} the input of every convolution (or the classifier) named in {@code layers}
      * before computing it; the input array is passed as is (it belongs to the caller's manager).
      */
