@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Benchmark the error sweep (bits 2..8, asymmetric per-channel; scalar and"
         + " SIMD kernels) against PyTorch and a plain read of the weights, at 1 thread and at all cores unless"
-        + " --threads is given; prints medians and ratios. 'bench adaround' times learned rounding instead.",
-        subcommands = {BenchAdaRoundCommand.class, BenchStreamCommand.class})
+        + " --threads is given; prints medians and ratios. 'bench adaround' times learned rounding instead,"
+        + " 'bench sensitivity' the measured cost table.",
+        subcommands = {BenchAdaRoundCommand.class, BenchStreamCommand.class, BenchSensitivityCommand.class})
 final class BenchCommand extends BaseCommand {
     @Option(names = "--model", defaultValue = "minilm", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;
