@@ -163,6 +163,7 @@ class CommandJsonTest {
         for (Class<?> out : List.of(LayersCommand.Output.class, QeCommand.Output.class, SearchCommand.Output.class,
                 EvaluateCommand.Output.class, CnnEvaluation.Output.class, FrontierCommand.Output.class,
                 BenchCommand.Output.class, BenchAdaRoundCommand.Output.class, BenchStreamCommand.Output.class,
+                BenchSensitivityCommand.Output.class,
                 CompareCommand.Output.class,
                 ReportCommand.Results.class)) {
             for (String field : fieldNames(out)) {
