@@ -34,7 +34,7 @@ class LpScaleSearchTest {
     @ValueSource(ints = {2, 3, 4, 5, 6, 7, 8})
     void neverWorseThanMinMaxInLpError(int bits) {
         for (Scheme scheme : Scheme.values()) {
-            for (Granularity g : Granularity.values()) {
+            for (Granularity g : org.mixquant.quant.TestGranularities.all()) {
                 QuantSpec spec = new QuantSpec(bits, scheme, g);
                 WeightTensor w = weights(bits);
                 double searched = LpScaleSearch.lpError(w, LpScaleSearch.choose(w, spec), LpScaleSearch.P);
