@@ -378,6 +378,16 @@ def u32_bits(a):
     return np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).astype(">u4").tobytes()
 
 
+def write_case_header(buf, name, w, axis):
+    """name, shape, axis, the input values and sum(w^2): the start of a case in both golden files."""
+    name_b = name.encode("ascii")
+    buf.write(struct.pack(">H", len(name_b)) + name_b)
+    buf.write(struct.pack(">B", w.ndim) + struct.pack(">%dI" % w.ndim, *w.shape))
+    buf.write(struct.pack(">BI", axis, w.size))
+    buf.write(u32_bits(w.reshape(-1)))
+    buf.write(struct.pack(">d", float(np.sum(w.astype(np.float64) ** 2))))
+
+
 def encode(cases, verbose=True):
     buf = io.BytesIO()
     buf.write(MAGIC)
@@ -385,12 +395,7 @@ def encode(cases, verbose=True):
     totals = {"ties": 0, "diverge": 0, "clamped": 0, "configs": 0, "values": 0}
     for name, w, axis in cases:
         x = torch.from_numpy(w.copy())
-        name_b = name.encode("ascii")
-        buf.write(struct.pack(">H", len(name_b)) + name_b)
-        buf.write(struct.pack(">B", w.ndim) + struct.pack(">%dI" % w.ndim, *w.shape))
-        buf.write(struct.pack(">BI", axis, w.size))
-        buf.write(u32_bits(w.reshape(-1)))
-        buf.write(struct.pack(">d", float(np.sum(w.astype(np.float64) ** 2))))
+        write_case_header(buf, name, w, axis)
         configs = [(sc, gr, b) for sc in (ASYM, SYM) for gr in (PER_CHANNEL, PER_TENSOR) for b in range(2, 9)]
         buf.write(struct.pack(">B", len(configs)))
         case_ties = case_div = 0
@@ -515,12 +520,7 @@ def encode_groups(cases, verbose=True):
     buf.write(struct.pack(">II", VERSION, len(cases)))
     nconf = 0
     for name, w, axis in cases:
-        name_b = name.encode("ascii")
-        buf.write(struct.pack(">H", len(name_b)) + name_b)
-        buf.write(struct.pack(">B", w.ndim) + struct.pack(">%dI" % w.ndim, *w.shape))
-        buf.write(struct.pack(">BI", axis, w.size))
-        buf.write(u32_bits(w.reshape(-1)))
-        buf.write(struct.pack(">d", float(np.sum(w.astype(np.float64) ** 2))))
+        write_case_header(buf, name, w, axis)
         configs = [(sc, gs, b) for gs in GROUP_SIZES[name] for sc in (ASYM, SYM) for b in range(2, 9)]
         buf.write(struct.pack(">B", len(configs)))
         for sc, gs, b in configs:

@@ -122,13 +122,7 @@ public final class ErrorSweep {
             if (perTensor) {
                 return 0;
             }
-            int c = w.channelOf(i);
-            if (groupSize == 0) {
-                return c;
-            }
-            int inner = w.inner();
-            int o = i / (inner * w.channels());
-            return ((o * inner + i % inner) / groupSize) * w.channels() + c;
+            return groupSize == 0 ? w.channelOf(i) : QParams.groupIndexOf(w, groupSize, i);
         }
 
         /** Number of independent units the sweep is cut into. */

@@ -268,14 +268,17 @@ public final class QParams {
         if (scale.length == 1) {
             return 0;
         }
-        int c = w.channelOf(i);
-        if (groups == 1) {
-            return c;
-        }
+        return groups == 1 ? w.channelOf(i) : groupIndexOf(w, spec.granularity().groupSize(), i);
+    }
+
+    /**
+     * Pair index {@code g · channels + c} of the weight at flat index {@code i} of {@code w} for groups of
+     * {@code groupSize}: channel {@code c}, group {@code g = (o · inner + i mod inner) / groupSize}.
+     */
+    static int groupIndexOf(WeightTensor w, int groupSize, int i) {
         int inner = w.inner();
         int o = i / (inner * w.channels());
-        int j = o * inner + i % inner;
-        return (j / spec.granularity().groupSize()) * w.channels() + c;
+        return ((o * inner + i % inner) / groupSize) * w.channels() + w.channelOf(i);
     }
 
     /** The scale of every weight of {@code w} (row-major, length {@code w.size()}), broadcast from its pair. */

@@ -8,12 +8,8 @@ import static org.mixquant.quant.FakeQuantOracleTest.SSE_REL_TOL;
 import static org.mixquant.quant.FakeQuantOracleTest.assertBitsEqual;
 import static org.mixquant.quant.FakeQuantOracleTest.assertRelClose;
 
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -216,44 +211,13 @@ class FakeQuantGroupOracleTest {
         }
 
         private static List<Case> load() {
-            InputStream raw = Golden.class.getResourceAsStream(RESOURCE);
-            if (raw == null) {
-                throw new IllegalStateException("missing test resource " + RESOURCE
-                        + " (run /usr/bin/python3 tools/oracle/gen_fakequant_golden.py)");
-            }
-            try (DataInputStream in = new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw)))) {
-                byte[] magic = new byte[MAGIC.length];
-                in.readFully(magic);
-                if (!Arrays.equals(magic, MAGIC) || in.readInt() != 1) {
-                    throw new IllegalStateException(RESOURCE + " is not a version-1 per-group golden file");
-                }
-                int count = in.readInt();
-                List<Case> cases = new ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    cases.add(readCase(in));
-                }
-                if (in.read() != -1) {
-                    throw new IllegalStateException(RESOURCE + " has trailing bytes");
-                }
-                return List.copyOf(cases);
-            } catch (EOFException e) {
-                throw new IllegalStateException(RESOURCE + " is truncated", e);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return FakeQuantOracleTest.Golden.loadCases(RESOURCE, MAGIC, 1, Golden::readCase);
         }
 
         private static Case readCase(DataInputStream in) throws IOException {
-            String name = in.readUTF();
-            int rank = in.readUnsignedByte();
-            int[] shape = new int[rank];
-            for (int d = 0; d < rank; d++) {
-                shape[d] = in.readInt();
-            }
-            int axis = in.readUnsignedByte();
-            int n = in.readInt();
-            float[] input = readFloats(in, n);
-            double sumSquares = in.readDouble();
+            FakeQuantOracleTest.Golden.Header h = FakeQuantOracleTest.Golden.Header.read(in);
+            String name = h.name();
+            int n = h.input().length;
             int configs = in.readUnsignedByte();
             List<Config> list = new ArrayList<>(configs);
             for (int k = 0; k < configs; k++) {
@@ -268,24 +232,16 @@ class FakeQuantGroupOracleTest {
                 int qmax = in.readInt();
                 int groups = in.readInt();
                 int m = in.readInt();
-                float[] scale = readFloats(in, m);
+                float[] scale = FakeQuantOracleTest.Golden.readFloats(in, m);
                 int[] zp = new int[m];
                 for (int c = 0; c < m; c++) {
                     zp[c] = in.readInt();
                 }
-                float[] out = readFloats(in, n);
+                float[] out = FakeQuantOracleTest.Golden.readFloats(in, n);
                 double sse = in.readDouble();
                 list.add(new Config(scheme, groupSize, bits, qmin, qmax, groups, scale, zp, out, sse));
             }
-            return new Case(name, shape, axis, input, sumSquares, List.copyOf(list));
-        }
-
-        private static float[] readFloats(DataInputStream in, int n) throws IOException {
-            float[] a = new float[n];
-            for (int i = 0; i < n; i++) {
-                a[i] = Float.intBitsToFloat(in.readInt());
-            }
-            return a;
+            return new Case(name, h.shape(), h.channelAxis(), h.input(), h.sumSquares(), List.copyOf(list));
         }
     }
 }
