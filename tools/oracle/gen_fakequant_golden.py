@@ -5,10 +5,12 @@ Run with Debian's Python, which has python3-torch (1.13) and python3-onnx:
 
     cd /work/main   # the repository root
     /usr/bin/python3 tools/oracle/gen_fakequant_golden.py          # (re)writes the golden file
-    /usr/bin/python3 tools/oracle/gen_fakequant_golden.py --check  # exit 1 if the committed file differs
+    /usr/bin/python3 tools/oracle/gen_fakequant_golden.py --check  # exit 1 if a committed file differs
 
 Output: src/test/resources/golden/fakequant/fakequant-golden.bin.gz, read by
-src/test/java/org/mixquant/quant/FakeQuantOracleTest.java (class Golden). The script is deterministic (fixed
+src/test/java/org/mixquant/quant/FakeQuantOracleTest.java (class Golden), and the per-group file
+src/test/resources/golden/fakequant/fakequant-group-golden.bin.gz, read by FakeQuantGroupOracleTest (format at the
+end of this comment). The script is deterministic (fixed
 seed, numpy's PCG64 for the inputs, gzip with mtime 0), so rerunning it with the same torch/numpy/onnx gives the
 same bytes. The MiniLM cases read all-minilm-l6-v2.onnx from the langchain4j jar in the local Maven repository
 (set MINILM_JAR to point elsewhere; run `mvn -q dependency:resolve` first if it is missing).
@@ -46,6 +48,30 @@ File format (gzip-compressed; inside, all numbers big-endian as java.io.DataInpu
             u32      m = number of scale/zero-point pairs (channels, or 1 for per-tensor)
             m x u32  scales as float32 bit patterns
             m x i32  zero-points
+            n x u32  torch's fake-quantized output as float32 bit patterns
+            f64      SSE in float64
+
+Per-group file (group scales, org.mixquant.quant.Granularity.perGroup): a subset of the cases above plus a few
+conv-like ones, each with several group sizes G, for scheme in {asymmetric, symmetric} and bits 2..8. The input
+dimension of channel c is every axis but the channel axis, flattened in memory order
+(np.moveaxis(w, axis, 0).reshape(C, D)); group g of channel c is its columns g*G .. min((g+1)*G, D) - 1, the last
+group ragged when G does not divide D. The oracle is torch.fake_quantize_per_channel_affine on that [C, D] matrix
+reshaped so that each group is a channel: the full groups as a [C*F, G] tensor (F = D // G) with axis 0, the ragged
+tail columns as a [C, D - F*G] tensor with axis 0; scales and zero-points per group by the same formulas as
+per-channel. Scales are written in the Java layout (pair g*C + c, group-major).
+
+    header  8 bytes  ASCII magic "MQFQGRP1"
+            u32      format version = 1
+            u32      number of cases
+    case    as above, up to and including f64 sum(w^2), then u8 number of configurations
+    config  u8       scheme (0 = asymmetric, 1 = symmetric)
+            u32      group size G
+            u8       bits (2..8)
+            i32      qmin, i32 qmax
+            u32      groups per channel = ceil(D / G)
+            u32      m = C * groups
+            m x u32  scales (float32 bits), index g*C + c
+            m x i32  zero-points, same order
             n x u32  torch's fake-quantized output as float32 bit patterns
             f64      SSE in float64
 """
@@ -352,6 +378,16 @@ def u32_bits(a):
     return np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).astype(">u4").tobytes()
 
 
+def write_case_header(buf, name, w, axis):
+    """name, shape, axis, the input values and sum(w^2): the start of a case in both golden files."""
+    name_b = name.encode("ascii")
+    buf.write(struct.pack(">H", len(name_b)) + name_b)
+    buf.write(struct.pack(">B", w.ndim) + struct.pack(">%dI" % w.ndim, *w.shape))
+    buf.write(struct.pack(">BI", axis, w.size))
+    buf.write(u32_bits(w.reshape(-1)))
+    buf.write(struct.pack(">d", float(np.sum(w.astype(np.float64) ** 2))))
+
+
 def encode(cases, verbose=True):
     buf = io.BytesIO()
     buf.write(MAGIC)
@@ -359,12 +395,7 @@ def encode(cases, verbose=True):
     totals = {"ties": 0, "diverge": 0, "clamped": 0, "configs": 0, "values": 0}
     for name, w, axis in cases:
         x = torch.from_numpy(w.copy())
-        name_b = name.encode("ascii")
-        buf.write(struct.pack(">H", len(name_b)) + name_b)
-        buf.write(struct.pack(">B", w.ndim) + struct.pack(">%dI" % w.ndim, *w.shape))
-        buf.write(struct.pack(">BI", axis, w.size))
-        buf.write(u32_bits(w.reshape(-1)))
-        buf.write(struct.pack(">d", float(np.sum(w.astype(np.float64) ** 2))))
+        write_case_header(buf, name, w, axis)
         configs = [(sc, gr, b) for sc in (ASYM, SYM) for gr in (PER_CHANNEL, PER_TENSOR) for b in range(2, 9)]
         buf.write(struct.pack(">B", len(configs)))
         case_ties = case_div = 0
@@ -406,6 +437,112 @@ def encode(cases, verbose=True):
     return gzip.compress(raw, compresslevel=9, mtime=0)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Per-group (group-wise scales)
+# ---------------------------------------------------------------------------------------------------------------
+
+GROUP_MAGIC = b"MQFQGRP1"
+GROUP_OUT_REL = os.path.join("src", "test", "resources", "golden", "fakequant", "fakequant-group-golden.bin.gz")
+GROUP_SEED = 20261130
+# case name -> group sizes (ragged last groups, G >= D, groups that cross (outer, channel) segment borders)
+GROUP_SIZES = {
+    "randn_64x48_axis0": (16, 32, 48, 64),
+    "randn_64x48_axis1": (16, 24, 64),
+    "conv_8x3x3x3_axis0": (8, 9, 32),
+    "randn_4x6x5_axis1": (3, 7),
+    "zero_channels_6x10_axis0": (4,),
+    "pos_neg_channels_32x8_axis1": (5, 8),
+    "near_ties_7x64_axis0": (16,),
+    "large_range_40x6_axis1": (16,),
+    "minilm_layer0_query_384x16_axis1": (32, 100, 128),
+    "minilm_layer3_intermediate_384x16_axis1": (128,),
+    "minilm_layer5_output_dense_384x16_axis1": (64,),
+    "conv_16x8x3x3_axis0": (32, 64, 128),
+    "conv_12x1x3x3_axis0": (4, 128),
+}
+
+
+def build_group_cases(cases):
+    rng = np.random.default_rng(GROUP_SEED)
+    by_name = {n: (n, w, a) for n, w, a in cases}
+    g = np.exp(rng.normal(0, 1, size=16)).astype(np.float32)
+    extra = [("conv_16x8x3x3_axis0", f32(rng.normal(0, 0.2, size=(16, 8, 3, 3)) * g[:, None, None, None]), 0),
+             ("conv_12x1x3x3_axis0", f32(rng.normal(0, 0.5, size=(12, 1, 3, 3))), 0)]
+    for c in extra:
+        by_name[c[0]] = c
+    return [by_name[n] for n in GROUP_SIZES]
+
+
+def group_matrix(w, axis):
+    """[C, D]: row c is channel c's input dimension in memory order."""
+    return np.ascontiguousarray(np.moveaxis(w, axis, 0).reshape(w.shape[axis], -1))
+
+
+def group_fake_quant(w, axis, sc, gsize, bits):
+    """torch.fake_quantize_per_channel_affine on the groups-as-channels views; returns scales [groups, C] flattened
+    (pair g*C + c), zero-points likewise, the output shaped like w, qmin, qmax and the number of groups."""
+    m = group_matrix(w, axis)
+    ch, d = m.shape
+    full = d // gsize
+    rest = d - full * gsize
+    groups = full + (1 if rest else 0)
+    s_all = np.zeros((ch, groups), np.float32)
+    z_all = np.zeros((ch, groups), np.int32)
+    out = np.zeros((ch, d), np.float32)
+    parts = []
+    if full:
+        parts.append((m[:, :full * gsize].reshape(ch * full, gsize), 0, full))
+    if rest:
+        parts.append((m[:, full * gsize:], full, 1))
+    qmin = qmax = None
+    for p, g0, ng in parts:
+        x = torch.from_numpy(np.ascontiguousarray(p))
+        s, z, qmin, qmax = qparams_torch(x, 0, sc, PER_CHANNEL, bits)
+        ns, nz = qparams_numpy(np.ascontiguousarray(p), 0, sc, PER_CHANNEL, bits)
+        assert np.array_equal(s.numpy().view(np.uint32), ns.view(np.uint32))
+        assert np.array_equal(z.numpy(), nz)
+        o = torch.fake_quantize_per_channel_affine(x, s, z, 0, qmin, qmax).numpy()
+        ref = fake_quant_numpy(np.ascontiguousarray(p), 0, PER_CHANNEL, s.numpy(), z.numpy(), qmin, qmax)
+        if not np.array_equal(ref.view(np.uint32), o.view(np.uint32)):
+            print("NOTE numpy reference differs from torch (per-group)", file=sys.stderr)
+        s_all[:, g0:g0 + ng] = s.numpy().reshape(ch, ng)
+        z_all[:, g0:g0 + ng] = z.numpy().reshape(ch, ng)
+        out[:, g0 * gsize:g0 * gsize + p.shape[1] * ng] = o.reshape(ch, -1)
+    moved_shape = (w.shape[axis],) + tuple(d_ for i, d_ in enumerate(w.shape) if i != axis)
+    out_w = np.ascontiguousarray(np.moveaxis(out.reshape(moved_shape), 0, axis))
+    return (np.ascontiguousarray(s_all.T).reshape(-1), np.ascontiguousarray(z_all.T).reshape(-1), out_w,
+            qmin, qmax, groups)
+
+
+def encode_groups(cases, verbose=True):
+    buf = io.BytesIO()
+    buf.write(GROUP_MAGIC)
+    buf.write(struct.pack(">II", VERSION, len(cases)))
+    nconf = 0
+    for name, w, axis in cases:
+        write_case_header(buf, name, w, axis)
+        configs = [(sc, gs, b) for gs in GROUP_SIZES[name] for sc in (ASYM, SYM) for b in range(2, 9)]
+        buf.write(struct.pack(">B", len(configs)))
+        for sc, gs, b in configs:
+            s, z, o, qmin, qmax, groups = group_fake_quant(w, axis, sc, gs, b)
+            assert o.shape == w.shape and o.dtype == np.float32
+            sse = float(np.sum((w.astype(np.float64) - o.astype(np.float64)) ** 2))
+            buf.write(struct.pack(">BIBiiII", sc, gs, b, qmin, qmax, groups, s.size))
+            buf.write(u32_bits(s))
+            buf.write(z.astype(">i4").tobytes())
+            buf.write(u32_bits(o.reshape(-1)))
+            buf.write(struct.pack(">d", sse))
+            nconf += 1
+        if verbose:
+            print("%-40s shape=%-14s axis=%d  group sizes %s" % (name, list(w.shape), axis, GROUP_SIZES[name]),
+                  file=sys.stderr)
+    raw = buf.getvalue()
+    if verbose:
+        print("per-group: %d cases, %d configurations; %d bytes before gzip" % (len(cases), nconf, len(raw)),
+              file=sys.stderr)
+    return gzip.compress(raw, compresslevel=9, mtime=0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", default=os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -415,18 +552,23 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     rng = np.random.default_rng(SEED)
-    data = encode(build_cases(rng))
-    path = os.path.join(args.root, OUT_REL)
+    cases = build_cases(rng)
+    outputs = [(OUT_REL, encode(cases)), (GROUP_OUT_REL, encode_groups(build_group_cases(cases)))]
     if args.check:
-        with open(path, "rb") as fh:
-            same = fh.read() == data
-        print("golden file is %s" % ("up to date" if same else "OUT OF DATE"), file=sys.stderr)
-        sys.exit(0 if same else 1)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as fh:
-        fh.write(data)
-    print("wrote %s (%d bytes), torch %s, numpy %s" % (path, len(data), torch.__version__, np.__version__),
-          file=sys.stderr)
+        ok = True
+        for rel, data in outputs:
+            with open(os.path.join(args.root, rel), "rb") as fh:
+                same = fh.read() == data
+            print("%s is %s" % (rel, "up to date" if same else "OUT OF DATE"), file=sys.stderr)
+            ok = ok and same
+        sys.exit(0 if ok else 1)
+    for rel, data in outputs:
+        path = os.path.join(args.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        print("wrote %s (%d bytes), torch %s, numpy %s" % (path, len(data), torch.__version__, np.__version__),
+              file=sys.stderr)
 
 
 if __name__ == "__main__":

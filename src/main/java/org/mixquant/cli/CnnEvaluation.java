@@ -19,7 +19,7 @@ import org.mixquant.quant.BitPlan;
  * of {@code fidelity} and {@code corpus}).
  */
 final class CnnEvaluation {
-    static final List<String> HEADER = List.of("plan", "rule", "method", "avg_bits", "size_MB", "top1_%",
+    static final List<String> HEADER = List.of("plan", "rule", "method", "avg_bits", "storage_bits", "size_MB", "top1_%",
             "drop_pts", "images", "search_s", "quantize_s", "eval_s", "bits_histogram");
 
     private CnnEvaluation() {
@@ -61,7 +61,8 @@ final class CnnEvaluation {
     static TextTable table(List<EvalRow> rows) {
         TextTable t = new TextTable(HEADER);
         for (EvalRow e : rows) {
-            t.add(List.of(e.plan(), e.rule(), e.method(), fmt("%.3f", e.averageBits()), fmt("%.3f", e.sizeMB()),
+            t.add(List.of(e.plan(), e.rule(), e.method(), fmt("%.3f", e.averageBits()), fmt("%.3f", e.storageBits()),
+                    fmt("%.3f", e.sizeMB()),
                     fmt("%.2f", MetricId.TOP1.toColumn(e.metric(MetricId.TOP1))),
                     fmt("%.2f", e.metric(MetricId.TOP1_DROP)), e.samples(), fmt("%.3f", e.seconds().search()),
                     fmt("%.3f", e.seconds().quantize()), fmt("%.2f", e.seconds().evaluate()), e.bitsHistogram()));
@@ -80,15 +81,16 @@ final class CnnEvaluation {
      * @param scheme      {@code asymmetric} or {@code symmetric}
      * @param granularity {@code per-channel}, {@code per-tensor} or {@code per-group-G}
      * @param averageBits weight bits per quantized weight
+     * @param storageBits weight bits plus scale and zero-point bits per quantized weight
      * @param size        what the quantized model weighs (the text encoders' record)
      * @param accuracy    top-1 of the quantized and FP32 models on the test images
      * @param seconds     wall times
      */
     record Output(String model, String plan, String rule, String method, String scheme, String granularity,
-            double averageBits, EvaluateCommand.Size size, Accuracy accuracy, Seconds seconds) {
+            double averageBits, double storageBits, EvaluateCommand.Size size, Accuracy accuracy, Seconds seconds) {
         static Output of(CnnModel m, BitPlan plan, EvalRow fp32, EvalRow row, SizeReport size) {
             return new Output(m.source(), plan.name(), plan.rule(), row.method(), plan.scheme().cliName(),
-                    plan.granularity().cliName(), size.averageBits(), EvaluateCommand.Size.of(size),
+                    plan.granularity().label(), size.averageBits(), size.storageBits(), EvaluateCommand.Size.of(size),
                     new Accuracy(row.metric(MetricId.TOP1), fp32.metric(MetricId.TOP1),
                             row.metric(MetricId.TOP1_DROP), row.samples(), DATASET),
                     new Seconds(row.seconds().quantize(), row.seconds().evaluate(), fp32.seconds().evaluate()));

@@ -88,7 +88,7 @@ final class CompareCommand extends BaseCommand {
     @Mixin
     FormatMixin format;
 
-    static final List<String> HEADER = List.of("method", "plan", "rule", "avg_bits", "size_MB", "metric", "value",
+    static final List<String> HEADER = List.of("method", "plan", "rule", "avg_bits", "storage_bits", "size_MB", "metric", "value",
             "delta", "search_s", "quantize_s", "eval_s", "bits_histogram");
 
     @Override
@@ -240,7 +240,7 @@ final class CompareCommand extends BaseCommand {
         TextTable t = new TextTable(HEADER);
         for (EvalRow r : rows) {
             t.add(List.of(r.methodId(), r.plan(), r.rule(), Rows.fmt("%.3f", r.averageBits()),
-                    Rows.fmt("%.3f", r.sizeMB()), r.primary().column(), Rows.fmt("%.4f", r.quality()),
+                    Rows.fmt("%.3f", r.storageBits()), Rows.fmt("%.3f", r.sizeMB()), r.primary().column(), Rows.fmt("%.4f", r.quality()),
                     Rows.fmt("%+.4f", r.delta()), Rows.fmt("%.3f", r.seconds().search()),
                     Rows.fmt("%.1f", r.seconds().quantize()), Rows.fmt("%.1f", r.seconds().evaluate()),
                     r.bitsHistogram()));
@@ -274,6 +274,7 @@ final class CompareCommand extends BaseCommand {
      * @param plan            the plan as applied (BRECQ may keep first/last layers at 8 bits: {@code +fl8})
      * @param rule            {@code fp32}, {@code uniform}, {@code qem}, {@code max-rel-error} or {@code avg-bits}
      * @param averageBits     Σ bits·params / Σ params of the applied plan over the quantized layers (32 for FP32)
+     * @param storageBits     weight bits plus scale and zero-point bits per quantized weight (32 for FP32)
      * @param sizeMB          the whole model, MB (10^6 bytes)
      * @param metric          the column {@code quality} is in: {@code top1_%} (CNNs) or {@code mean_cos} (text models)
      * @param quality         top-1 in percent, or mean cosine to the FP32 embeddings
@@ -286,11 +287,11 @@ final class CompareCommand extends BaseCommand {
      * @param methodFamily    the method's id: {@code fp32}, {@code nearest}, {@code adaround} or {@code brecq}
      * @param delta           quality − fp32Quality (negative when worse)
      */
-    record Row(String model, String method, String plan, String rule, double averageBits, double sizeMB,
-            String metric, double quality, double fp32Quality, Double secondary, double searchSeconds,
+    record Row(String model, String method, String plan, String rule, double averageBits, double storageBits,
+            double sizeMB, String metric, double quality, double fp32Quality, Double secondary, double searchSeconds,
             double quantizeSeconds, double evalSeconds, String bitsHistogram, String methodFamily, double delta) {
         static Row of(EvalRow r) {
-            return new Row(r.model(), r.method(), r.plan(), r.rule(), r.averageBits(), r.sizeMB(),
+            return new Row(r.model(), r.method(), r.plan(), r.rule(), r.averageBits(), r.storageBits(), r.sizeMB(),
                     r.primary().column(), r.quality(), r.quality() - r.delta(),
                     r.metrics().get(MetricId.TOP10_OVERLAP), r.seconds().search(), r.seconds().quantize(),
                     r.seconds().evaluate(), r.bitsHistogram(), r.methodId(), r.delta());

@@ -52,13 +52,14 @@ final class EvaluateCommand extends BaseCommand {
      * @param scheme      {@code asymmetric} or {@code symmetric}
      * @param granularity {@code per-channel}, {@code per-tensor} or {@code per-group-G}
      * @param averageBits weight bits per quantized weight
+     * @param storageBits weight bits plus scale and zero-point bits per quantized weight
      * @param size        what the quantized model weighs
      * @param fidelity    embeddings of the quantized model against FP32 on the corpus
      * @param corpus      the texts embedded
      * @param seconds     wall times
      */
     record Output(String model, String plan, String rule, String method, String scheme, String granularity,
-            double averageBits, Size size, Fidelity fidelity, Corpus corpus, Seconds seconds) {
+            double averageBits, double storageBits, Size size, Fidelity fidelity, Corpus corpus, Seconds seconds) {
     }
 
     /**
@@ -67,7 +68,8 @@ final class EvaluateCommand extends BaseCommand {
      * @param quantizedParams        weights in the quantized layers
      * @param otherParams            parameters kept as stored (not quantized)
      * @param weightBits             Σ bitsᵢ·paramsᵢ over the quantized layers
-     * @param qparamBits             bits of their scales (float32) and zero-points (8 bits, asymmetric only)
+     * @param qparamBits             bits of their scales (float32; per-group FP16) and zero-points (8 bits; per-group
+     *                               the layer's bits; asymmetric only)
      * @param averageBitsWithQParams (weightBits + qparamBits) / quantizedParams
      * @param quantizedLayersMB      the quantized layers with their qparams
      * @param otherMB                the rest, as stored
@@ -140,7 +142,7 @@ final class EvaluateCommand extends BaseCommand {
         SizeReport size = SizeReport.of(m, plan);
         if (format.format == OutputFormat.json) {
             printJson(new Output(m.source(), plan.name(), plan.rule(), row.method(), plan.scheme().cliName(),
-                    plan.granularity().cliName(), size.averageBits(), Size.of(size),
+                    plan.granularity().label(), size.averageBits(), size.storageBits(), Size.of(size),
                     new Fidelity(row.metric(MetricId.MEAN_COSINE), row.metric(MetricId.MIN_COSINE),
                             row.metric(MetricId.TOP10_OVERLAP)),
                     new Corpus("fortunes", texts.size(), corpus.maxTokens),

@@ -133,6 +133,10 @@ final class ExportCommand extends BaseCommand {
                     + " --method nearest");
         }
         BitPlan fromFile = which.readFile(quant, spec.commandLine());
+        if ((fromFile != null ? fromFile.granularity() : quant.granularity()).isPerGroup()) {
+            throw new ParameterException(spec.commandLine(), (fromFile != null ? "--plan " + which.plan + ": "
+                    : "--granularity per-group: ") + org.mixquant.eval.QuantizedExport.PER_GROUP_UNSUPPORTED);
+        }
         if (fromFile != null && !BitPlan.sameModel(fromFile.model(), model)) {
             throw new ParameterException(spec.commandLine(), "--plan " + which.plan + " was made for \"model\" '"
                     + fromFile.model() + "', not for '" + model + "' (make a plan for this model with"
@@ -182,7 +186,7 @@ final class ExportCommand extends BaseCommand {
         Size s = new Size(fp32Bytes, written, computed, fp32Bytes / 1e6, written / 1e6, computed / 1e6, counted);
         if (format.format == OutputFormat.json) {
             printJson(new Output(m.source(), output.toString(), plan.name(), plan.rule(), "nearest",
-                    plan.scheme().cliName(), plan.granularity().cliName(), size.averageBits(), ex.onnx().opset(),
+                    plan.scheme().cliName(), plan.granularity().label(), size.averageBits(), ex.onnx().opset(),
                     ex.onnx().originalOpset(), ex.onnx().conversions(), layers, s, check));
             return ExitCodes.OK;
         }

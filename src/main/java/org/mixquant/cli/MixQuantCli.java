@@ -67,6 +67,13 @@ public final class MixQuantCli implements Runnable {
         });
         CommandLine.IExecutionStrategy last = new CommandLine.RunLast();
         cl.setExecutionStrategy(parsed -> {
+            for (CommandLine c : parsed.asCommandLineList()) { // cross-option checks of shared mixins, before any work
+                for (CommandLine.Model.CommandSpec m : c.getCommandSpec().mixins().values()) {
+                    if (m.userObject() instanceof QuantMixin q) {
+                        q.validate(c);
+                    }
+                }
+            }
             try {
                 return last.execute(parsed);
             } catch (OutOfMemoryError | StackOverflowError e) {

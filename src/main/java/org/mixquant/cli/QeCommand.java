@@ -59,7 +59,7 @@ final class QeCommand extends BaseCommand {
                 }
                 layers.add(new LayerErrors(t.layers().get(i), t.params(i), mse, rel, ratio));
             }
-            return new Output(t.model(), t.scheme().cliName(), t.granularity().cliName(), bs.clone(), t.seconds(),
+            return new Output(t.model(), t.scheme().cliName(), t.granularity().label(), bs.clone(), t.seconds(),
                     layers);
         }
     }

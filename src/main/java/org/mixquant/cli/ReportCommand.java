@@ -154,7 +154,7 @@ final class ReportCommand extends BaseCommand {
         out().println();
         out().println(f("model: all-MiniLM-L6-v2 (%d quantized MatMul layers, %,d weights; %,d other parameters kept"
                 + " FP32); %s %s min-max scales, round to nearest even", table.size(), table.totalParams(),
-                model.otherParams(), quant.scheme().cliName(), quant.granularity().cliName()));
+                model.otherParams(), quant.scheme().cliName(), quant.granularity().label()));
         out().println(f("fidelity: cosine to FP32 embeddings and top-10 neighbour overlap over the first %d fortunes"
                 + " (max %d tokens)", texts.size(), corpus.maxTokens));
         out().println(equalBitsComparison(rows, p -> f("mean cos %.5f vs %.5f, top-10 overlap %.4f vs %.4f",
@@ -312,7 +312,7 @@ final class ReportCommand extends BaseCommand {
     record Results(String model, String scheme, String granularity,
             @JsonInclude(JsonInclude.Include.NON_NULL) Integer corpusSize, double sweepSeconds, List<Rows.Row> rows) {
         static Results of(String model, ErrorTable table, Integer corpusSize, List<EvalRow> rows) {
-            return new Results(model, table.scheme().cliName(), table.granularity().cliName(), corpusSize,
+            return new Results(model, table.scheme().cliName(), table.granularity().label(), corpusSize,
                     table.seconds(), rows.stream().map(Rows.Row::of).toList());
         }
     }

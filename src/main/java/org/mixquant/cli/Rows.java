@@ -19,7 +19,8 @@ final class Rows {
     static TextTable evaluationTable(List<EvalRow> rows) {
         TextTable t = new TextTable(HEADER);
         for (EvalRow e : rows) {
-            t.add(List.of(e.plan(), e.rule(), e.method(), fmt("%.3f", e.averageBits()), fmt("%.2f", e.sizeMB()),
+            t.add(List.of(e.plan(), e.rule(), e.method(), fmt("%.3f", e.averageBits()), fmt("%.3f", e.storageBits()),
+                    fmt("%.2f", e.sizeMB()),
                     fmt("%.5f", e.metric(MetricId.MEAN_COSINE)), fmt("%.5f", e.metric(MetricId.MIN_COSINE)),
                     fmt("%.4f", e.metric(MetricId.TOP10_OVERLAP)), fmt("%.3f", e.seconds().search()),
                     fmt("%.3f", e.seconds().quantize()), fmt("%.2f", e.seconds().evaluate()), e.bitsHistogram()));
@@ -38,6 +39,8 @@ final class Rows {
      *                        {@code avg-bits}
      * @param method          what the quantizer did, e.g. {@code nearest-asymmetric} ({@code none} for FP32)
      * @param averageBits     Σ bits·params / Σ params over the quantized layers (32 for FP32)
+     * @param storageBits     weight bits plus scale and zero-point bits per quantized weight
+     *                        ({@link SizeReport#storageBits()}; 32 for FP32; left out when not known)
      * @param sizeMB          the whole model, MB (10^6 bytes), as {@link SizeReport#totalMB()}
      * @param top1            classifiers: top-1 accuracy on the test images, a fraction 0..1
      * @param dropPoints      classifiers: FP32 top-1 minus this top-1, percentage points
@@ -50,7 +53,8 @@ final class Rows {
      * @param evalSeconds     evaluating it (for FP32: computing the reference outputs)
      * @param bitsHistogram   layers per bit-width, e.g. {@code 3:15 4:21} ({@code fp32} for FP32)
      */
-    record Row(String plan, String rule, String method, double averageBits, double sizeMB,
+    record Row(String plan, String rule, String method, double averageBits,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double storageBits, double sizeMB,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double top1,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double dropPoints,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double meanCosine,
@@ -61,7 +65,9 @@ final class Rows {
         /** The row of {@code e}; a metric {@code e} did not measure is null, so it is left out of the JSON. */
         static Row of(EvalRow e) {
             boolean classifier = e.metrics().containsKey(MetricId.TOP1);
-            return new Row(e.plan(), e.rule(), e.method(), e.averageBits(), e.sizeMB(), measured(e, MetricId.TOP1),
+            return new Row(e.plan(), e.rule(), e.method(), e.averageBits(),
+                    Double.isNaN(e.storageBits()) ? null : e.storageBits(), e.sizeMB(),
+                    measured(e, MetricId.TOP1),
                     measured(e, MetricId.TOP1_DROP), measured(e, MetricId.MEAN_COSINE),
                     measured(e, MetricId.MIN_COSINE), measured(e, MetricId.TOP10_OVERLAP),
                     classifier ? e.samples() : null, e.seconds().search(), e.seconds().quantize(),

@@ -18,7 +18,11 @@ import org.mixquant.quant.BitPlan;
  * @param method        what the quantizer reports it did, e.g. {@code nearest-asymmetric} ({@code none} for FP32)
  * @param plan          name of the plan actually applied (a method may change bits, e.g. BRECQ's {@code +fl8})
  * @param rule          rule that made the plan: {@code fp32}, {@code uniform}, {@code qem}, {@code budget}, ...
- * @param averageBits   Σ bits·params / Σ params of the applied plan over quantizable layers (32 for FP32)
+ * @param averageBits   Σ bits·params / Σ params of the applied plan over quantizable layers (32 for FP32): weight
+ *                      bits per weight
+ * @param storageBits   weight bits plus scale and zero-point bits per quantized weight
+ *                      ({@link SizeReport#storageBits()}; 32 for FP32; NaN when not known, e.g. read from an older
+ *                      table)
  * @param sizeMB        whole model in MB, 1 MB = 10^6 bytes ({@link SizeReport#totalMB()})
  * @param bitsHistogram layers per bit-width of the applied plan, e.g. {@code 3:12 8:2} ({@code fp32} for FP32)
  * @param metrics       measured values by id, each in its id's unit (an unmodifiable copy is kept)
@@ -26,7 +30,8 @@ import org.mixquant.quant.BitPlan;
  * @param seconds       wall times of the steps
  */
 public record EvalRow(String model, String methodId, String method, String plan, String rule, double averageBits,
-        double sizeMB, String bitsHistogram, Map<MetricId, Double> metrics, int samples, Timings seconds) {
+        double storageBits, double sizeMB, String bitsHistogram, Map<MetricId, Double> metrics, int samples,
+        Timings seconds) {
 
     /** Method id, plan, rule and histogram of the FP32 row. */
     public static final String FP32 = "fp32";
@@ -55,6 +60,13 @@ public record EvalRow(String model, String methodId, String method, String plan,
         Map<MetricId, Double> m = new EnumMap<>(MetricId.class);
         m.putAll(metrics); // rejects null keys
         metrics = Collections.unmodifiableMap(m);
+    }
+
+    /** A row whose storage bits are not known (NaN), as rows were before storage bits were recorded. */
+    public EvalRow(String model, String methodId, String method, String plan, String rule, double averageBits,
+            double sizeMB, String bitsHistogram, Map<MetricId, Double> metrics, int samples, Timings seconds) {
+        this(model, methodId, method, plan, rule, averageBits, Double.NaN, sizeMB, bitsHistogram, metrics, samples,
+                seconds);
     }
 
     /** The value of {@code id}, NaN if this row did not measure it. */

@@ -35,6 +35,15 @@ public record QuantizedExport(OnnxExport onnx, OnnxModel fakeQuant, BitPlan plan
     }
 
     /**
+     * Why a per-group plan is not exported: ONNX stores group scales only as {@code DequantizeLinear} blocked
+     * quantization ({@code block_size}, opset 21), which this exporter does not write yet, and a conv's groups run
+     * over the flattened {@code in·kh·kw}, which a block along one axis cannot express.
+     */
+    public static final String PER_GROUP_UNSUPPORTED = "per-group scales are not exported yet: ONNX keeps group"
+            + " scales only as DequantizeLinear block_size (blocked quantization, opset 21), which the exporter does"
+            + " not write; export a per-channel or per-tensor plan";
+
+    /**
      * Quantizes every layer of {@code fp32} to the bits {@code plan} gives it (min-max scales, round to nearest) and
      * builds the integer model. {@code fp32} is not changed.
      *
@@ -50,6 +59,9 @@ public record QuantizedExport(OnnxExport onnx, OnnxModel fakeQuant, BitPlan plan
      * {@code int4} is set ({@link OnnxExport#of(OnnxModel, List, boolean)}).
      */
     public static QuantizedExport nearest(OnnxModel fp32, BitPlan plan, boolean int4) {
+        if (plan.granularity().isPerGroup()) {
+            throw new IllegalArgumentException(PER_GROUP_UNSUPPORTED);
+        }
         plan.validateFor(fp32.layerNames());
         List<OnnxExport.IntegerLayer> layers = new ArrayList<>();
         Map<String, WeightTensor> dequantized = new LinkedHashMap<>();

@@ -400,7 +400,7 @@ public final class Study {
                 m.put(MetricId.TOP10_OVERLAP, 1.0);
                 samples = embeddings.texts().size();
             }
-            fp32 = new EvalRow(name(), EvalRow.FP32, "none", EvalRow.FP32, EvalRow.FP32, 32, s.totalMB(),
+            fp32 = new EvalRow(name(), EvalRow.FP32, "none", EvalRow.FP32, EvalRow.FP32, 32, 32, s.totalMB(),
                     EvalRow.FP32, m, samples, new EvalRow.Timings(0, 0, secs));
             return fp32;
         }
@@ -449,7 +449,7 @@ public final class Study {
                 samples = embeddings.texts().size();
             }
             return new Applied(applied, new EvalRow(name(), method.id(), q.method(), applied.name(), applied.rule(),
-                    s.averageBits(), s.totalMB(), EvalRow.histogram(applied), m, samples,
+                    s.averageBits(), s.storageBits(), s.totalMB(), EvalRow.histogram(applied), m, samples,
                     new EvalRow.Timings(searchSeconds, q.seconds(), secs)));
         }
 

@@ -35,7 +35,7 @@ public final class ErrorCharts {
      */
     public static XYChart errorCurves(ErrorTable table) {
         return perLayerCurves("Quantization error per layer (" + table.model() + ", " + table.scheme().cliName()
-                + " " + table.granularity().cliName() + ")", "QE = mean squared error (log scale)", table,
+                + " " + table.granularity().label() + ")", "QE = mean squared error (log scale)", table,
                 table::mse);
     }
 
@@ -117,7 +117,7 @@ public final class ErrorCharts {
         HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(900, 660 + 7 * longest))
                 .height(Math.max(360, 150 + 19 * n))
                 .title("log10 QE per layer and bit-width (" + table.model() + ", " + table.scheme().cliName() + " "
-                        + table.granularity().cliName() + ")")
+                        + table.granularity().label() + ")")
                 .xAxisTitle("bit-width (bits)").yAxisTitle("layer (forward order, first on top)").build();
         HeatMapStyler st = chart.getStyler();
         ChartStyle.apply(st);

@@ -51,11 +51,14 @@ public final class Tables {
 
     /**
      * Columns of {@link #evaluations}, in order, with the {@link EvalRow} value each holds: plan, rule, method,
-     * averageBits, sizeMB, the metrics {@link MetricId#MEAN_COSINE}, {@link MetricId#MIN_COSINE} and
+     * averageBits (weight bits), storageBits (scales and zero-points included), sizeMB, the metrics {@link MetricId#MEAN_COSINE}, {@link MetricId#MIN_COSINE} and
      * {@link MetricId#TOP10_OVERLAP}, the search, quantize and evaluate seconds, bitsHistogram.
      */
-    public static final List<String> EVALUATION_COLUMNS = List.of("plan", "rule", "method", "avg_bits", "size_MB",
-            "mean_cos", "min_cos", "top10_overlap", "search_s", "quantize_s", "eval_s", "bits_histogram");
+    public static final List<String> EVALUATION_COLUMNS = List.of("plan", "rule", "method", "avg_bits",
+            "storage_bits", "size_MB", "mean_cos", "min_cos", "top10_overlap", "search_s", "quantize_s", "eval_s",
+            "bits_histogram");
+    /** The column of {@link #EVALUATION_COLUMNS} that tables written before it existed lack (read as NaN). */
+    static final String STORAGE_BITS = "storage_bits";
 
     /** Which per-layer error a column holds. */
     public enum Metric {
@@ -125,7 +128,7 @@ public final class Tables {
      */
     public static Table errorTable(ErrorTable errors, Metric... metrics) {
         return errorTable("QE per layer: " + errors.model() + " (" + errors.scheme().cliName() + " "
-                + errors.granularity().cliName() + ")", errors, metrics);
+                + errors.granularity().label() + ")", errors, metrics);
     }
 
     /**
@@ -340,7 +343,7 @@ public final class Tables {
         StringColumn rule = StringColumn.create("rule");
         StringColumn method = StringColumn.create("method");
         StringColumn hist = StringColumn.create("bits_histogram");
-        double[][] num = new double[8][n];
+        double[][] num = new double[9][n];
         for (int r = 0; r < n; r++) {
             EvalRow e = rows.get(r);
             plan.append(e.plan());
@@ -348,16 +351,17 @@ public final class Tables {
             method.append(e.method());
             hist.append(e.bitsHistogram());
             num[0][r] = e.averageBits();
-            num[1][r] = e.sizeMB();
-            num[2][r] = e.metric(MetricId.MEAN_COSINE);
-            num[3][r] = e.metric(MetricId.MIN_COSINE);
-            num[4][r] = e.metric(MetricId.TOP10_OVERLAP);
-            num[5][r] = e.seconds().search();
-            num[6][r] = e.seconds().quantize();
-            num[7][r] = e.seconds().evaluate();
+            num[1][r] = e.storageBits();
+            num[2][r] = e.sizeMB();
+            num[3][r] = e.metric(MetricId.MEAN_COSINE);
+            num[4][r] = e.metric(MetricId.MIN_COSINE);
+            num[5][r] = e.metric(MetricId.TOP10_OVERLAP);
+            num[6][r] = e.seconds().search();
+            num[7][r] = e.seconds().quantize();
+            num[8][r] = e.seconds().evaluate();
         }
         Table t = Table.create(name, plan, rule, method);
-        for (int k = 0; k < 8; k++) {
+        for (int k = 0; k < 9; k++) {
             t.addColumns(DoubleColumn.create(EVALUATION_COLUMNS.get(3 + k), num[k]));
         }
         return withPrintFormats(t.addColumns(hist));
@@ -400,7 +404,7 @@ public final class Tables {
 
     /**
      * Evaluation rows of any models as a table, in list order: {@code model}, {@code method} (the method id),
-     * {@code plan}, {@code rule}, {@code avg_bits}, {@code size_MB}, one column per metric that some row measured
+     * {@code plan}, {@code rule}, {@code avg_bits}, {@code storage_bits}, {@code size_MB}, one column per metric that some row measured
      * (in {@link MetricId} order, named and scaled as {@link MetricId#column()}: top-1 in percent), {@code delta}
      * ({@link EvalRow#delta()}: quality minus FP32's), {@code search_s}, {@code quantize_s}, {@code eval_s}, then
      * {@code bits_histogram}. A metric a row lacks is a missing double.
@@ -415,7 +419,7 @@ public final class Tables {
         for (EvalRow e : rows) {
             ids.addAll(e.metrics().keySet());
         }
-        List<String> names = new ArrayList<>(List.of("avg_bits", "size_MB"));
+        List<String> names = new ArrayList<>(List.of("avg_bits", STORAGE_BITS, "size_MB"));
         ids.forEach(id -> names.add(id.column()));
         names.addAll(List.of("delta", "search_s", "quantize_s", "eval_s"));
         StringColumn model = StringColumn.create("model");
@@ -433,6 +437,7 @@ public final class Tables {
             hist.append(e.bitsHistogram());
             int k = 0;
             num[k++][r] = e.averageBits();
+            num[k++][r] = e.storageBits();
             num[k++][r] = e.sizeMB();
             for (MetricId id : ids) {
                 num[k++][r] = id.toColumn(e.metric(id));
@@ -450,7 +455,8 @@ public final class Tables {
     }
 
     /**
-     * Reads a table with the columns {@link #EVALUATION_COLUMNS} (any order, extra columns ignored) back into
+     * Reads a table with the columns {@link #EVALUATION_COLUMNS} (any order, extra columns ignored; a table without
+     * {@code storage_bits}, written before that column existed, reads it as NaN) back into
      * evaluation rows of a text encoder, one per row. The model is the table's name; the method id is {@code fp32}
      * for the FP32 row, else the {@code method} text up to its first {@code -} ({@code nearest-asymmetric} →
      * {@code nearest}, the quantizer's name); the sample count is not in the table and reads as 0. Number columns
@@ -461,7 +467,7 @@ public final class Tables {
     public static List<EvalRow> toEvaluations(Table table) {
         List<String> missing = new ArrayList<>();
         for (String c : EVALUATION_COLUMNS) {
-            if (!table.containsColumn(c)) {
+            if (!table.containsColumn(c) && !c.equals(STORAGE_BITS)) {
                 missing.add(c);
             }
         }
@@ -469,14 +475,25 @@ public final class Tables {
             throw new IllegalArgumentException("the table '" + table.name() + "' lacks the evaluation column(s) "
                     + String.join(", ", missing) + " (expected " + String.join(", ", EVALUATION_COLUMNS) + ")");
         }
+        List<String> numbers = new ArrayList<>(EVALUATION_COLUMNS.subList(3, 12));
+        numbers.remove(STORAGE_BITS);
         NumericColumn<?>[] num = new NumericColumn<?>[8];
         for (int k = 0; k < 8; k++) {
-            Column<?> c = table.column(EVALUATION_COLUMNS.get(3 + k));
+            Column<?> c = table.column(numbers.get(k));
             if (!(c instanceof NumericColumn<?> nc)) {
                 throw new IllegalArgumentException("column '" + c.name() + "' must hold numbers, but it is "
                         + c.type().name());
             }
             num[k] = nc;
+        }
+        NumericColumn<?> storage = null;
+        if (table.containsColumn(STORAGE_BITS)) {
+            Column<?> c = table.column(STORAGE_BITS);
+            if (!(c instanceof NumericColumn<?> nc)) {
+                throw new IllegalArgumentException("column '" + c.name() + "' must hold numbers, but it is "
+                        + c.type().name());
+            }
+            storage = nc;
         }
         Column<?> plan = table.column("plan");
         Column<?> rule = table.column("rule");
@@ -499,7 +516,8 @@ public final class Tables {
             String me = text(method, r);
             String id = ru.equals(EvalRow.FP32) ? EvalRow.FP32 : me.contains("-") ? me.substring(0, me.indexOf('-'))
                     : me;
-            out.add(new EvalRow(table.name(), id, me, text(plan, r), ru, v[0], v[1], text(hist, r), m, 0,
+            double sb = storage == null || storage.isMissing(r) ? Double.NaN : storage.getDouble(r);
+            out.add(new EvalRow(table.name(), id, me, text(plan, r), ru, v[0], sb, v[1], text(hist, r), m, 0,
                     new EvalRow.Timings(v[5], v[6], v[7])));
         }
         return out;

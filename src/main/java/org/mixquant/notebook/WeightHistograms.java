@@ -30,9 +30,14 @@ public final class WeightHistograms {
      * @param spec    bits, scheme and granularity of the grid
      * @param channel for a per-channel spec, the output channel whose values and grid are shown
      *                ({@code 0 .. channels−1}); for a per-tensor spec, {@code -1} (all values, one grid)
-     * @throws IllegalArgumentException for a channel out of range, or a channel other than -1 with a per-tensor spec
+     * @throws IllegalArgumentException for a channel out of range, a channel other than -1 with a per-tensor spec, or
+     *                                  a per-group spec
      */
     public static XYChart weightHistogram(String title, WeightTensor w, QuantSpec spec, int channel) {
+        if (spec.granularity().isPerGroup()) {
+            throw new IllegalArgumentException("a per-group spec has one grid per group; the histogram shows one"
+                    + " channel's (per-channel) or the tensor's (per-tensor) grid");
+        }
         boolean perChannel = spec.granularity() == Granularity.PER_CHANNEL;
         if (perChannel && (channel < 0 || channel >= w.channels())) {
             throw new IllegalArgumentException("channel " + channel + " is outside 0.." + (w.channels() - 1));
@@ -104,7 +109,7 @@ public final class WeightHistograms {
             gx[3 * l + 2] = grid[l];
             gy[3 * l + 2] = Double.NaN;
         }
-        String what = "int" + spec.bits() + " " + spec.scheme().cliName() + " " + spec.granularity().cliName()
+        String what = "int" + spec.bits() + " " + spec.scheme().cliName() + " " + spec.granularity().label()
                 + (perChannel ? ", channel " + channel : "");
         XYChart chart = ChartStyle.xyChart(ChartStyle.WIDTH, 520, title + " — " + what, "weight value (bin width "
                 + ChartStyle.sci(width) + ")", "weights per bin (count)");

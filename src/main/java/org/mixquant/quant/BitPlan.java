@@ -33,6 +33,8 @@ import org.mixquant.io.Version;
  *  "provenance": {"toolkit": "0.1.0-SNAPSHOT", "java": "17.0.15", "seed": 0},
  *  "bits": {"/encoder/layer.0/attention/self/query/MatMul": 4, ...}}
  * }</pre>
+ * A per-group plan has {@code "granularity": "per-group", "groupSize": 128} (G, a positive integer); the field
+ * {@code groupSize} appears only then, so plans written before per-group existed read unchanged.
  * Layer order is kept as given (forward order for plans the toolkit makes).
  *
  * @param name        short label for tables and charts, e.g. {@code uniform-4} or {@code qem=1.5}
@@ -283,6 +285,9 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
         root.put("model", model);
         root.put("scheme", scheme.cliName());
         root.put("granularity", granularity.cliName());
+        if (granularity.isPerGroup()) {
+            root.put("groupSize", granularity.groupSize());
+        }
         root.put("rule", rule);
         root.set("params", JSON.valueToTree(params));
         root.set("provenance", JSON.valueToTree(provenance));
@@ -356,13 +361,43 @@ public record BitPlan(String name, String model, Scheme scheme, Granularity gran
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(what + "'s \"scheme\": " + e.getMessage());
         }
-        try {
-            granularity = Granularity.parse(granularityText);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(what + "'s \"granularity\": " + e.getMessage());
-        }
+        granularity = granularity(root, granularityText, what);
         return new BitPlan(text(root, "name", "plan", what), model, scheme, granularity,
                 text(root, "rule", "file", what), params, prov, bits);
+    }
+
+    /**
+     * The granularity of {@code "granularity"} (one of {@code per-channel}, {@code per-tensor}, {@code per-group})
+     * and, for per-group only, the required positive integer {@code "groupSize"}.
+     */
+    private static Granularity granularity(JsonNode root, String text, String what) {
+        Granularity g = null;
+        for (Granularity k : new Granularity[] {Granularity.PER_CHANNEL, Granularity.PER_TENSOR}) {
+            if (k.cliName().equalsIgnoreCase(text) || k.kind().name().equalsIgnoreCase(text)) {
+                g = k;
+            }
+        }
+        boolean perGroup = "per-group".equalsIgnoreCase(text) || "PER_GROUP".equalsIgnoreCase(text);
+        if (g == null && !perGroup) {
+            throw new IllegalArgumentException(what + "'s \"granularity\": unknown granularity '" + text
+                    + "' (expected per-channel, per-tensor or per-group)");
+        }
+        JsonNode size = root.get("groupSize");
+        if (!perGroup) {
+            if (size != null) {
+                throw new IllegalArgumentException(what + " gives \"groupSize\" but its \"granularity\" is " + text
+                        + " (a group size belongs to per-group only)");
+            }
+            return g;
+        }
+        if (size == null || size.isNull()) {
+            throw new IllegalArgumentException(what + "'s \"granularity\" is per-group but it has no \"groupSize\"");
+        }
+        if (!size.isIntegralNumber() || !size.canConvertToInt() || size.intValue() < 1) {
+            throw new IllegalArgumentException(what + "'s \"groupSize\" must be a positive integer, got "
+                    + shortJson(size));
+        }
+        return Granularity.perGroup(size.intValue());
     }
 
     /** The string value of {@code field}; {@code dflt} when absent, or an error naming the field if that is null. */

@@ -11,6 +11,11 @@ import org.mixquant.tensor.WeightTensor;
  * into independent units (rows when the channel axis is last, channel segments otherwise), so callers may split
  * the units over threads and add the partial sums in unit order for a deterministic result.
  *
+ * <p>Per-group ({@link Granularity#perGroup}): the range reduction gives one min-max range per group (scalar loop
+ * for both kernels; min and max do not depend on order), and the single walk evaluates each value with its group's
+ * seven parameter sets: rows of an {@code [in, out]} tensor use the row kernel with the row's group offset, other
+ * layouts walk each channel segment in runs that stay within one group.
+ *
  * <p>The loops here are the scalar reference; {@link SweepKernel#VECTOR} runs the same arithmetic per value on the
  * Vector API ({@code VectorSweep}), chosen per {@link Prepared} ({@link SweepKernel#forSweep} by default).
  */
@@ -47,12 +52,15 @@ public final class ErrorSweep {
     public static final class Prepared {
         final WeightTensor w;
         final SweepKernel kernel;
+        /** Parameter pairs per bit-width: 1, channels, or channels · groups (per-group). */
         final int channels;
+        /** Per-group: G; 0 otherwise. */
+        final int groupSize;
         final int unitLength;
         final int units;
         final boolean rowUnits;
         final boolean perTensor;
-        /** Per bit-width k = bits-2, per channel c: index {@code k * channels + c}. */
+        /** Per bit-width k = bits-2, per parameter pair c (QParams layout): index {@code k * channels + c}. */
         final float[] inv;
         final float[] scale;
         /** Per bit-width and channel: {@code qmin - zp} and {@code qmax - zp}, the clamp range of rint(w / scale). */
@@ -64,9 +72,10 @@ public final class ErrorSweep {
         Prepared(WeightTensor w, QuantSpec base, SweepKernel kernel) {
             this.w = w;
             this.kernel = kernel.require();
-            boolean perChannel = base.granularity() == Granularity.PER_CHANNEL;
-            this.perTensor = !perChannel;
-            this.channels = perChannel ? w.channels() : 1;
+            boolean perGroup = base.granularity().isPerGroup();
+            this.perTensor = base.granularity().isPerTensor();
+            this.groupSize = perGroup ? base.granularity().groupSize() : 0;
+            this.channels = (int) base.granularity().paramCount(w);
             float[] lo = new float[channels];
             float[] hi = new float[channels];
             QParams.rangeOf(w, base, lo, hi, this.kernel);
@@ -90,19 +99,30 @@ public final class ErrorSweep {
                     this.hi[k * channels + c] = qmax[k] - z1[0];
                 }
             }
-            if (!perChannel) {
+            if (perTensor) {
                 rowUnits = false;
                 unitLength = Math.min(TENSOR_CHUNK, w.size());
             } else if (w.inner() == 1) {
                 rowUnits = true;
                 unitLength = w.channels();
+            } else if (perGroup) { // one unit per channel segment, walked in runs that stay in one group
+                rowUnits = false;
+                unitLength = w.inner();
             } else {
                 rowUnits = false;
                 unitLength = Math.min(SEGMENT_CHUNK, w.inner());
             }
-            this.units = rowUnits ? w.outer() : (perChannel
+            this.units = rowUnits ? w.outer() : (!perTensor
                     ? w.outer() * w.channels() * ceilDiv(w.inner(), unitLength)
                     : ceilDiv(w.size(), unitLength));
+        }
+
+        /** Index within one bit-width's parameter block of the pair that flat value {@code i} uses. */
+        int pairOf(int i) {
+            if (perTensor) {
+                return 0;
+            }
+            return groupSize == 0 ? w.channelOf(i) : QParams.groupIndexOf(w, groupSize, i);
         }
 
         /** Number of independent units the sweep is cut into. */
@@ -151,16 +171,21 @@ public final class ErrorSweep {
         // VectorSweep is referenced only on this branch: the class is not loaded unless the kernel is VECTOR.
         boolean vector = p.kernel == SweepKernel.VECTOR;
         if (p.rowUnits) {
-            int channels = p.channels;
+            int channels = p.w.channels();
             for (int u = fromUnit; u < toUnit; u++) {
                 int base = u * channels;
+                int gOff = p.groupSize == 0 ? 0 : (u / p.groupSize) * channels; // row u's group, per-group
                 for (int k = 0; k < Bits.COUNT; k++) {
-                    int off = k * channels;
+                    int off = k * p.channels + gOff;
                     sse[k] += vector ? VectorSweep.rowError(x, base, channels, p.inv, p.scale, p.lo, p.hi, off)
                             : rowError(x, base, channels, p.inv, p.scale, p.lo, p.hi, off);
                 }
                 sse[Bits.COUNT] += vector ? VectorSweep.sumSquares(x, base, channels) : sumSquares(x, base, channels);
             }
+            return;
+        }
+        if (p.groupSize > 0) {
+            accumulateGroups(p, fromUnit, toUnit, sse, vector);
             return;
         }
         int n = x.length;
@@ -187,6 +212,38 @@ public final class ErrorSweep {
                         p.hi[idx]) : segmentError(x, start, len, p.inv[idx], p.scale[idx], p.lo[idx], p.hi[idx]);
             }
             sse[Bits.COUNT] += vector ? VectorSweep.sumSquares(x, start, len) : sumSquares(x, start, len);
+        }
+    }
+
+    /**
+     * Per-group units when the channel axis is not last: unit u is channel segment {@code (o, c)} ({@code u = o ·
+     * channels + c}), walked in runs that lie in one group (and at most {@link #SEGMENT_CHUNK} long), each run
+     * evaluated at the seven bit-widths while it is in cache. The run is {@link #segmentError}'s, so the SIMD kernel
+     * gives the same value per weight.
+     */
+    private static void accumulateGroups(Prepared p, int fromUnit, int toUnit, double[] sse, boolean vector) {
+        float[] x = p.w.unsafeData();
+        int inner = p.w.inner();
+        int channels = p.w.channels();
+        int groupSize = p.groupSize;
+        for (int u = fromUnit; u < toUnit; u++) {
+            int o = u / channels;
+            int c = u % channels;
+            int base = u * inner;
+            int j0 = o * inner;
+            for (int i = 0; i < inner; ) {
+                int g = (j0 + i) / groupSize;
+                int end = Math.min(Math.min(inner, (g + 1) * groupSize - j0), i + SEGMENT_CHUNK);
+                int len = end - i;
+                int start = base + i;
+                for (int k = 0; k < Bits.COUNT; k++) {
+                    int idx = k * p.channels + g * channels + c;
+                    sse[k] += vector ? VectorSweep.segmentError(x, start, len, p.inv[idx], p.scale[idx], p.lo[idx],
+                            p.hi[idx]) : segmentError(x, start, len, p.inv[idx], p.scale[idx], p.lo[idx], p.hi[idx]);
+                }
+                sse[Bits.COUNT] += vector ? VectorSweep.sumSquares(x, start, len) : sumSquares(x, start, len);
+                i = end;
+            }
         }
     }
 

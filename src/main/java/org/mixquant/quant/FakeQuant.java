@@ -5,7 +5,9 @@ import org.mixquant.tensor.WeightTensor;
 /**
  * Quantize, dequantize, and their composition (fake quantization), exactly as
  * {@code torch.fake_quantize_per_channel_affine}: {@code q = clamp(rint(w * (1f / scale)) + zp, qmin, qmax)},
- * {@code ŵ = (q - zp) * scale}, with float32 arithmetic and rounding half to even.
+ * {@code ŵ = (q - zp) * scale}, with float32 arithmetic and rounding half to even. Per-group parameters
+ * ({@link Granularity#perGroup}) apply each group's scale and zero-point to its run of input-dimension weights, which
+ * equals {@code torch.fake_quantize_per_channel_affine} on the tensor reshaped so that each group is a channel.
  */
 public final class FakeQuant {
     private FakeQuant() {
@@ -28,20 +30,55 @@ public final class FakeQuant {
         float qmin = p.spec().qmin();
         float qmax = p.spec().qmax();
         double sse = 0;
-        if (p.channels() == 1) {
+        if (p.count() == 1) {
             return applyRange(x, 0, x.length, scale[0], zp[0], qmin, qmax, out);
         }
-        if (p.channels() != w.channels()) {
-            throw new IllegalArgumentException("parameters have " + p.channels() + " channels, tensor has "
-                    + w.channels());
-        }
+        p.checkFits(w);
         int channels = w.channels();
         int inner = w.inner();
         int outer = w.outer();
+        if (p.groups() > 1) {
+            return applyGroups(x, outer, channels, inner, p.spec().granularity().groupSize(), scale, zp, qmin, qmax,
+                    out);
+        }
         for (int o = 0; o < outer; o++) {
             for (int c = 0; c < channels; c++) {
                 int base = (o * channels + c) * inner;
                 sse += applyRange(x, base, inner, scale[c], zp[c], qmin, qmax, out);
+            }
+        }
+        return sse;
+    }
+
+    /**
+     * Per-group fake quantization of {@code x} viewed as {@code [outer, channels, inner]}, pair
+     * {@code g · channels + c} for group {@code g = (o · inner + i) / groupSize} of channel {@code c} (see
+     * {@link QParams}). {@code out} is modified. Returns Σ(x − ŵ)² in double.
+     */
+    static double applyGroups(float[] x, int outer, int channels, int inner, int groupSize, float[] scale, int[] zp,
+            float qmin, float qmax, float[] out) {
+        double sse = 0;
+        if (inner == 1) { // channel axis last ([in, out]): row o is in group o / G for every channel
+            for (int o = 0; o < outer; o++) {
+                int base = o * channels;
+                int pOff = (o / groupSize) * channels;
+                for (int c = 0; c < channels; c++) {
+                    sse += applyRange(x, base + c, 1, scale[pOff + c], zp[pOff + c], qmin, qmax, out);
+                }
+            }
+            return sse;
+        }
+        for (int o = 0; o < outer; o++) {
+            int j0 = o * inner;
+            for (int c = 0; c < channels; c++) {
+                int base = (o * channels + c) * inner;
+                for (int i = 0; i < inner; ) {
+                    int g = (j0 + i) / groupSize;
+                    int end = Math.min(inner, (g + 1) * groupSize - j0);
+                    int k = g * channels + c;
+                    sse += applyRange(x, base + i, end - i, scale[k], zp[k], qmin, qmax, out);
+                    i = end;
+                }
             }
         }
         return sse;
@@ -85,9 +122,9 @@ public final class FakeQuant {
         int[] zp = p.zeroPointsUnsafe();
         float qmin = p.spec().qmin();
         float qmax = p.spec().qmax();
-        boolean perTensor = p.channels() == 1;
+        p.checkFits(w);
         for (int i = 0; i < x.length; i++) {
-            int c = perTensor ? 0 : w.channelOf(i);
+            int c = p.indexOf(w, i);
             float q = (float) Math.rint(x[i] * (1f / scale[c])) + zp[c];
             codes[i] = (int) Math.min(Math.max(q, qmin), qmax);
         }
@@ -97,9 +134,9 @@ public final class FakeQuant {
     public static void dequantize(WeightTensor shapeOf, int[] codes, QParams p, float[] out) {
         float[] scale = p.scalesUnsafe();
         int[] zp = p.zeroPointsUnsafe();
-        boolean perTensor = p.channels() == 1;
+        p.checkFits(shapeOf);
         for (int i = 0; i < codes.length; i++) {
-            int c = perTensor ? 0 : shapeOf.channelOf(i);
+            int c = p.indexOf(shapeOf, i);
             out[i] = (float) (codes[i] - zp[c]) * scale[c];
         }
     }

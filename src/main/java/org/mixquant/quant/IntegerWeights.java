@@ -5,7 +5,8 @@ import org.mixquant.tensor.WeightTensor;
 
 /**
  * A weight tensor stored as integers: the codes {@code q} (same shape and row-major order as the float tensor) and
- * the {@link QParams} that map them back, {@code ŵ = (q - zp) * scale} per output channel (or per tensor). The one
+ * the {@link QParams} that map them back, {@code ŵ = (q - zp) * scale} per output channel (or per tensor, or per
+ * group of input-dimension weights: {@link QParams#indexOf} gives each code's pair). The one
  * place that turns a layer's weights and a bit-width into what an integer format stores; its {@link #dequantize()}
  * equals {@link FakeQuant#apply(WeightTensor, QuantSpec)} bit for bit, so an exported model computes with exactly
  * the weights the toolkit evaluated.
@@ -39,20 +40,17 @@ public final class IntegerWeights {
     /**
      * Nearest-rounded codes of {@code w} (not modified) with given parameters, e.g. from a scale search.
      *
-     * @throws IllegalArgumentException if the parameters' channel count fits neither per-tensor nor the tensor
+     * @throws IllegalArgumentException if the parameters do not {@linkplain QParams#checkFits fit} the tensor
      */
     public static IntegerWeights of(WeightTensor w, QParams p) {
         Objects.requireNonNull(p, "params");
-        if (p.channels() != 1 && p.channels() != w.channels()) {
-            throw new IllegalArgumentException("parameters have " + p.channels() + " channels, tensor has "
-                    + w.channels());
-        }
+        p.checkFits(w);
         int[] codes = new int[w.size()];
         FakeQuant.quantize(w, p, codes);
         return new IntegerWeights(p, codes, w.shape(), w.channelAxis());
     }
 
-    /** The scales and zero-points (one entry when per-tensor, else one per output channel). */
+    /** The scales and zero-points (one entry when per-tensor, one per output channel, or per group; see {@link QParams}). */
     public QParams params() {
         return params;
     }

@@ -1,5 +1,6 @@
 /**
- * Quantization primitives: {@link org.mixquant.quant.QuantSpec} (bits 2..8, scheme, granularity), choosing
+ * Quantization primitives: {@link org.mixquant.quant.QuantSpec} (bits 2..8, scheme, granularity: per-tensor,
+ * per-channel or per-group of G input-dimension weights, {@link org.mixquant.quant.Granularity}), choosing
  * quantization parameters ({@link org.mixquant.quant.QParams#choose}), fake quantization
  * ({@link org.mixquant.quant.FakeQuant}), integer codes with their parameters
  * ({@link org.mixquant.quant.IntegerWeights}, what an exported model stores), the one-pass error sweep over all

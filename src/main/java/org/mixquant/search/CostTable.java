@@ -88,7 +88,7 @@ public final class CostTable {
             }
         }
         Map<String, Object> prov = new LinkedHashMap<>();
-        prov.put("cost", "sum of squared weight error, " + t.scheme().cliName() + " " + t.granularity().cliName()
+        prov.put("cost", "sum of squared weight error, " + t.scheme().cliName() + " " + t.granularity().label()
                 + " min-max");
         prov.put("data", "none");
         return of(CostKind.QE, t.model(), t.scheme(), t.granularity(), t.layers(), params, c, prov, t.seconds());
@@ -178,7 +178,7 @@ public final class CostTable {
 
     @Override
     public String toString() {
-        return "CostTable[" + name() + ", " + model + ", " + scheme.cliName() + " " + granularity.cliName() + ", "
+        return "CostTable[" + name() + ", " + model + ", " + scheme.cliName() + " " + granularity.label() + ", "
                 + layers.size() + " layers]";
     }
 }

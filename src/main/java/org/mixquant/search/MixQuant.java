@@ -265,7 +265,7 @@ public final class MixQuant {
     private static BitPlan plan(ErrorTable table, String name, String rule, Map<String, Object> params,
             Map<String, Integer> bits) {
         Map<String, Object> prov = BitPlan.defaultProvenance(0);
-        prov.put("errorTable", table.scheme().cliName() + " " + table.granularity().cliName() + " min-max");
+        prov.put("errorTable", table.scheme().cliName() + " " + table.granularity().label() + " min-max");
         return new BitPlan(name, table.model(), table.scheme(), table.granularity(), rule, params, prov, bits);
     }
 

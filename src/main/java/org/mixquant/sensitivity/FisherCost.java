@@ -109,7 +109,7 @@ public final class FisherCost {
                 + " per-image gradients)");
         prov.put("calibration", images.name());
         prov.put("samples", images.size());
-        prov.put("quantizer", "nearest " + scheme.cliName() + " " + granularity.cliName() + " min-max");
+        prov.put("quantizer", "nearest " + scheme.cliName() + " " + granularity.label() + " min-max");
         prov.put("seconds", secs);
         return CostTable.of(CostKind.FISHER, fp32.source(), scheme, granularity, t.names(), t.params(), t.cost(), prov,
                 secs);

@@ -110,7 +110,7 @@ public final class MeasuredCost {
         prov.put("metric", d.metric());
         prov.put("calibration", d.calibration());
         prov.put("samples", d.samples());
-        prov.put("quantizer", "nearest " + scheme.cliName() + " " + granularity.cliName() + " min-max,"
+        prov.put("quantizer", "nearest " + scheme.cliName() + " " + granularity.label() + " min-max,"
                 + " one layer at a time");
         prov.put("modelSha256", d.modelHash());
         prov.put("passes", n * Bits.COUNT);
@@ -122,7 +122,7 @@ public final class MeasuredCost {
     static String key(Distortion d, Scheme scheme, Granularity granularity) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            String s = VERSION + "\n" + d.modelHash() + "\n" + scheme.cliName() + "\n" + granularity.cliName() + "\n"
+            String s = VERSION + "\n" + d.modelHash() + "\n" + scheme.cliName() + "\n" + granularity.label() + "\n"
                     + d.metric() + "\n" + d.calibration();
             md.update(s.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(md.digest());
@@ -136,7 +136,7 @@ public final class MeasuredCost {
         root.put("format", VERSION);
         root.put("model", t.model());
         root.put("scheme", t.scheme().cliName());
-        root.put("granularity", t.granularity().cliName());
+        root.put("granularity", t.granularity().label());
         root.put("seconds", t.seconds());
         root.set("provenance", JSON.valueToTree(t.provenance()));
         ArrayNode ls = root.putArray("layers");

@@ -250,7 +250,22 @@ class BadOptionsTest {
         r.assertOneLineError(ExitCodes.USAGE, "--scheme", "'foo'", "asymmetric or symmetric");
         assertFalse(r.err().contains("java.lang"), r.err());
         CliHarness.Run g = CliHarness.run("qe", m, "--granularity", "per-row");
-        g.assertOneLineError(ExitCodes.USAGE, "--granularity", "'per-row'", "per-channel or per-tensor");
+        g.assertOneLineError(ExitCodes.USAGE, "--granularity", "'per-row'", "per-channel, per-tensor or per-group");
         assertFalse(g.err().contains("java.lang"), g.err());
+    }
+
+    @Test
+    void groupSizeNeedsPerGroupAndMustBePositive() {
+        String m = absent();
+        // the model does not exist: the options must fail first (exit 2, before any loading)
+        assertUsageError("--group-size", "per-group", "qe", m, "--group-size", "64");
+        assertUsageError("--group-size", "per-group", "evaluate", m, "--bits", "4", "--granularity", "per-channel",
+                "--group-size", "64");
+        assertUsageError("--group-size", "per-group", "compare", m, "--granularity", "per-tensor", "--group-size",
+                "32");
+        assertUsageError("--group-size", "got 0", "qe", m, "--granularity", "per-group", "--group-size", "0");
+        assertUsageError("--group-size", "got -8", "qe", m, "--granularity", "per-group", "--group-size", "-8");
+        assertUsageError("--granularity", "block_size", "export", m, "-o", "x.onnx", "--bits", "4",
+                "--granularity", "per-group");
     }
 }

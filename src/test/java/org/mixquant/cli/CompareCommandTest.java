@@ -60,7 +60,7 @@ class CompareCommandTest {
             }
         }
         assertEquals(6, j.get("equalBits").size(), "one line per MixQuant row");
-        assertTrue(Files.readString(csv).startsWith("method,plan,rule,avg_bits,size_MB,metric,value"));
+        assertTrue(Files.readString(csv).startsWith("method,plan,rule,avg_bits,storage_bits,size_MB,metric,value"));
         assertEquals(1 + 13, Files.readAllLines(csv).size());
         assertTrue(Files.size(png) > 5_000);
         assertTrue(r[2].contains("brecq 2/11 stage1.block0"), "per-block progress on stderr");

@@ -78,6 +78,31 @@ class MixQuantCliTest {
         assertTrue(layer.get("mse").get("2").asDouble() > layer.get("mse").get("8").asDouble());
     }
 
+    /** Per-group without --group-size is G = 128; the JSON names the size; a plan written per-group reads back. */
+    @Test
+    void perGroupQeAndSearch() throws Exception {
+        Run json = run("qe", tiny().toString(), "--format", "json", "--granularity", "per-group", "-q");
+        assertEquals(ExitCodes.OK, json.code(), json.err());
+        assertEquals("per-group-128", JSON.readTree(json.out()).get("granularity").asText());
+        Run two = run("qe", tiny().toString(), "--format", "json", "--granularity", "per-group", "--group-size", "2",
+                "-q");
+        assertEquals("per-group-2", JSON.readTree(two.out()).get("granularity").asText());
+        Path plan = dir.resolve("group-plan.json");
+        Run s = run("search", tiny().toString(), "--avg-bits", "3", "--granularity", "per-group", "--group-size",
+                "2", "-o", plan.toString(), "--format", "json", "-q");
+        assertEquals(ExitCodes.OK, s.code(), s.err());
+        org.mixquant.quant.BitPlan p = org.mixquant.quant.BitPlan.read(plan);
+        assertEquals(org.mixquant.quant.Granularity.perGroup(2), p.granularity());
+        JsonNode summary = JSON.readTree(s.out()).get("summary");
+        assertTrue(summary.get("averageBitsWithQParams").asDouble() > summary.get("averageBits").asDouble() + 1,
+                "groups of 2 cost ≥ 16 + b bits per 2 weights: " + summary);
+        Run contradict = run("evaluate", tiny().toString(), "--plan", plan.toString(), "--group-size", "4",
+                "--granularity", "per-group", "-q");
+        assertEquals(ExitCodes.USAGE, contradict.code(), contradict.err());
+        assertTrue(contradict.err().contains("--group-size 4") && contradict.err().contains("\"groupSize\" is 2"),
+                contradict.err());
+    }
+
     @Test
     void searchWritesAPlanThatLoads() throws Exception {
         Path plan = dir.resolve("plan.json");

@@ -19,9 +19,9 @@ import tech.tablesaw.io.csv.CsvReadOptions;
 class RowsTest {
     /** Rows as the notebook reader gives them back: model = table name, no sample count (the CSV has none). */
     static final List<EvalRow> ROWS = List.of(
-            new EvalRow("cli", "fp32", "none", "fp32", "fp32", 32, 90.26, "fp32", Map.of(MetricId.MEAN_COSINE, 1.0,
+            new EvalRow("cli", "fp32", "none", "fp32", "fp32", 32, 32, 90.26, "fp32", Map.of(MetricId.MEAN_COSINE, 1.0,
                     MetricId.MIN_COSINE, 1.0, MetricId.TOP10_OVERLAP, 1.0), 0, new EvalRow.Timings(0, 0, 0.0812345678)),
-            new EvalRow("cli", "nearest", "nearest-asymmetric", "budget=3.5", "avg-bits", 3.4999871234, 52.5412345678,
+            new EvalRow("cli", "nearest", "nearest-asymmetric", "budget=3.5", "avg-bits", 3.4999871234, 3.6201234, 52.5412345678,
                     "3:15 4:21", Map.of(MetricId.MEAN_COSINE, 0.7856912345678, MetricId.MIN_COSINE, 0.62456123456,
                     MetricId.TOP10_OVERLAP, 0.598214285714), 0, new EvalRow.Timings(0.19412345, 0.0331234, 3.0212345)));
 
@@ -54,12 +54,12 @@ class RowsTest {
     void jsonRowsAreWhatReportHasAlwaysWritten() throws Exception {
         ObjectMapper json = new ObjectMapper();
         assertEquals("{\"plan\":\"fp32\",\"rule\":\"fp32\",\"method\":\"none\",\"averageBits\":32.0,"
-                + "\"sizeMB\":90.26,\"meanCosine\":1.0,\"minCosine\":1.0,\"top10Overlap\":1.0,"
+                + "\"storageBits\":32.0,\"sizeMB\":90.26,\"meanCosine\":1.0,\"minCosine\":1.0,\"top10Overlap\":1.0,"
                 + "\"searchSeconds\":0.0,\"quantizeSeconds\":0.0,\"evalSeconds\":0.0812345678,"
                 + "\"bitsHistogram\":\"fp32\"}",
                 json.writeValueAsString(Rows.Row.of(ROWS.get(0))));
         assertEquals("{\"plan\":\"budget=3.5\",\"rule\":\"avg-bits\",\"method\":\"nearest-asymmetric\","
-                + "\"averageBits\":3.4999871234,\"sizeMB\":52.5412345678,\"meanCosine\":0.7856912345678,"
+                + "\"averageBits\":3.4999871234,\"storageBits\":3.6201234,\"sizeMB\":52.5412345678,\"meanCosine\":0.7856912345678,"
                 + "\"minCosine\":0.62456123456,\"top10Overlap\":0.598214285714,\"searchSeconds\":0.19412345,"
                 + "\"quantizeSeconds\":0.0331234,\"evalSeconds\":3.0212345,\"bitsHistogram\":\"3:15 4:21\"}",
                 json.writeValueAsString(Rows.Row.of(ROWS.get(1))));

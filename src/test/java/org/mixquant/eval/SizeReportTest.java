@@ -64,4 +64,31 @@ class SizeReportTest {
         assertEquals(32, r.averageBits());
         assertEquals(r.fp32MB(), r.totalMB(), 1e-18);
     }
+
+    /**
+     * Per-group: every group's FP16 scale and b-bit zero-point (asymmetric). fc1 [4, 3] axis 1: input dimension 4,
+     * 3 channels; fc2 [2, 3] axis 0: input dimension 3, 2 channels. G = 2: fc1 3·2 = 6 groups, fc2 2·⌈3/2⌉ = 4 groups
+     * (a ragged last group of 1 counted as a group).
+     */
+    @Test
+    void perGroupCountsEveryGroupsFp16ScaleAndBBitZeroPoint() {
+        SizeReport r = SizeReport.of(MLP, plan(Scheme.ASYMMETRIC, Granularity.perGroup(2)));
+        assertEquals(6 * (16 + 4) + 4 * (16 + 2), r.qparamBits());
+        assertEquals(60 / 18.0, r.averageBits(), 1e-15, "weight bits do not change with the granularity");
+        assertEquals((60 + 6 * 20 + 4 * 18) / 18.0, r.storageBits(), 1e-15);
+        SizeReport sym = SizeReport.of(MLP, plan(Scheme.SYMMETRIC, Granularity.perGroup(2)));
+        assertEquals((6 + 4) * 16, sym.qparamBits(), "symmetric: no zero-point");
+        // G ≥ the input dimension is one group per channel, but still stored the per-group way (FP16, b bits)
+        SizeReport one = SizeReport.of(MLP, plan(Scheme.ASYMMETRIC, Granularity.perGroup(128)));
+        assertEquals(3 * (16 + 4) + 2 * (16 + 2), one.qparamBits());
+    }
+
+    /** MiniLM-sized arithmetic: 4-bit asymmetric with G = 128 costs 4 + (16 + 4)/128 = 4.15625 bits per weight. */
+    @Test
+    void storageBitsOfALargeGroup() {
+        assertEquals(384L * 3 * (16 + 4), SizeReport.qparamBits(Granularity.perGroup(128), Scheme.ASYMMETRIC, 4,
+                384, 384L * 384));
+        assertEquals(384L * (32 + 8), SizeReport.qparamBits(Granularity.PER_CHANNEL, Scheme.ASYMMETRIC, 4, 384,
+                384L * 384), "per-channel unchanged: float32 scale + 8-bit zero-point");
+    }
 }

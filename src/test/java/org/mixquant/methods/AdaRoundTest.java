@@ -120,6 +120,48 @@ class AdaRoundTest {
                 "images calibrate a CNN only");
     }
 
+    /**
+     * Per-group AdaRound (G = 3: the [8, 12] and [12, 8] weights have input dimensions 8 and 12, so 8 leaves a ragged
+     * last group of 2): every learned weight is a code of its own group's L2.4-searched grid, exactly
+     * ({@code (q − zp)·s} in float32 with q on the grid), and the learned rounding beats nearest rounding on the same
+     * grids.
+     */
+    @Test
+    void perGroupWeightsLieOnTheirGroupsGrids() {
+        OnnxModel m = model();
+        ReconstructionOptions opts = options(200);
+        BitPlan plan = BitPlan.uniform(m.source(), m.layerNames(), 3, Scheme.ASYMMETRIC, Granularity.perGroup(3));
+        AdaRound.Report rep = AdaRound.create(OnnxTextCalibration.create(m, IDS, opts), opts).run(m, plan);
+        double nearest = 0;
+        double learned = 0;
+        for (AdaRound.LayerReport r : rep.layers()) {
+            nearest += r.nearestLoss();
+            learned += r.adaroundLoss();
+        }
+        assertTrue(learned < nearest, "learned " + learned + " vs nearest " + nearest);
+        for (Layer l : m.layers()) {
+            WeightTensor fp = l.weight();
+            org.mixquant.quant.QParams q = LpScaleSearch.choose(fp, new QuantSpec(3, Scheme.ASYMMETRIC,
+                    Granularity.perGroup(3)));
+            assertTrue(q.groups() > 1, l.name());
+            WeightTensor got = rep.quantized().model().layers().stream().filter(x -> x.name().equals(l.name()))
+                    .findFirst().orElseThrow().weight();
+            float[] s = q.perElementScales(fp);
+            int[] z = q.perElementZeroPoints(fp);
+            float[] near = new float[fp.size()];
+            FakeQuant.apply(fp, q, near);
+            int changed = 0;
+            for (int i = 0; i < got.size(); i++) {
+                float code = Math.round(got.get(i) / s[i]) + z[i];
+                assertTrue(code >= 0 && code <= 7, l.name() + " code " + code + " at " + i);
+                assertEquals(Float.floatToIntBits((code - z[i]) * s[i]), Float.floatToIntBits(got.get(i)),
+                        l.name() + " at " + i + " is a value of its group's grid");
+                changed += near[i] != got.get(i) ? 1 : 0;
+            }
+            assertTrue(changed < got.size(), l.name() + ": most weights keep their nearest code");
+        }
+    }
+
     @Test
     void sameSeedSameWeights() {
         OnnxModel m = model();

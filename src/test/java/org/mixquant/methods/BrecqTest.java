@@ -95,6 +95,19 @@ class BrecqTest {
         }
     }
 
+    /** Per-group BRECQ (G = 32; ResNet-20's stem has input dimension 9, one group per channel there). */
+    @Test
+    void perGroupBlocksStayOnTheirGroupsGridsAndBeatNearest() {
+        BitPlan plan = BitPlan.uniform(resnet.source(), resnet.layerNames(), 3, Scheme.ASYMMETRIC,
+                Granularity.perGroup(32));
+        Brecq.Report rep = Brecq.blocks(calib, options(30)).run(resnet, plan);
+        assertEquals(Granularity.perGroup(32), rep.quantized().plan().granularity());
+        QuantizedModelCheck.onGroupGrids(rep.quantized().model(), rep.quantized().plan());
+        double nearest = rep.units().stream().mapToDouble(Brecq.UnitReport::nearestLoss).sum();
+        double learned = rep.units().stream().mapToDouble(Brecq.UnitReport::learnedLoss).sum();
+        assertTrue(learned < nearest, "summed block loss " + learned + " vs nearest " + nearest);
+    }
+
     @Test
     void sameSeedSameWeightsBitForBit() {
         BitPlan plan = uniform(mobilenet, 4);

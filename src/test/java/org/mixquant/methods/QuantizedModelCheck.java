@@ -32,4 +32,30 @@ final class QuantizedModelCheck {
             }
         }
     }
+
+    /**
+     * Per-group plans: every group (per {@link org.mixquant.quant.QParams#indexOf}) of every layer holds at most
+     * {@code 2^bits} distinct values, and some group holds values its channel's other groups do not (the groups have
+     * their own grids).
+     */
+    static void onGroupGrids(org.mixquant.model.QuantizableModel q, BitPlan plan) {
+        for (Layer l : q.layers()) {
+            WeightTensor w = l.weight();
+            int b = plan.bitsOf(l.name());
+            org.mixquant.quant.QParams layout = org.mixquant.quant.QParams.choose(w,
+                    new org.mixquant.quant.QuantSpec(b, plan.scheme(), plan.granularity()));
+            @SuppressWarnings("unchecked")
+            Set<Float>[] values = new Set[layout.count()];
+            for (int k = 0; k < values.length; k++) {
+                values[k] = new HashSet<>();
+            }
+            for (int i = 0; i < w.size(); i++) {
+                values[layout.indexOf(w, i)].add(w.get(i));
+            }
+            for (int k = 0; k < values.length; k++) {
+                assertTrue(values[k].size() <= (1 << b), l.name() + " group " + k + ": " + values[k].size()
+                        + " values for int" + b);
+            }
+        }
+    }
 }

@@ -250,13 +250,15 @@ class TablesTest {
         for (String c : List.of("plan", "rule", "method", "bits_histogram")) {
             assertEquals(ColumnType.STRING, t.column(c).type(), c);
         }
-        for (String c : Tables.EVALUATION_COLUMNS.subList(3, 11)) {
+        for (String c : Tables.EVALUATION_COLUMNS.subList(3, 12)) {
             assertEquals(ColumnType.DOUBLE, t.column(c).type(), c);
         }
         for (int r = 0; r < rows.size(); r++) {
             EvalRow e = rows.get(r);
             assertEquals(e.plan(), t.stringColumn("plan").get(r));
             assertEquals(e.averageBits(), t.doubleColumn("avg_bits").getDouble(r), 0.0);
+            assertEquals(Double.doubleToLongBits(e.storageBits()),
+                    Double.doubleToLongBits(t.doubleColumn("storage_bits").getDouble(r)));
             assertEquals(e.sizeMB(), t.doubleColumn("size_MB").getDouble(r), 0.0);
             assertEquals(e.metric(MetricId.MEAN_COSINE), t.doubleColumn("mean_cos").getDouble(r), 0.0);
             assertEquals(e.seconds().evaluate(), t.doubleColumn("eval_s").getDouble(r), 0.0);
@@ -268,7 +270,9 @@ class TablesTest {
 
     @Test
     void evaluationsReadBackFromACommandLineCsv() {
-        String csv = String.join(",", Tables.EVALUATION_COLUMNS) + "\n"
+        // a CSV written before the storage_bits column existed: still read, storage bits NaN
+        String csv = "plan,rule,method,avg_bits,size_MB,mean_cos,min_cos,top10_overlap,search_s,quantize_s,eval_s,"
+                + "bits_histogram\n"
                 + "fp32,fp32,none,32.000,90.87,1.00000,1.00000,1.0000,0.000,0.000,3.20,fp32\n"
                 + "uniform-4,uniform,nearest-asymmetric,4.000,53.81,0.96875,0.90625,0.6464,0.000,0.812,2.10,4:36\n"
                 + "budget=4,avg-bits,nearest-asymmetric,3.998,53.80,0.97812,0.93437,0.7042,0.004,0.801,2.05,3:3 4:27 5:6\n";
@@ -301,8 +305,8 @@ class TablesTest {
         EvalRow u3 = new EvalRow("cnn", "brecq", "brecq-asymmetric", "uniform-3", "uniform", 3, 0.1, "3:10",
                 java.util.Map.of(MetricId.TOP1, 0.84, MetricId.TOP1_DROP, 8.0), 100, new EvalRow.Timings(0, 5, 1));
         Table t = Tables.rows("cmp", List.of(fp32, u3));
-        assertEquals(List.of("model", "method", "plan", "rule", "avg_bits", "size_MB", "top1_%", "drop_pts", "delta",
-                "search_s", "quantize_s", "eval_s", "bits_histogram"), t.columnNames());
+        assertEquals(List.of("model", "method", "plan", "rule", "avg_bits", "storage_bits", "size_MB", "top1_%",
+                "drop_pts", "delta", "search_s", "quantize_s", "eval_s", "bits_histogram"), t.columnNames());
         assertEquals("brecq", t.stringColumn("method").get(1));
         assertEquals(84.0, t.doubleColumn("top1_%").get(1), 1e-12, "percent (0.84 × 100 in double)");
         assertEquals(-8.0, t.doubleColumn("delta").get(1), 0.0);

@@ -253,4 +253,35 @@ class BitPlanTest {
         assertThrows(IllegalArgumentException.class, () -> BitPlan.uniform("m", List.of("x"), 9, Scheme.ASYMMETRIC,
                 Granularity.PER_CHANNEL));
     }
+
+    /** A per-group plan carries its group size through JSON; old per-channel JSON has no groupSize and still loads. */
+    @Test
+    void perGroupRoundTripsWithItsGroupSize() {
+        BitPlan s = sample();
+        BitPlan p = new BitPlan(s.name(), s.model(), Scheme.ASYMMETRIC, Granularity.perGroup(64), s.rule(), s.params(),
+                s.provenance(), s.bits());
+        assertTrue(p.toJson().contains("\"groupSize\" : 64"), p.toJson());
+        assertEquals(Granularity.perGroup(64), roundTrip(p).granularity());
+        assertFalse(sample().toJson().contains("groupSize"), "no groupSize unless per-group");
+        assertEquals(Granularity.PER_TENSOR, BitPlan.fromJson(sample().toJson()).granularity());
+    }
+
+    @Test
+    void nonsenseGroupSizesAreRejected() {
+        String perGroup = withField("granularity", "\"per-group\"");
+        IllegalArgumentException e = rejected(perGroup);
+        assertTrue(e.getMessage().contains("\"groupSize\""), e.getMessage());
+        for (String bad : new String[] {"0", "-4", "1.5", "\"128\"", "[128]", "4294967424", "null"}) {
+            String json = perGroup.replace("\"granularity\":\"per-group\"",
+                    "\"granularity\":\"per-group\",\"groupSize\":" + bad);
+            assertTrue(json.contains("groupSize"), json);
+            e = rejected(json);
+            assertTrue(e.getMessage().contains("\"groupSize\""), bad + " → " + e.getMessage());
+        }
+        // a group size on a per-channel / per-tensor plan, or a size spelled into the granularity, is nonsense too
+        e = rejected(withField("groupSize", "128"));
+        assertTrue(e.getMessage().contains("\"groupSize\"") && e.getMessage().contains("per-group"), e.getMessage());
+        e = rejected(withField("granularity", "\"per-group-64\""));
+        assertTrue(e.getMessage().contains("\"granularity\""), e.getMessage());
+    }
 }

@@ -25,7 +25,7 @@ class ErrorSweepOracleTest {
     Stream<DynamicNode> sweepMatchesTorchForAllBits() {
         return FakeQuantOracleTest.Golden.cases().stream().map(c -> DynamicContainer.dynamicContainer(
                 c.displayName(), Stream.of(SweepKernel.values()).flatMap(kernel -> Stream.of(Scheme.values())
-                        .flatMap(scheme -> Stream.of(Granularity.values()).map(g -> DynamicTest.dynamicTest(
+                        .flatMap(scheme -> TestGranularities.standard().stream().map(g -> DynamicTest.dynamicTest(
                                 kernel + " " + scheme + " " + g, () -> check(c, scheme, g, kernel)))))));
     }
 
@@ -41,7 +41,7 @@ class ErrorSweepOracleTest {
     @TestFactory
     Stream<DynamicNode> sweepEqualsFakeQuantApply() {
         return FakeQuantOracleTest.Golden.cases().stream().map(c -> DynamicContainer.dynamicContainer(
-                c.displayName(), Stream.of(Scheme.values()).flatMap(scheme -> Stream.of(Granularity.values())
+                c.displayName(), Stream.of(Scheme.values()).flatMap(scheme -> TestGranularities.standard().stream()
                         .map(g -> DynamicTest.dynamicTest(scheme + " " + g, () -> {
                             WeightTensor w = c.tensor();
                             ErrorSweep.Result r = ErrorSweep.sweep(w, scheme, g, SweepKernel.SCALAR);

@@ -221,48 +221,70 @@ class FakeQuantOracleTest {
         }
 
         private static List<Case> load() {
-            InputStream raw = Golden.class.getResourceAsStream(RESOURCE);
+            return loadCases(RESOURCE, MAGIC, VERSION, Golden::readCase);
+        }
+
+        /** Reads one case of a golden file. */
+        interface CaseReader<T> {
+            T read(DataInputStream in) throws IOException;
+        }
+
+        /**
+         * The cases of a gzip golden file: magic, u32 version, u32 count, then {@code count} cases read by
+         * {@code reader}, and nothing after them.
+         */
+        static <T> List<T> loadCases(String resource, byte[] magic, int version, CaseReader<T> reader) {
+            InputStream raw = Golden.class.getResourceAsStream(resource);
             if (raw == null) {
-                throw new IllegalStateException("missing test resource " + RESOURCE
+                throw new IllegalStateException("missing test resource " + resource
                         + " (run /usr/bin/python3 tools/oracle/gen_fakequant_golden.py)");
             }
             try (DataInputStream in = new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw)))) {
-                byte[] magic = new byte[MAGIC.length];
-                in.readFully(magic);
-                if (!Arrays.equals(magic, MAGIC)) {
-                    throw new IllegalStateException(RESOURCE + " is not a fake-quant golden file");
+                byte[] m = new byte[magic.length];
+                in.readFully(m);
+                if (!Arrays.equals(m, magic)) {
+                    throw new IllegalStateException(resource + " is not a fake-quant golden file");
                 }
-                int version = in.readInt();
-                if (version != VERSION) {
-                    throw new IllegalStateException(RESOURCE + " has version " + version + ", expected " + VERSION);
+                int v = in.readInt();
+                if (v != version) {
+                    throw new IllegalStateException(resource + " has version " + v + ", expected " + version);
                 }
                 int count = in.readInt();
-                List<Case> cases = new ArrayList<>(count);
+                List<T> cases = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
-                    cases.add(readCase(in));
+                    cases.add(reader.read(in));
                 }
                 if (in.read() != -1) {
-                    throw new IllegalStateException(RESOURCE + " has trailing bytes");
+                    throw new IllegalStateException(resource + " has trailing bytes");
                 }
                 return List.copyOf(cases);
             } catch (EOFException e) {
-                throw new IllegalStateException(RESOURCE + " is truncated", e);
+                throw new IllegalStateException(resource + " is truncated", e);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
 
-        private static Case readCase(DataInputStream in) throws IOException {
-            String name = in.readUTF();
-            int rank = in.readUnsignedByte();
-            int[] shape = new int[rank];
-            for (int d = 0; d < rank; d++) {
-                shape[d] = in.readInt();
+        /** The start of a case in both golden files: name, shape, axis, input values, Σw². */
+        record Header(String name, int[] shape, int channelAxis, float[] input, double sumSquares) {
+            static Header read(DataInputStream in) throws IOException {
+                String name = in.readUTF();
+                int rank = in.readUnsignedByte();
+                int[] shape = new int[rank];
+                for (int d = 0; d < rank; d++) {
+                    shape[d] = in.readInt();
+                }
+                int axis = in.readUnsignedByte();
+                int n = in.readInt();
+                float[] input = readFloats(in, n);
+                return new Header(name, shape, axis, input, in.readDouble());
             }
-            int axis = in.readUnsignedByte();
-            int n = in.readInt();
-            float[] input = readFloats(in, n);
-            double sumSquares = in.readDouble();
+        }
+
+        private static Case readCase(DataInputStream in) throws IOException {
+            Header h = Header.read(in);
+            String name = h.name();
+            int n = h.input().length;
             int configs = in.readUnsignedByte();
             List<Config> list = new ArrayList<>(configs);
             for (int k = 0; k < configs; k++) {
@@ -289,10 +311,10 @@ class FakeQuantOracleTest {
                 double sse = in.readDouble();
                 list.add(new Config(scheme, granularity, bits, qmin, qmax, scale, zp, out, sse));
             }
-            return new Case(name, shape, axis, input, sumSquares, List.copyOf(list));
+            return new Case(name, h.shape(), h.channelAxis(), h.input(), h.sumSquares(), List.copyOf(list));
         }
 
-        private static float[] readFloats(DataInputStream in, int n) throws IOException {
+        static float[] readFloats(DataInputStream in, int n) throws IOException {
             float[] a = new float[n];
             for (int i = 0; i < n; i++) {
                 a[i] = Float.intBitsToFloat(in.readInt());

@@ -152,7 +152,7 @@ class FakeQuantTest {
 
     static Stream<Arguments> schemesAndGranularities() {
         return Stream.of(Scheme.values())
-                .flatMap(s -> Stream.of(Granularity.values()).map(g -> Arguments.of(s, g)));
+                .flatMap(s -> TestGranularities.all().stream().map(g -> Arguments.of(s, g)));
     }
 
     // --- the 4x-per-bit law --------------------------------------------------------------------------------------

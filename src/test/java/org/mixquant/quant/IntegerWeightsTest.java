@@ -30,7 +30,7 @@ class IntegerWeightsTest {
         WeightTensor conv = random(new int[] {4, 3, 2, 2}, 0, 2);
         for (WeightTensor w : new WeightTensor[] {matmul, conv}) {
             for (Scheme s : Scheme.values()) {
-                for (Granularity g : Granularity.values()) {
+                for (Granularity g : TestGranularities.all()) {
                     for (int b = Bits.MIN; b <= Bits.MAX; b++) {
                         QuantSpec spec = new QuantSpec(b, s, g);
                         IntegerWeights iw = IntegerWeights.nearest(w, spec);
@@ -40,7 +40,7 @@ class IntegerWeightsTest {
                             assertTrue(iw.code(i) >= spec.qmin() && iw.code(i) <= spec.qmax(), spec + " code " + i);
                         }
                         assertEquals(s == Scheme.SYMMETRIC, iw.signed());
-                        assertEquals(g == Granularity.PER_CHANNEL ? w.channels() : 1, iw.params().channels());
+                        assertEquals(g.paramCount(w), iw.params().count());
                     }
                 }
             }

@@ -76,7 +76,7 @@ class VectorSweepTest {
     @TestFactory
     Stream<DynamicNode> sweepEqualsScalarReference() {
         return cases().stream().map(c -> DynamicContainer.dynamicContainer(c.name(), Stream.of(Scheme.values())
-                .flatMap(s -> Stream.of(Granularity.values()).map(g -> DynamicTest.dynamicTest(s + " " + g, () -> {
+                .flatMap(s -> TestGranularities.all().stream().map(g -> DynamicTest.dynamicTest(s + " " + g, () -> {
                     float[] before = c.w().toArray();
                     ErrorSweep.Result scalar = ErrorSweep.sweep(c.w(), s, g, SweepKernel.SCALAR);
                     ErrorSweep.Result vector = ErrorSweep.sweep(c.w(), s, g, SweepKernel.VECTOR);
@@ -97,7 +97,7 @@ class VectorSweepTest {
     @TestFactory
     Stream<DynamicNode> parametersEqualScalarOnes() {
         return cases().stream().map(c -> DynamicContainer.dynamicContainer(c.name(), Stream.of(Scheme.values())
-                .flatMap(s -> Stream.of(Granularity.values()).map(g -> DynamicTest.dynamicTest(s + " " + g, () -> {
+                .flatMap(s -> TestGranularities.all().stream().map(g -> DynamicTest.dynamicTest(s + " " + g, () -> {
                     ErrorSweep.Prepared scalar = ErrorSweep.prepare(c.w(), s, g, SweepKernel.SCALAR);
                     ErrorSweep.Prepared vector = ErrorSweep.prepare(c.w(), s, g, SweepKernel.VECTOR);
                     String at = c.name() + " " + s + " " + g;
@@ -117,7 +117,7 @@ class VectorSweepTest {
     @TestFactory
     Stream<DynamicNode> codesEqualScalarCodes() {
         return cases().stream().map(c -> DynamicContainer.dynamicContainer(c.name(), Stream.of(Scheme.values())
-                .flatMap(s -> Stream.of(Granularity.values()).map(g -> DynamicTest.dynamicTest(s + " " + g, () -> {
+                .flatMap(s -> TestGranularities.all().stream().map(g -> DynamicTest.dynamicTest(s + " " + g, () -> {
                     ErrorSweep.Prepared p = ErrorSweep.prepare(c.w(), s, g, SweepKernel.VECTOR);
                     for (int k = 0; k < Bits.COUNT; k++) {
                         assertCodesEqual(c.w(), p, k, c.name() + " " + s + " " + g + " int" + (Bits.MIN + k));
@@ -143,7 +143,7 @@ class VectorSweepTest {
                 FakeQuant.quantize(w, QParams.choose(w, k.spec()), q);
                 float[] scale = perValue(w, p, p.scale, b);
                 for (int i = 0; i < q.length; i++) {
-                    float zp = k.zeroPoint()[p.perTensor ? 0 : channelOf(w, i)];
+                    float zp = k.zeroPoint()[p.pairOf(i)];
                     assertEquals(q[i], (int) (code[i] + zp), at + ": code at " + i);
                     float deq = code[i] * scale[i];
                     if (!(deq == k.out()[i])) {
@@ -244,7 +244,7 @@ class VectorSweepTest {
     private static float[] perValue(WeightTensor w, ErrorSweep.Prepared p, float[] param, int k) {
         float[] v = new float[w.size()];
         for (int i = 0; i < v.length; i++) {
-            v[i] = param[k * p.channels + (p.perTensor ? 0 : channelOf(w, i))];
+            v[i] = param[k * p.channels + p.pairOf(i)];
         }
         return v;
     }

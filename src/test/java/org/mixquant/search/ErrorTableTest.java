@@ -125,7 +125,7 @@ class ErrorTableTest {
     void kernelsAgreeAndEachIsThreadIndependent() {
         OnnxModel m = model();
         for (Scheme s : Scheme.values()) {
-            for (Granularity g : Granularity.values()) {
+            for (Granularity g : org.mixquant.quant.TestGranularities.all()) {
                 ErrorTable scalar = ErrorTable.compute(m, s, g, 1, SweepKernel.SCALAR, Progress.NONE);
                 ErrorTable vector = ErrorTable.compute(m, s, g, 1, SweepKernel.VECTOR, Progress.NONE);
                 ErrorTable vector2 = ErrorTable.compute(m, s, g, 2, SweepKernel.VECTOR, Progress.NONE);
@@ -145,7 +145,7 @@ class ErrorTableTest {
     void agreesWithFakeQuantPerLayer() {
         OnnxModel m = model();
         for (Scheme s : Scheme.values()) {
-            for (Granularity g : Granularity.values()) {
+            for (Granularity g : org.mixquant.quant.TestGranularities.all()) {
                 ErrorTable t = ErrorTable.compute(m, s, g, 2, Progress.NONE);
                 for (int i = 0; i < t.size(); i++) {
                     WeightTensor w = m.layers().get(i).weight();

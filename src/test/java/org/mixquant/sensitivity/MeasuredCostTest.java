@@ -79,6 +79,27 @@ class MeasuredCostTest {
         assertTrue(counting.calls > 0);
     }
 
+    /** The group size is part of the cache key, and a per-group table reads back from the cache per-group. */
+    @Test
+    void perGroupSizesAreSeparateCacheEntries(@TempDir Path dir) throws IOException {
+        Tiny fp32 = Tiny.create();
+        OutputError d = new OutputError(fp32);
+        assertTrue(!MeasuredCost.key(d, Scheme.ASYMMETRIC, Granularity.perGroup(64))
+                .equals(MeasuredCost.key(d, Scheme.ASYMMETRIC, Granularity.perGroup(128))));
+        assertTrue(!MeasuredCost.key(d, Scheme.ASYMMETRIC, Granularity.perGroup(128))
+                .equals(MeasuredCost.key(d, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL)));
+        List<String> warnings = new ArrayList<>();
+        CostTable a = MeasuredCost.table(fp32, d, Scheme.ASYMMETRIC, Granularity.perGroup(2), Progress.NONE,
+                warnings::add, dir);
+        OutputError counting = new OutputError(fp32);
+        CostTable b = MeasuredCost.table(fp32, counting, Scheme.ASYMMETRIC, Granularity.perGroup(2), Progress.NONE,
+                warnings::add, dir);
+        assertEquals(0, counting.calls, "from the cache");
+        assertEquals(Granularity.perGroup(2), b.granularity());
+        assertEquals(a.cost(0, 3), b.cost(0, 3), 0.0);
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
     @Test
     void anUnwritableCacheWarnsAndStillReturnsTheTable(@TempDir Path dir) throws IOException {
         Path notADir = Files.writeString(dir.resolve("file"), "x");

@@ -9,7 +9,8 @@ import org.mixquant.tensor.WeightTensor;
 /**
  * Scale initialisation by shrinking the min-max range to the lowest L<sub>p</sub> rounding error, as BRECQ's
  * {@code UniformAffineQuantizer} with {@code scale_method='mse'} does (yhhhli/BRECQ {@code quant/quant_layer.py},
- * following LAPQ, p = 2.4), per output channel (or once per tensor).
+ * following LAPQ, p = 2.4), per output channel (or once per tensor, or per group of input-dimension weights when the
+ * spec is per-group: each group is searched like a channel).
  *
  * <p>For each channel, with range {@code [lo, hi]} ({@code lo = min(min w, 0)}, {@code hi = max(max w, 0)} for
  * asymmetric; {@code hi = max|w|} for symmetric), every factor {@code f = 1 - 0.01·i}, {@code i = 0 .. 79} (1.00 down
@@ -57,18 +58,20 @@ public final class LpScaleSearch {
         if (factors < 1 || factors > 100) {
             throw new IllegalArgumentException("factors must be in 1..100, got " + factors);
         }
-        boolean perChannel = spec.granularity() == Granularity.PER_CHANNEL;
-        int channels = perChannel ? w.channels() : 1;
-        float[] scale = new float[channels];
-        int[] zp = new int[channels];
-        int len = w.size() / channels;
-        // channels are independent: search them in parallel (each writes only its own entries)
-        java.util.stream.IntStream.range(0, channels).parallel().forEach(c -> {
-            float[] buf = new float[len];
-            gather(w, perChannel, c, buf);
-            searchChannel(buf, spec, p, factors, scale, zp, c);
+        Granularity g = spec.granularity();
+        int pairs = (int) g.paramCount(w);
+        int groups = g.groups(w);
+        float[] scale = new float[pairs];
+        int[] zp = new int[pairs];
+        int maxLen = g.isPerTensor() ? w.size() : Math.min(Granularity.inputDim(w),
+                g.isPerGroup() ? g.groupSize() : Integer.MAX_VALUE);
+        // channels (groups) are independent: search them in parallel (each writes only its own entries)
+        java.util.stream.IntStream.range(0, pairs).parallel().forEach(k -> {
+            float[] buf = new float[maxLen];
+            int len = gather(w, g, groups, k, buf);
+            searchChannel(len == maxLen ? buf : java.util.Arrays.copyOf(buf, len), spec, p, factors, scale, zp, k);
         });
-        return QParams.of(spec, scale, zp);
+        return QParams.of(spec, groups, scale, zp);
     }
 
     /**
@@ -77,36 +80,50 @@ public final class LpScaleSearch {
      * @throws IllegalArgumentException if the parameters' channel count does not fit the tensor
      */
     public static double lpError(WeightTensor w, QParams q, double p) {
-        boolean perChannel = q.channels() != 1;
-        if (q.channels() != 1 && q.channels() != w.channels()) {
-            throw new IllegalArgumentException("parameters have " + q.channels() + " channels, tensor has "
-                    + w.channels());
-        }
-        int channels = q.channels();
-        float[] buf = new float[w.size() / channels];
+        q.checkFits(w);
+        Granularity g = q.count() == 1 ? Granularity.PER_TENSOR
+                : q.groups() > 1 ? q.spec().granularity() : Granularity.PER_CHANNEL;
+        float[] buf = new float[q.count() == 1 ? w.size() : Granularity.inputDim(w)];
         double sum = 0;
-        for (int c = 0; c < channels; c++) {
-            gather(w, perChannel, c, buf);
-            sum += lpOf(buf, q.scale(c), q.zeroPoint(c), q.spec().qmin(), q.spec().qmax(), p, Double.MAX_VALUE);
+        for (int k = 0; k < q.count(); k++) {
+            int len = gather(w, g, q.groups(), k, buf);
+            sum += lpOf(java.util.Arrays.copyOf(buf, len), q.scale(k), q.zeroPoint(k), q.spec().qmin(),
+                    q.spec().qmax(), p, Double.MAX_VALUE);
         }
         return sum;
     }
 
-    /** Copies channel {@code c}'s values (or all values when not per channel) into {@code buf} (modified). */
-    private static void gather(WeightTensor w, boolean perChannel, int c, float[] buf) {
+    /**
+     * Copies the values of parameter pair {@code k} ({@link QParams} layout: the whole tensor, channel {@code k}, or
+     * group {@code k / channels} of channel {@code k % channels}) into {@code buf} (modified) in input-dimension
+     * order; returns how many.
+     */
+    private static int gather(WeightTensor w, Granularity g, int groups, int k, float[] buf) {
         float[] x = w.unsafeData();
-        if (!perChannel) {
+        if (g.isPerTensor()) {
             System.arraycopy(x, 0, buf, 0, x.length);
-            return;
+            return x.length;
         }
         int outer = w.outer();
         int channels = w.channels();
         int inner = w.inner();
-        int k = 0;
-        for (int o = 0; o < outer; o++) {
-            System.arraycopy(x, (o * channels + c) * inner, buf, k, inner);
-            k += inner;
+        int c = k % channels;
+        int from = 0;
+        int to = outer * inner;
+        if (groups > 1) {
+            from = (k / channels) * g.groupSize();
+            to = Math.min(to, from + g.groupSize());
         }
+        int n = 0;
+        for (int j = from; j < to; ) { // input index j = o * inner + i
+            int o = j / inner;
+            int i = j % inner;
+            int len = Math.min(inner - i, to - j);
+            System.arraycopy(x, (o * channels + c) * inner + i, buf, n, len);
+            n += len;
+            j += len;
+        }
+        return n;
     }
 
     private static void searchChannel(float[] x, QuantSpec spec, double p, int factors, float[] scale, int[] zp,

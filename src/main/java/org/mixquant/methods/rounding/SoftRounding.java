@@ -14,7 +14,8 @@ import org.mixquant.tensor.WeightTensor;
  * <ul>
  *   <li>rectified sigmoid {@code h(α) = clamp(σ(α)·(ζ − γ) + γ, 0, 1)}, {@code γ = −0.1}, {@code ζ = 1.1};</li>
  *   <li>soft weights {@code ŵ = s·(clamp(⌊w/s⌋ + h(α) + zp, qmin, qmax) − zp)}, {@code s} and {@code zp} per output
- *       channel (broadcast along the tensor's channel axis), {@code w/s} a float32 division;</li>
+ *       channel (broadcast along the tensor's channel axis; per-group: one value per weight, its group's), {@code w/s} a
+ *       float32 division;</li>
  *   <li>α starts where {@code h(α) = w/s − ⌊w/s⌋}, the fractional part:
  *       {@code α₀ = −ln((ζ − γ)/(frac − γ) − 1)}, so the first soft weights equal {@code w} up to float rounding
  *       (inside the grid);</li>
@@ -64,7 +65,7 @@ public final class SoftRounding {
      * α initialised to the fractional parts.
      *
      * @param manager owns the arrays (closing it frees them)
-     * @throws IllegalArgumentException if {@code q} has neither one nor {@code w.channels()} channels
+     * @throws IllegalArgumentException if {@code q} does not {@linkplain QParams#checkFits fit} {@code w}
      */
     public static SoftRounding create(NDManager manager, WeightTensor w, QParams q) {
         return create(manager, w, q, null);
@@ -75,11 +76,8 @@ public final class SoftRounding {
      * {@code w.size()}, row-major like {@code w}), e.g. to resume or to compare with a reference run.
      */
     public static SoftRounding create(NDManager manager, WeightTensor w, QParams q, float[] alphaStart) {
-        boolean perTensor = q.channels() == 1;
-        if (!perTensor && q.channels() != w.channels()) {
-            throw new IllegalArgumentException("parameters have " + q.channels() + " channels, tensor has "
-                    + w.channels());
-        }
+        q.checkFits(w);
+        boolean perTensor = q.count() == 1;
         if (alphaStart != null && alphaStart.length != w.size()) {
             throw new IllegalArgumentException("α has " + alphaStart.length + " values, tensor has " + w.size());
         }
@@ -88,8 +86,7 @@ public final class SoftRounding {
         float[] a0 = new float[x.length];
         double range = 1.1 - (-0.1);
         for (int i = 0; i < x.length; i++) {
-            int c = perTensor ? 0 : w.channelOf(i);
-            float v = x[i] / q.scale(c);
+            float v = x[i] / q.scale(q.indexOf(w, i));
             float f = (float) Math.floor(v);
             fl[i] = f;
             float rest = v - f;
@@ -101,16 +98,31 @@ public final class SoftRounding {
         Shape shape = new Shape(java.util.Arrays.stream(w.shape()).asLongStream().toArray());
         long[] bdims = new long[w.shape().length];
         java.util.Arrays.fill(bdims, 1);
-        if (!perTensor) {
-            bdims[w.channelAxis()] = w.channels();
-        }
-        float[] zp = new float[q.channels()];
-        for (int c = 0; c < zp.length; c++) {
-            zp[c] = q.zeroPoint(c);
+        float[] scales;
+        float[] zp;
+        Shape paramShape;
+        if (q.groups() > 1) { // per-group: every weight gets its group's scale and zero-point
+            scales = q.perElementScales(w);
+            int[] z = q.perElementZeroPoints(w);
+            zp = new float[z.length];
+            for (int i = 0; i < z.length; i++) {
+                zp[i] = z[i];
+            }
+            paramShape = shape;
+        } else {
+            if (!perTensor) {
+                bdims[w.channelAxis()] = w.channels();
+            }
+            scales = q.scales();
+            zp = new float[q.count()];
+            for (int c = 0; c < zp.length; c++) {
+                zp[c] = q.zeroPoint(c);
+            }
+            paramShape = new Shape(bdims);
         }
         NDArray floorNd = manager.create(fl, shape);
-        NDArray scaleNd = manager.create(q.scales(), new Shape(bdims));
-        NDArray zpNd = manager.create(zp, new Shape(bdims));
+        NDArray scaleNd = manager.create(scales, paramShape);
+        NDArray zpNd = manager.create(zp, paramShape);
         NDArray alpha = manager.create(a0, shape);
         alpha.setRequiresGradient(true);
         return new SoftRounding(w, q, fl, a0, floorNd, scaleNd, zpNd, alpha, manager.create(STRETCH),
@@ -173,12 +185,11 @@ public final class SoftRounding {
     /** Integer codes of hard rounding {@code clamp(⌊w/s⌋ + [α ≥ 0] + zp, qmin, qmax)} at the current α. */
     public int[] hardCodes() {
         float[] a = alpha.toFloatArray();
-        boolean perTensor = qparams.channels() == 1;
         int qmin = qparams.spec().qmin();
         int qmax = qparams.spec().qmax();
         int[] codes = new int[a.length];
         for (int i = 0; i < a.length; i++) {
-            int c = perTensor ? 0 : weight.channelOf(i);
+            int c = qparams.indexOf(weight, i);
             int q = (int) floor[i] + (a[i] >= 0f ? 1 : 0) + qparams.zeroPoint(c);
             codes[i] = Math.min(Math.max(q, qmin), qmax);
         }
@@ -192,10 +203,10 @@ public final class SoftRounding {
 
     /** {@code (q − zp)·s} in float32 for codes of {@code shapeOf}'s layout. */
     public static WeightTensor dequantize(WeightTensor shapeOf, QParams q, int[] codes) {
-        boolean perTensor = q.channels() == 1;
+        q.checkFits(shapeOf);
         float[] out = new float[codes.length];
         for (int i = 0; i < codes.length; i++) {
-            int c = perTensor ? 0 : shapeOf.channelOf(i);
+            int c = q.indexOf(shapeOf, i);
             out[i] = (float) (codes[i] - q.zeroPoint(c)) * q.scale(c);
         }
         return WeightTensor.wrap(out, shapeOf.shape(), shapeOf.channelAxis());
@@ -203,12 +214,11 @@ public final class SoftRounding {
 
     /** Integer codes of round-to-nearest {@code clamp(⌊w/s⌋ + [frac ≥ 0.5] + zp, qmin, qmax)}, i.e. at α₀. */
     public int[] nearestCodes() {
-        boolean perTensor = qparams.channels() == 1;
         int qmin = qparams.spec().qmin();
         int qmax = qparams.spec().qmax();
         int[] codes = new int[alpha0.length];
         for (int i = 0; i < codes.length; i++) {
-            int c = perTensor ? 0 : weight.channelOf(i);
+            int c = qparams.indexOf(weight, i);
             int q = (int) floor[i] + (alpha0[i] >= 0f ? 1 : 0) + qparams.zeroPoint(c);
             codes[i] = Math.min(Math.max(q, qmin), qmax);
         }

@@ -34,7 +34,7 @@ class LpScaleSearchTest {
     @ValueSource(ints = {2, 3, 4, 5, 6, 7, 8})
     void neverWorseThanMinMaxInLpError(int bits) {
         for (Scheme scheme : Scheme.values()) {
-            for (Granularity g : Granularity.values()) {
+            for (Granularity g : org.mixquant.quant.TestGranularities.all()) {
                 QuantSpec spec = new QuantSpec(bits, scheme, g);
                 WeightTensor w = weights(bits);
                 double searched = LpScaleSearch.lpError(w, LpScaleSearch.choose(w, spec), LpScaleSearch.P);
@@ -116,5 +116,61 @@ class LpScaleSearchTest {
         assertThrows(IllegalArgumentException.class, () -> LpScaleSearch.choose(w, spec, 2.4, 101));
         assertThrows(IllegalArgumentException.class, () -> QuantSpec.asymmetric(9), "bits outside 2..8");
         assertThrows(IllegalArgumentException.class, () -> QuantSpec.asymmetric(1), "bits outside 2..8");
+    }
+
+    /**
+     * Per-group search is the per-tensor search of each group on its own: groups of a conv-like [out, in, kh, kw]
+     * tensor (input dimension 27, G = 8: groups of 8, 8, 8 and a ragged 3) and of an [in, out] tensor (rows), copied
+     * out in input-dimension order, give the same scale and zero-point bit for bit.
+     */
+    @Test
+    void perGroupSearchesEachGroupLikeATensor() {
+        java.util.Random r = new java.util.Random(7);
+        for (int[] shapeAxis : new int[][] {{4, 3, 3, 3, 0}, {27, 5, 1}}) {
+            int axis = shapeAxis[shapeAxis.length - 1];
+            int[] shape = java.util.Arrays.copyOf(shapeAxis, shapeAxis.length - 1);
+            float[] v = new float[java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (r.nextGaussian() * (i % 11 == 0 ? 4 : 1));
+            }
+            WeightTensor w = WeightTensor.of(v, shape, axis);
+            QuantSpec spec = new QuantSpec(3, Scheme.ASYMMETRIC, Granularity.perGroup(8));
+            QParams q = LpScaleSearch.choose(w, spec);
+            int channels = w.channels();
+            int d = Granularity.inputDim(w);
+            assertEquals(4, q.groups());
+            for (int c = 0; c < channels; c++) {
+                for (int g = 0; g < q.groups(); g++) {
+                    int from = g * 8;
+                    int to = Math.min(d, from + 8);
+                    float[] group = new float[to - from];
+                    for (int j = from; j < to; j++) { // input index j = o * inner + i
+                        int o = j / w.inner();
+                        int i = j % w.inner();
+                        group[j - from] = v[(o * channels + c) * w.inner() + i];
+                    }
+                    QParams alone = LpScaleSearch.choose(WeightTensor.vector(group),
+                            new QuantSpec(3, Scheme.ASYMMETRIC, Granularity.PER_TENSOR));
+                    int k = q.index(c, g);
+                    assertEquals(Float.floatToIntBits(alone.scale(0)), Float.floatToIntBits(q.scale(k)),
+                            java.util.Arrays.toString(shape) + " channel " + c + " group " + g);
+                    assertEquals(alone.zeroPoint(0), q.zeroPoint(k));
+                }
+            }
+            // lpError subtracts in float32, the sum below in double: 1e-6 relative covers the per-term rounding
+            assertEquals(LpScaleSearch.lpError(w, q, LpScaleSearch.P), sumOfGroupErrors(w, q), 1e-6
+                    * LpScaleSearch.lpError(w, q, LpScaleSearch.P));
+        }
+    }
+
+    /** Σ|w − ŵ|^p from FakeQuant's per-group values. */
+    private static double sumOfGroupErrors(WeightTensor w, QParams q) {
+        float[] out = new float[w.size()];
+        org.mixquant.quant.FakeQuant.apply(w, q, out);
+        double s = 0;
+        for (int i = 0; i < out.length; i++) {
+            s += Math.pow(Math.abs((double) w.get(i) - out[i]), LpScaleSearch.P);
+        }
+        return s;
     }
 }

@@ -82,6 +82,47 @@ class SoftRoundingTest {
         }
     }
 
+    /**
+     * Per-group parameters (G = 16 over an input dimension of 40: groups of 16, 16 and a ragged 8) are broadcast per
+     * weight: the first soft weights reproduce w inside the grid with each weight's group scale, and hard rounding
+     * at the start is FakeQuant's per-group rounding to nearest.
+     */
+    @Test
+    void perGroupParametersAreBroadcastPerWeight() {
+        for (int axis : new int[] {0, 1}) {
+            WeightTensor w = weights(5, 40, 8, axis);
+            QuantSpec spec = new QuantSpec(4, org.mixquant.quant.Scheme.ASYMMETRIC,
+                    org.mixquant.quant.Granularity.perGroup(16));
+            QParams q = LpScaleSearch.choose(w, spec);
+            assertEquals(3, q.groups(), "⌈40 / 16⌉ groups");
+            float[] fq = new float[w.size()];
+            FakeQuant.apply(w, q, fq);
+            try (NDManager m = Djl.engine().newBaseManager()) {
+                SoftRounding r = SoftRounding.create(m, w, q);
+                float[] soft = r.softWeight().toFloatArray();
+                float[] scales = q.perElementScales(w);
+                int[] zps = q.perElementZeroPoints(w);
+                for (int i = 0; i < soft.length; i++) {
+                    float v = w.get(i) / scales[i];
+                    double code = Math.floor(v) + (v - Math.floor(v)) + zps[i];
+                    if (code >= 0 && code <= 15) {
+                        assertEquals(w.get(i), soft[i], FRACTION_TOL * scales[i] * 4, "axis " + axis + " at " + i);
+                    }
+                }
+                float[] hard = r.hardWeight().toArray();
+                int differ = 0;
+                for (int i = 0; i < hard.length; i++) {
+                    if (hard[i] != fq[i]) {
+                        float v = w.get(i) / scales[i];
+                        assertEquals(0.5, v - Math.floor(v), 1e-6, "only exact halves may differ");
+                        differ++;
+                    }
+                }
+                assertTrue(differ <= 1, "random weights have (almost) no ties");
+            }
+        }
+    }
+
     @Test
     void hardCodesFollowTheSignOfAlphaAndStayOnTheGrid() {
         WeightTensor w = WeightTensor.of(new float[] {0.26f, 0.74f, -0.5f, 3f}, new int[] {1, 4}, 0);
