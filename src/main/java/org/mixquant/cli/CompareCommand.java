@@ -103,7 +103,7 @@ final class CompareCommand extends BaseCommand {
         List<String> names = methods == null || methods.isEmpty()
                 ? (isCnn ? Methods.NAMES : List.of("nearest", "adaround")) : methods;
         List<String> ids = names.stream().map(n -> Methods.id(n).orElseThrow()).toList(); // validate() checked
-        if (!isCnn && ids.contains("adaround")) {
+        if (!isCnn && (ids.contains("adaround") || ids.contains("gptq"))) {
             reconstruction.requireDisjointCorpus(corpus);
         }
         ReconstructionOptions options = reconstruction.options(this, isCnn);
@@ -174,7 +174,7 @@ final class CompareCommand extends BaseCommand {
                 out().print(table(rows).render());
                 out().println();
                 out().println("model: " + m.source() + "; " + evaluatedOn);
-                out().println("reconstruction (adaround, brecq): " + settings);
+                out().println("reconstruction (adaround, brecq, gptq): " + settings);
                 out().println("MixQuant vs uniform at equal average bits (same method):");
                 for (String line : equal) {
                     out().println("  " + line);

@@ -79,7 +79,7 @@ final class FrontierCommand extends BaseCommand {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--method: " + e.getMessage());
         }
-        if (id.equals("adaround") && !CnnModels.isBuiltIn(model)) {
+        if ((id.equals("adaround") || id.equals("gptq")) && !CnnModels.isBuiltIn(model)) {
             reconstruction.requireDisjointCorpus(corpus);
         }
         List<Double> bs = budgets == null ? MixQuant.frontierBudgets() : List.copyOf(budgets);
