@@ -87,7 +87,7 @@ public final class ReconstructionMixin {
 
     /** BRECQ's and GPTQ's settings, with {@code cmd}'s log and progress. */
     Methods.Extras extras(BaseCommand cmd) {
-        return new Methods.Extras(fisher, firstLastBits, gptq(), cmd::info, cmd.progress());
+        return new Methods.Extras(fisher, firstLastBits, gptq(), cmd::info, cmd::warn, cmd.progress());
     }
 
     /**

@@ -57,19 +57,21 @@ public final class Gptq implements Quantizer {
     private final ReconstructionOptions options;
     private final GptqOptions gptq;
     private final Consumer<String> log;
+    private final Consumer<String> warn;
 
     private Gptq(CalibrationCapture calibration, FashionMnist images, ReconstructionOptions options, GptqOptions gptq,
-            Consumer<String> log) {
+            Consumer<String> log, Consumer<String> warn) {
         this.calibration = calibration;
         this.images = images;
         this.options = options;
         this.gptq = Objects.requireNonNull(gptq, "gptq");
         this.log = Objects.requireNonNull(log, "log");
+        this.warn = Objects.requireNonNull(warn, "warn");
     }
 
     /** GPTQ for the ONNX model {@code calibration} captures inputs from; silent until {@link #withLog}. */
     public static Gptq create(CalibrationCapture calibration, GptqOptions gptq) {
-        return new Gptq(Objects.requireNonNull(calibration, "calibration"), null, null, gptq, s -> { });
+        return new Gptq(Objects.requireNonNull(calibration, "calibration"), null, null, gptq, s -> { }, s -> { });
     }
 
     /**
@@ -80,12 +82,20 @@ public final class Gptq implements Quantizer {
      * @throws IllegalArgumentException if {@code images} is empty
      */
     public static Gptq create(FashionMnist images, ReconstructionOptions options, GptqOptions gptq) {
-        return new Gptq(null, CnnReconstruction.calibrationImages(images, options), options, gptq, s -> { });
+        return new Gptq(null, CnnReconstruction.calibrationImages(images, options), options, gptq, s -> { }, s -> { });
     }
 
-    /** The same quantizer, writing the settings, warnings and one line per layer to {@code sink}. */
+    /** The same quantizer, writing the settings and one line per layer to {@code sink}. */
     public Gptq withLog(Consumer<String> sink) {
-        return new Gptq(calibration, images, options, gptq, sink);
+        return new Gptq(calibration, images, options, gptq, sink, warn);
+    }
+
+    /**
+     * The same quantizer, writing warnings (fewer calibration rows than input columns, extra dampening), one line
+     * each, to {@code sink}.
+     */
+    public Gptq withWarnings(Consumer<String> sink) {
+        return new Gptq(calibration, images, options, gptq, log, sink);
     }
 
     /** The GPTQ settings. */
@@ -109,7 +119,8 @@ public final class Gptq implements Quantizer {
      * @param gptqLoss     the same with GPTQ
      * @param dampFraction dampening used (fraction of the mean diagonal; more than asked after a failed factorisation)
      * @param deadColumns  inputs that were always 0
-     * @param seconds      wall time of the layer (capture, Hessian, GPTQ)
+     * @param seconds      wall time of the layer: Hessian (when it starts a new input) and GPTQ with both loss
+     *                     reports; on an ONNX model without the capture of inputs
      */
     public record LayerReport(String layer, int bits, int rows, int columns, double nearestLoss, double gptqLoss,
             double dampFraction, int deadColumns, double seconds) {
@@ -176,6 +187,7 @@ public final class Gptq implements Quantizer {
         QuantizableModel current = model;
         Map<String, double[]> hessians = new java.util.HashMap<>();
         int rows = calibration.rows();
+        double captureSecs = 0;
         for (int i = 0; i < n; i++) {
             long l0 = System.nanoTime();
             Layer layer = layers.get(i);
@@ -191,6 +203,9 @@ public final class Gptq implements Quantizer {
                 }
                 hessians.clear();
                 Map<String, float[]> xs = capture(current, inputs);
+                long c1 = System.nanoTime();
+                captureSecs += (c1 - l0) / 1e9;
+                l0 = c1;
                 for (String t : inputs) {
                     float[] x = xs.get(t);
                     hessians.put(t, GptqLayer.hessian(x, rows, x.length / rows));
@@ -200,14 +215,15 @@ public final class Gptq implements Quantizer {
             QuantSpec spec = spec(plan, layer.name());
             int warned = warnings.size();
             LayerResult r = quantizeWeight(layer.name(), layer.weight(), List.of(h), rows, spec, gptq, warnings);
-            warnings.subList(warned, warnings.size()).forEach(wl -> log.accept("warning: " + wl));
+            warnings.subList(warned, warnings.size()).forEach(warn);
             replaced.put(layer.name(), r.weight());
             current = current.withWeights(Map.of(layer.name(), r.weight()));
             reports.add(report(layer.name(), spec.bits(), r, (System.nanoTime() - l0) / 1e9));
             log.accept(logLine(i + 1, n, reports.get(reports.size() - 1), layer.weight()));
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        log.accept(String.format(Locale.ROOT, "gptq: done in %.1f s", secs));
+        log.accept(String.format(Locale.ROOT, "gptq: done in %.1f s: %.1f s capturing inputs (%d runs of the"
+                + " model), %.1f s Hessians and GPTQ", secs, captureSecs, captures(layers), secs - captureSecs));
         return new Report(new QuantizedModel(current, plan, methodName(plan), secs), List.copyOf(reports),
                 List.copyOf(warnings), settings);
     }
@@ -240,7 +256,7 @@ public final class Gptq implements Quantizer {
                         QuantSpec spec = spec(plan, l);
                         int warned = warnings.size();
                         LayerResult r = quantizeWeight(l, w, hs, u.rows(), spec, gptq, warnings);
-                        warnings.subList(warned, warnings.size()).forEach(wl -> log.accept("warning: " + wl));
+                        warnings.subList(warned, warnings.size()).forEach(warn);
                         state.put(List.of(l), List.of(r.weight()));
                         reports.add(report(l, spec.bits(), r, (System.nanoTime() - l0) / 1e9));
                         log.accept(logLine(reports.size(), total, reports.get(reports.size() - 1), w));
@@ -271,6 +287,10 @@ public final class Gptq implements Quantizer {
 
     private String methodName(BitPlan plan) {
         return name() + "-" + plan.scheme().cliName();
+    }
+
+    private static int captures(List<Layer> layers) {
+        return (int) layers.stream().map(l -> block(l.name())).distinct().count();
     }
 
     /**

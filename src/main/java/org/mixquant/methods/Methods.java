@@ -65,13 +65,16 @@ public final class Methods {
      * @param gptq          GPTQ: block size, dampening, act-order, groups (its threads are replaced by the
      *                      reconstruction options' threads)
      * @param log           per-layer/block lines and settings
+     * @param warn          warnings that should be seen even when the log is not (GPTQ: too few calibration rows,
+     *                      more dampening)
      * @param progress      optimisation steps
      */
     public record Extras(boolean fisher, int firstLastBits, GptqOptions gptq, Consumer<String> log,
-            Progress progress) {
+            Consumer<String> warn, Progress progress) {
         /** Rejects nulls. */
         public Extras {
             Objects.requireNonNull(gptq, "gptq");
+            Objects.requireNonNull(warn, "warn");
             Objects.requireNonNull(log, "log");
             Objects.requireNonNull(progress, "progress");
         }
@@ -81,7 +84,8 @@ public final class Methods {
          * silent.
          */
         public static Extras defaults() {
-            return new Extras(false, Brecq.DEFAULT_FIRST_LAST_BITS, GptqOptions.defaults(), s -> { }, Progress.NONE);
+            return new Extras(false, Brecq.DEFAULT_FIRST_LAST_BITS, GptqOptions.defaults(), s -> { }, s -> { },
+                    Progress.NONE);
         }
     }
 
@@ -140,12 +144,13 @@ public final class Methods {
                 GptqOptions g = extras.gptq().withThreads(options.threads());
                 if (model instanceof CnnModel) {
                     return Gptq.create(FashionMnist.calibration(options.calibrationSamples(), options.seed()),
-                            options, g).withLog(extras.log());
+                            options, g).withLog(extras.log()).withWarnings(extras.warn());
                 }
                 if (model instanceof OnnxModel onnx) {
                     List<String> texts = OnnxTextCalibration.fortuneTexts(options.calibrationSamples());
                     long[][] ids = TokenIds.minilm(texts, TextEmbedder.DEFAULT_MAX_TOKENS);
-                    return Gptq.create(OnnxTextCalibration.create(onnx, ids, options), g).withLog(extras.log());
+                    return Gptq.create(OnnxTextCalibration.create(onnx, ids, options), g).withLog(extras.log())
+                            .withWarnings(extras.warn());
                 }
                 throw new IllegalArgumentException("gptq supports the CNNs and ONNX text models, not "
                         + model.source());
