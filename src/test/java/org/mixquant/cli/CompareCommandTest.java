@@ -87,7 +87,7 @@ class CompareCommandTest {
         // 200 images: top-1 moves in steps of 0.5%; GPTQ at int3 is far from chance (10%) and not below nearest
         // by more than noise
         assertTrue(gptq > 50 && gptq >= nearest - 5, "gptq " + gptq + " vs nearest " + nearest);
-        assertTrue(r[2].contains("gptq 1/20 "), r[2]);
+        assertTrue(r[2].contains("gptq 1/22 stem.conv int3"), r[2]);
         assertTrue(r[2].contains("rows × 9 columns"), "im2col of the 1-channel 3×3 stem: " + r[2]);
     }
 
