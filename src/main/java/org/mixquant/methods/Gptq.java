@@ -367,12 +367,11 @@ public final class Gptq implements Quantizer {
             }
             System.arraycopy(r.weights(), 0, q, off, part.length);
             System.arraycopy(r.codes(), 0, codes, off, part.length);
-            // round to nearest on the same grid: per output channel of the whole layer (or per tensor), or, with
-            // groups, per group of input columns as GPTQ's static groups
             gptqLoss += GptqLayer.layerLoss(part, r.weights(), outPer, in, h);
             damp = Math.max(damp, r.dampFraction());
             dead += r.deadColumns();
         }
+        // round to nearest on the same grid: per output channel (or per tensor), or per group of input columns
         nearestInto(wt, out, in, spec, o.groupSize(), nearest);
         for (int gi = 0; gi < groups; gi++) {
             int off = gi * outPer * in;

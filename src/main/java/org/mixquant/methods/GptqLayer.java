@@ -34,7 +34,8 @@ import org.mixquant.tensor.WeightTensor;
  *   <li>dead columns (H<sub>ii</sub> = 0: an input that is always 0) get H<sub>ii</sub> = 1 and weight 0;</li>
  *   <li>optional act-order: columns permuted by decreasing H<sub>ii</sub> (a stable sort);</li>
  *   <li>dampening {@code damp × mean(diag H)} on the diagonal; {@code U} = upper Cholesky factor of {@code H⁻¹}
- *       (Cholesky of H, inverse from it, Cholesky again — EJML, double precision). If a factorisation fails the
+ *       (EJML, double precision; the reference's Cholesky, inverse, Cholesky computed with one Cholesky
+ *       factorisation and one triangular inverse, {@link #upperCholeskyOfInverse}). If a factorisation fails the
  *       dampening is multiplied by 10 (at most {@value #MAX_DAMP_RETRIES} times, each a warning), then it is an
  *       error: never NaN weights;</li>
  *   <li>column blocks of {@link GptqOptions#blockSize()}: inside a block each column is rounded to the grid, its
