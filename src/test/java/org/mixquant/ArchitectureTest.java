@@ -53,6 +53,7 @@ class ArchitectureTest {
             Map.entry("tech.tablesaw.", Set.of("notebook", "cli")),
             Map.entry("picocli.", Set.of("cli")),
             Map.entry("org.apache.commons.math3.", Set.of("eval")),
+            Map.entry("org.ejml.", Set.of("methods")),
             Map.entry("org.rapaio.", Set.of("notebook")),
             // the SIMD error sweep; an incubator module, so only the one class below may name it
             Map.entry("jdk.incubator.vector.", Set.of("quant")));

@@ -28,9 +28,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code mixquant compare MODEL --methods nearest,adaround,brecq --bits 4,3,2 [--qem X ...]}. */
+/** {@code mixquant compare MODEL --methods nearest,adaround,brecq,gptq --bits 4,3,2 [--qem X ...]}. */
 @Command(name = "compare", description = "Quantization methods × plans side by side: vanilla asymmetric rounding,"
-        + " AdaRound and BRECQ, each at uniform bits and with MixQuant plans (by default at the same average bits as"
+        + " AdaRound, BRECQ and GPTQ, each at uniform bits and with MixQuant plans (by default at the same average bits as"
         + " the uniform ones), with average bits, size, accuracy or fidelity and time.")
 final class CompareCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL",
@@ -38,8 +38,8 @@ final class CompareCommand extends BaseCommand {
     String model;
 
     @Option(names = "--methods", split = ",", paramLabel = "M",
-            description = "Methods: nearest (alias asym), adaround, brecq (default: all the model supports; brecq is"
-                    + " CNN-only).")
+            description = "Methods: nearest (alias asym), adaround, brecq, gptq (default: all four on the CNNs,"
+                    + " nearest and adaround on text models; brecq is CNN-only).")
     List<String> methods;
 
     @Option(names = "--bits", split = ",", defaultValue = "4,3,2", paramLabel = "B",
@@ -103,7 +103,7 @@ final class CompareCommand extends BaseCommand {
         List<String> names = methods == null || methods.isEmpty()
                 ? (isCnn ? Methods.NAMES : List.of("nearest", "adaround")) : methods;
         List<String> ids = names.stream().map(n -> Methods.id(n).orElseThrow()).toList(); // validate() checked
-        if (!isCnn && ids.contains("adaround")) {
+        if (!isCnn && (ids.contains("adaround") || ids.contains("gptq"))) {
             reconstruction.requireDisjointCorpus(corpus);
         }
         ReconstructionOptions options = reconstruction.options(this, isCnn);
@@ -174,7 +174,7 @@ final class CompareCommand extends BaseCommand {
                 out().print(table(rows).render());
                 out().println();
                 out().println("model: " + m.source() + "; " + evaluatedOn);
-                out().println("reconstruction (adaround, brecq): " + settings);
+                out().println("reconstruction (adaround, brecq, gptq): " + settings);
                 out().println("MixQuant vs uniform at equal average bits (same method):");
                 for (String line : equal) {
                     out().println("  " + line);

@@ -43,8 +43,9 @@ final class FrontierCommand extends BaseCommand {
 
     @Option(names = "--method", defaultValue = "nearest", paramLabel = "M",
             description = "Quantization method every plan is quantized with for the quality columns: nearest (alias"
-                    + " asym), adaround, brecq (CNNs only); learned rounding takes --iterations, --calibration, --batch,"
-                    + " --lambda, --seed, --fisher and --first-last-bits, as in compare (default: ${DEFAULT-VALUE})."
+                    + " asym), adaround, brecq (CNNs only), gptq; learned rounding takes --iterations, --calibration,"
+                    + " --batch, --lambda, --seed, --fisher and --first-last-bits, gptq --calibration, --act-order,"
+                    + " --gptq-block and --damp, as in compare (default: ${DEFAULT-VALUE})."
                     + " The additivity check always rounds to nearest.")
     String method;
 
@@ -79,7 +80,7 @@ final class FrontierCommand extends BaseCommand {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--method: " + e.getMessage());
         }
-        if (id.equals("adaround") && !CnnModels.isBuiltIn(model)) {
+        if ((id.equals("adaround") || id.equals("gptq")) && !CnnModels.isBuiltIn(model)) {
             reconstruction.requireDisjointCorpus(corpus);
         }
         List<Double> bs = budgets == null ? MixQuant.frontierBudgets() : List.copyOf(budgets);

@@ -152,6 +152,18 @@ final class OptionValues {
         }
     }
 
+    /** GPTQ's dampening, a fraction of the mean Hessian diagonal in (0, 1]. */
+    static final class Damp implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String s) {
+            double v = number(s);
+            if (!(v > 0 && v <= 1)) {
+                throw new Invalid("must be a fraction of the mean Hessian diagonal in (0, 1], got " + s);
+            }
+            return v;
+        }
+    }
+
     /** A finite number ≥ 0 (regulariser weights). */
     static final class NonNegativeNumber implements ITypeConverter<Double> {
         @Override

@@ -2,6 +2,7 @@ package org.mixquant.cli;
 
 import java.util.Collection;
 import org.mixquant.data.FashionMnist;
+import org.mixquant.methods.GptqOptions;
 import org.mixquant.methods.Methods;
 import org.mixquant.methods.OnnxTextCalibration;
 import org.mixquant.methods.rounding.ReconstructionOptions;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Spec;
 /**
  * The learned-rounding settings (AdaRound, BRECQ) that every command running a method shares — {@code compare} and
  * {@code frontier} — declared once so they have one spelling, range and default: steps, calibration samples, batch,
- * λ, seed, and BRECQ's Fisher weighting and first/last bits.
+ * λ, seed, BRECQ's Fisher weighting and first/last bits, and GPTQ's act-order, block size and dampening (GPTQ shares
+ * {@code --calibration} and {@code --seed}).
  */
 public final class ReconstructionMixin {
     /** Calibration sentences for learned rounding on text models when {@code --calibration} is not given. */
@@ -65,20 +67,39 @@ public final class ReconstructionMixin {
                 .optBatchSize(batch).optLambda(lambda).optSeed(seed).optThreads(threads).build();
     }
 
-    /** BRECQ's settings, with {@code cmd}'s log and progress. */
+    @Option(names = "--act-order", description = "GPTQ: quantize columns in order of decreasing Hessian diagonal"
+            + " (act-order; with groups, group scales are chosen up front: static groups).")
+    boolean actOrder;
+
+    @Option(names = "--gptq-block", defaultValue = "128", converter = OptionValues.Positive.class,
+            description = "GPTQ: columns per lazy-batch block (default: ${DEFAULT-VALUE}, as the paper).")
+    int gptqBlock;
+
+    @Option(names = "--damp", defaultValue = "0.01", converter = OptionValues.Damp.class,
+            description = "GPTQ: dampening added to the Hessian diagonal, as a fraction of its mean, in (0, 1]"
+                    + " (default: ${DEFAULT-VALUE}, as the paper).")
+    double damp;
+
+    /** GPTQ's settings from {@code --act-order}, {@code --gptq-block}, {@code --damp} (no groups, one thread). */
+    GptqOptions gptq() {
+        return GptqOptions.defaults().withActOrder(actOrder).withBlockSize(gptqBlock).withDamp(damp);
+    }
+
+    /** BRECQ's and GPTQ's settings, with {@code cmd}'s log and progress. */
     Methods.Extras extras(BaseCommand cmd) {
-        return new Methods.Extras(fisher, firstLastBits, cmd::info, cmd.progress());
+        return new Methods.Extras(fisher, firstLastBits, gptq(), cmd::info, cmd::warn, cmd.progress());
     }
 
     /**
-     * One line for tables and JSON: {@code options}' description (per layer or block on CNNs), and BRECQ's own
-     * settings when {@code methodIds} include brecq.
+     * One line for tables and JSON: {@code options}' description (per layer or block on CNNs), and BRECQ's and
+     * GPTQ's own settings when {@code methodIds} include them.
      */
     String describe(ReconstructionOptions options, boolean cnn, Collection<String> methodIds) {
         String described = cnn ? options.describe("layer (adaround) or block (brecq)", false) : options.describe();
         return described + (methodIds.contains("brecq") ? BaseCommand.f("; brecq: %sfirst/last layers %s",
                 fisher ? "Fisher-weighted loss, " : "", firstLastBits == 0 ? "follow the plan"
-                        : "at int" + firstLastBits) : "");
+                        : "at int" + firstLastBits) : "")
+                + (methodIds.contains("gptq") ? "; gptq: " + gptq().describe() : "");
     }
 
     /**

@@ -10,7 +10,11 @@ import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.MetricId;
 import org.mixquant.eval.Study;
 import org.mixquant.io.OutputFiles;
+import org.mixquant.methods.GptqOptions;
+import org.mixquant.methods.Methods;
 import org.mixquant.methods.NearestRounding;
+import org.mixquant.methods.OnnxTextCalibration;
+import org.mixquant.methods.rounding.ReconstructionOptions;
 import org.mixquant.model.Models;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
@@ -30,8 +34,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code mixquant report}: the main job. On MiniLM: FP32, uniform plans and MixQuant plans side by side, written as
- * a table, CSV, JSON, plan files and charts.
+ * {@code mixquant report}: the main job. On MiniLM: FP32, uniform plans and MixQuant plans side by side (nearest
+ * rounding), then GPTQ at uniform 4 and 3 bits, written as a table, CSV, JSON, plan files and charts.
  */
 @Command(name = "report", description = "The main job: MixQuant vs uniform quantization on all-MiniLM-L6-v2"
         + " (embedding fidelity) and the Fashion-MNIST CNNs (top-1 accuracy), printed and written (CSV, JSON, plans,"
@@ -78,6 +82,19 @@ final class ReportCommand extends BaseCommand {
                     + " images; 256 fortunes from entry 512).")
     int calibration;
 
+    @Option(names = "--gptq-bits", split = ",", defaultValue = "4,3", converter = OptionValues.BitWidthOrZero.class,
+            description = "Uniform bit-widths of the GPTQ rows on MiniLM (natural order, block 128, 1%% dampening;"
+                    + " 0 = none; default: ${DEFAULT-VALUE}).")
+    List<Integer> gptqBits;
+
+    @Option(names = "--gptq-calibration", defaultValue = "" + GPTQ_CALIBRATION, paramLabel = "N",
+            converter = OptionValues.Calibration.class,
+            description = "Calibration fortunes (from entry 512) of the GPTQ rows (default: ${DEFAULT-VALUE}).")
+    int gptqCalibration;
+
+    /** GPTQ's calibration sentences in the main job: about 5,000 token rows, of which 4,096 are kept. */
+    static final int GPTQ_CALIBRATION = 128;
+
     @Mixin
     ImagesMixin images;
 
@@ -115,7 +132,8 @@ final class ReportCommand extends BaseCommand {
             Study.Method nearest = Study.Method.of(new NearestRounding());
             Study study = Study.of(List.of(subject), List.of(nearest), recipes(uniform, model));
             mixed = mixedPlans(study, subject, nearest, uniform.size());
-            rows = study.run(progress());
+            rows = new ArrayList<>(study.run(progress()));
+            rows.addAll(gptqRows(model, subject));
         }
 
         List<CnnSection> cnnSections = new ArrayList<>();
@@ -180,6 +198,27 @@ final class ReportCommand extends BaseCommand {
                 (System.nanoTime() - start) / 1e9));
         out().flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * GPTQ at the uniform {@code --gptq-bits} (the plan's scheme and granularity), without the FP32 row; none when
+     * they are 0. Calibration: {@code --gptq-calibration} fortunes from {@link OnnxTextCalibration#FORTUNE_OFFSET},
+     * disjoint from the evaluated corpus.
+     */
+    private List<EvalRow> gptqRows(OnnxModel model, Study.Subject subject) throws Exception {
+        List<Integer> bits = gptqBits.stream().filter(b -> b > 0).distinct().toList();
+        if (bits.isEmpty()) {
+            return List.of();
+        }
+        OnnxTextCalibration.requireDisjoint(corpus.corpusSize);
+        ReconstructionOptions o = ReconstructionOptions.builder().optCalibrationSamples(gptqCalibration)
+                .optThreads(threads()).build();
+        Methods.Extras extras = new Methods.Extras(false, 0, GptqOptions.defaults(), this::info, this::warnOnce,
+                progress());
+        Study.Method gptq = new Study.Method("gptq", Methods.create("gptq", model, o, extras));
+        List<EvalRow> r = Study.of(List.of(subject), List.of(gptq), bits.stream().map(Study.PlanRecipe::uniform)
+                .toList()).run(progress());
+        return r.subList(1, r.size());
     }
 
     /** The MixQuant recipes of every model, in row order: qem, relative error, size budget. */

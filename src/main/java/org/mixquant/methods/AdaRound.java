@@ -254,13 +254,7 @@ public final class AdaRound implements Quantizer {
     }
 
     private Map<String, float[]> capture(QuantizableModel state, List<String> inputs) {
-        try {
-            return calibration.inputs(state, inputs);
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("capturing layer inputs failed: " + e.getMessage(), e);
-        }
+        return calibration.inputsOrThrow(state, inputs);
     }
 
     private String methodName(BitPlan plan) {

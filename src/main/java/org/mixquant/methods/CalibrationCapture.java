@@ -34,4 +34,18 @@ public interface CalibrationCapture {
      * @throws IllegalArgumentException if {@code state} is not a version of the calibrated model
      */
     Map<String, float[]> inputs(QuantizableModel state, Collection<String> inputs) throws Exception;
+
+    /**
+     * {@link #inputs}, with a failure of the model run (ONNX Runtime, say) rethrown as an
+     * {@link IllegalStateException} naming it; an {@link IllegalArgumentException} (wrong model) passes unchanged.
+     */
+    default Map<String, float[]> inputsOrThrow(QuantizableModel state, Collection<String> inputs) {
+        try {
+            return inputs(state, inputs);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("capturing layer inputs failed: " + e.getMessage(), e);
+        }
+    }
 }

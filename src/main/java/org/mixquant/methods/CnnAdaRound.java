@@ -110,7 +110,7 @@ final class CnnAdaRound {
      * The inputs of {@code layers} when {@code unit} runs on {@code unitInput} with {@code ops}: one pass, in chunks of
      * {@value CnnReconstruction#CHUNK} samples, each layer's input concatenated into an array of {@code root}.
      */
-    private static Map<String, NDArray> captureLayerInputs(NDManager root, CnnNetwork.Unit unit, List<String> layers,
+    static Map<String, NDArray> captureLayerInputs(NDManager root, CnnNetwork.Unit unit, List<String> layers,
             NDArray unitInput, CnnOps ops) {
         Map<String, NDList> parts = new HashMap<>();
         for (String l : layers) {

@@ -27,12 +27,15 @@ import org.mixquant.methods.rounding.ReconstructionOptions;
  *       training images as calibration, on ONNX text models with fortune entries from
  *       {@link OnnxTextCalibration#FORTUNE_OFFSET} (disjoint from the evaluation corpus);</li>
  *   <li>{@code brecq} — block reconstruction, {@link Brecq#blocks}, CNNs only (a transformer's blocks are not modelled
- *       here).</li>
+ *       here);</li>
+ *   <li>{@code gptq} — {@link Gptq} with {@link Extras#gptq()}'s settings, on the same calibration data as
+ *       {@code adaround} (CNNs: Fashion-MNIST training images; ONNX text models: fortunes from
+ *       {@link OnnxTextCalibration#FORTUNE_OFFSET}).</li>
  * </ul>
  */
 public final class Methods {
     /** Method ids, in the order tables list them. */
-    public static final List<String> NAMES = List.of("nearest", "adaround", "brecq");
+    public static final List<String> NAMES = List.of("nearest", "adaround", "brecq", "gptq");
 
     /**
      * Other spellings {@link #create} accepts, each mapped to its id in {@link #NAMES}: {@code asym} →
@@ -59,19 +62,30 @@ public final class Methods {
      *
      * @param fisher        BRECQ: Fisher-diagonal weighting of the block loss
      * @param firstLastBits BRECQ: bits of the first and last layers (0 = follow the plan)
+     * @param gptq          GPTQ: block size, dampening, act-order, groups (its threads are replaced by the
+     *                      reconstruction options' threads)
      * @param log           per-layer/block lines and settings
+     * @param warn          warnings that should be seen even when the log is not (GPTQ: too few calibration rows,
+     *                      more dampening)
      * @param progress      optimisation steps
      */
-    public record Extras(boolean fisher, int firstLastBits, Consumer<String> log, Progress progress) {
+    public record Extras(boolean fisher, int firstLastBits, GptqOptions gptq, Consumer<String> log,
+            Consumer<String> warn, Progress progress) {
         /** Rejects nulls. */
         public Extras {
+            Objects.requireNonNull(gptq, "gptq");
+            Objects.requireNonNull(warn, "warn");
             Objects.requireNonNull(log, "log");
             Objects.requireNonNull(progress, "progress");
         }
 
-        /** BRECQ's defaults (no Fisher weighting, first/last layers at 8 bits), silent. */
+        /**
+         * BRECQ's defaults (no Fisher weighting, first/last layers at 8 bits) and GPTQ's ({@link GptqOptions#defaults}),
+         * silent.
+         */
         public static Extras defaults() {
-            return new Extras(false, Brecq.DEFAULT_FIRST_LAST_BITS, s -> { }, Progress.NONE);
+            return new Extras(false, Brecq.DEFAULT_FIRST_LAST_BITS, GptqOptions.defaults(), s -> { }, s -> { },
+                    Progress.NONE);
         }
     }
 
@@ -126,6 +140,21 @@ public final class Methods {
                             .withLog(extras.log()).withProgress(extras.progress());
                 }
                 throw new IllegalArgumentException(brecqOnlyOnCnns(model.source()));
+            case "gptq": {
+                GptqOptions g = extras.gptq().withThreads(options.threads());
+                if (model instanceof CnnModel) {
+                    return Gptq.create(FashionMnist.calibration(options.calibrationSamples(), options.seed()),
+                            options, g).withLog(extras.log()).withWarnings(extras.warn());
+                }
+                if (model instanceof OnnxModel onnx) {
+                    List<String> texts = OnnxTextCalibration.fortuneTexts(options.calibrationSamples());
+                    long[][] ids = TokenIds.minilm(texts, TextEmbedder.DEFAULT_MAX_TOKENS);
+                    return Gptq.create(OnnxTextCalibration.create(onnx, ids, options), g).withLog(extras.log())
+                            .withWarnings(extras.warn());
+                }
+                throw new IllegalArgumentException("gptq supports the CNNs and ONNX text models, not "
+                        + model.source());
+            }
             default:
                 throw new IllegalArgumentException("unknown method '" + name + "': expected one of "
                         + String.join(", ", NAMES));

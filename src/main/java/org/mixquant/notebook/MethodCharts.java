@@ -19,7 +19,7 @@ import org.mixquant.eval.MetricId;
 public final class MethodCharts {
     /** Colour per method id ({@link EvalRow#methodId()}, as in {@code Methods.NAMES}); other ids are dark grey. */
     static final Map<String, Color> METHOD_COLOURS = Map.of("nearest", new Color(0x1f77b4), "adaround",
-            new Color(0xff7f0e), "brecq", new Color(0x2ca02c));
+            new Color(0xff7f0e), "brecq", new Color(0x2ca02c), "gptq", new Color(0xd62728));
 
     private MethodCharts() {
     }

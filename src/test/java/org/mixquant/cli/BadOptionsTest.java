@@ -146,7 +146,7 @@ class BadOptionsTest {
         assertUsageError("--batch", "0", "frontier", m, "--method", "brecq", "--batch", "0");
         assertUsageError("--lambda", "-1", "frontier", m, "--lambda", "-1");
         assertUsageError("--first-last-bits", "1", "frontier", m, "--first-last-bits", "1");
-        assertUsageError("--method", "gptq", "frontier", m, "--method", "gptq");
+        assertUsageError("--method", "omniquant", "frontier", m, "--method", "omniquant");
     }
 
     @Test

@@ -67,6 +67,31 @@ class CompareCommandTest {
     }
 
     @Test
+    void gptqRunsWithItsOptions() throws Exception {
+        String[] r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--methods", "nearest,gptq", "--bits", "3",
+                "--no-avg-bits", "--calibration", "16", "--images", "200", "--act-order", "--gptq-block", "64",
+                "--format", "json");
+        assertEquals("0", r[0], r[2]);
+        JsonNode j = BaseCommand.JSON.readTree(r[1]);
+        assertTrue(j.get("reconstruction").asText().endsWith("; gptq: block 64, damp 0.01, act-order"),
+                j.get("reconstruction").asText());
+        double nearest = Double.NaN;
+        double gptq = Double.NaN;
+        for (JsonNode row : j.get("rows")) {
+            switch (row.get("methodFamily").asText()) {
+                case "nearest" -> nearest = row.get("quality").asDouble();
+                case "gptq" -> gptq = row.get("quality").asDouble();
+                default -> { }
+            }
+        }
+        // 200 images: top-1 moves in steps of 0.5%; GPTQ at int3 is far from chance (10%) and not below nearest
+        // by more than noise
+        assertTrue(gptq > 50 && gptq >= nearest - 5, "gptq " + gptq + " vs nearest " + nearest);
+        assertTrue(r[2].contains("gptq 1/22 stem.conv int3"), r[2]);
+        assertTrue(r[2].contains("rows × 9 columns"), "im2col of the 1-channel 3×3 stem: " + r[2]);
+    }
+
+    @Test
     void tableNamesTheSettingsAndTheMetric() {
         String[] r = CnnEvaluationTest.run("compare", "mobilenetv2-fashion", "--methods", "brecq", "--bits", "4",
                 "--no-avg-bits", "--iterations", "3", "--calibration", "32", "--images", "200", "--fisher",
@@ -83,9 +108,12 @@ class CompareCommandTest {
         String[] r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--bits", "9", "-q");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("--bits must be between 2 and 8, got 9"), r[2]);
-        r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--methods", "gptq", "-q");
+        r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--methods", "omniquant", "-q");
         assertEquals("2", r[0]);
-        assertTrue(r[2].contains("unknown method 'gptq'"), r[2]);
+        assertTrue(r[2].contains("unknown method 'omniquant'"), r[2]);
+        r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--methods", "gptq", "--damp", "0", "-q");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("must be a fraction of the mean Hessian diagonal in (0, 1], got 0"), r[2]);
         r = CnnEvaluationTest.run("compare", "resnet20-fashion", "--calibration", "0", "-q");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("--calibration must be ≥ 1"), r[2]);

@@ -35,7 +35,8 @@ class ReportCommandTest {
     static Run report(Path out) {
         return CliHarness.run("report", "-o", out.toString(), "--corpus-size", Integer.toString(TEXTS),
                 "--uniform", "4,3", "--qem", "300", "--max-rel-error", "0.02", "--avg-bits", "4,3",
-                "--cnn", "resnet20-fashion", "--cnn-uniform", "4,3", "--images", Integer.toString(IMAGES), "-q");
+                "--cnn", "resnet20-fashion", "--cnn-uniform", "4,3", "--images", Integer.toString(IMAGES),
+                "--gptq-bits", "4", "--gptq-calibration", "8", "-q");
     }
 
     static Set<String> names(Path folder) throws Exception {
@@ -77,8 +78,14 @@ class ReportCommandTest {
         Table csv = Table.read().usingOptions(CsvReadOptions.builder(out.resolve("results.csv").toFile())
                 .tableName("minilm"));
         List<EvalRow> rows = Tables.toEvaluations(csv);
-        assertEquals(List.of("fp32", "uniform-4", "uniform-3", "qem=300", "rel<=0.02", "budget=4", "budget=3"),
-                rows.stream().map(EvalRow::plan).toList());
+        assertEquals(List.of("fp32", "uniform-4", "uniform-3", "qem=300", "rel<=0.02", "budget=4", "budget=3",
+                "uniform-4"), rows.stream().map(EvalRow::plan).toList());
+        // the last row: GPTQ at uniform int4 on 8 calibration fortunes (fewer token rows than a layer's columns:
+        // dampened, with a warning on stderr), far closer to FP32 than chance and never NaN
+        EvalRow gptq4 = rows.get(7);
+        assertEquals("gptq", gptq4.methodId());
+        assertTrue(gptq4.metric(MetricId.MEAN_COSINE) > 0.8, gptq4.toString());
+        assertTrue(r.err().contains("calibration rows for 1536 input columns"), r.err());
         JsonNode json = BaseCommand.JSON.readTree(out.resolve("results.json").toFile());
         assertEquals(TEXTS, json.get("corpusSize").asInt());
         for (int i = 0; i < rows.size(); i++) {
@@ -138,7 +145,7 @@ class ReportCommandTest {
         Path out = dir.resolve("measured");
         Run r = CliHarness.run("report", "-o", out.toString(), "--corpus-size", Integer.toString(TEXTS),
                 "--uniform", "4", "--qem", "300", "--max-rel-error", "0.02", "--avg-bits", "4,3.5", "--cnn", "",
-                "--cost", "qe,measured", "--calibration", "8", "-q");
+                "--cost", "qe,measured", "--calibration", "8", "--gptq-bits", "0", "-q");
         assertEquals(ExitCodes.OK, r.code(), () -> r.err() + r.out());
         assertEquals(Set.of("qem=300.json", "rel_=0.02.json", "budget=4.json", "budget=3.5.json",
                 "budget=4-measured.json", "budget=3.5-measured.json"), names(out.resolve("plans")));

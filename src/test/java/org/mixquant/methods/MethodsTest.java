@@ -16,7 +16,7 @@ import org.mixquant.model.onnx.OnnxModel;
 class MethodsTest {
     @Test
     void oneIdPerMethodAndAsymIsAnAliasOfNearest() {
-        assertEquals(List.of("nearest", "adaround", "brecq"), Methods.NAMES);
+        assertEquals(List.of("nearest", "adaround", "brecq", "gptq"), Methods.NAMES);
         assertEquals(Optional.of("nearest"), Methods.id("asym"));
         assertEquals(Optional.of("nearest"), Methods.id(" ASYM "));
         assertEquals(Optional.of("nearest"), Methods.id("Nearest"));
@@ -38,8 +38,8 @@ class MethodsTest {
             assertEquals("nearest", q.name(), name);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Methods.create("gptq", m, options, Methods.Extras.defaults()));
-        assertTrue(e.getMessage().contains("nearest, adaround, brecq"), e.getMessage());
+                () -> Methods.create("omniquant", m, options, Methods.Extras.defaults()));
+        assertTrue(e.getMessage().contains("nearest, adaround, brecq, gptq"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Methods.create("brecq", m, options,
                 Methods.Extras.defaults()), "block reconstruction is CNN-only");
     }
