@@ -164,9 +164,24 @@ public final class Gptq implements Quantizer {
                 throw new IllegalArgumentException("gptq with calibration images needs a Fashion-MNIST CNN, not "
                         + model.source() + "; ONNX models take a CalibrationCapture");
             }
-            return runCnn(cnn, plan);
+            return runCnn(cnn, plan, optionsFor(gptq, plan.granularity()));
         }
-        return runOnnx(model, plan);
+        return runOnnx(model, plan, optionsFor(gptq, plan.granularity()));
+    }
+
+    /**
+     * GPTQ's options for {@code plan}: a per-group plan (e.g. {@code --granularity per-group --group-size 128}) runs
+     * GPTQ with groups of that size; a group size set in the options must then agree with the plan's.
+     */
+    static GptqOptions optionsFor(GptqOptions gptq, Granularity g) {
+        if (!g.isPerGroup()) {
+            return gptq;
+        }
+        if (gptq.groupSize() > 0 && gptq.groupSize() != g.groupSize()) {
+            throw new IllegalArgumentException("GPTQ group size " + gptq.groupSize() + " disagrees with the plan's "
+                    + g.label());
+        }
+        return gptq.withGroupSize(g.groupSize());
     }
 
     private String settings() {
@@ -175,7 +190,7 @@ public final class Gptq implements Quantizer {
                 : "gptq (" + calibration + "): " + gptq.describe();
     }
 
-    private Report runOnnx(QuantizableModel model, BitPlan plan) {
+    private Report runOnnx(QuantizableModel model, BitPlan plan, GptqOptions o) {
         long t0 = System.nanoTime();
         List<Layer> layers = model.layers();
         int n = layers.size();
@@ -214,7 +229,7 @@ public final class Gptq implements Quantizer {
             double[] h = hessians.get(site.input());
             QuantSpec spec = spec(plan, layer.name());
             int warned = warnings.size();
-            LayerResult r = quantizeWeight(layer.name(), layer.weight(), List.of(h), rows, spec, gptq, warnings);
+            LayerResult r = quantizeWeight(layer.name(), layer.weight(), List.of(h), rows, spec, o, warnings);
             warnings.subList(warned, warnings.size()).forEach(warn);
             replaced.put(layer.name(), r.weight());
             current = current.withWeights(Map.of(layer.name(), r.weight()));
@@ -228,7 +243,7 @@ public final class Gptq implements Quantizer {
                 List.copyOf(warnings), settings);
     }
 
-    private Report runCnn(CnnModel model, BitPlan plan) {
+    private Report runCnn(CnnModel model, BitPlan plan, GptqOptions o) {
         long t0 = System.nanoTime();
         CnnNetwork net = model.network();
         Map<String, WeightTensor> fpWeights = CnnReconstruction.weights(model);
@@ -255,7 +270,7 @@ public final class Gptq implements Quantizer {
                         }
                         QuantSpec spec = spec(plan, l);
                         int warned = warnings.size();
-                        LayerResult r = quantizeWeight(l, w, hs, u.rows(), spec, gptq, warnings);
+                        LayerResult r = quantizeWeight(l, w, hs, u.rows(), spec, o, warnings);
                         warnings.subList(warned, warnings.size()).forEach(warn);
                         state.put(List.of(l), List.of(r.weight()));
                         reports.add(report(l, spec.bits(), r, (System.nanoTime() - l0) / 1e9));
@@ -281,8 +296,10 @@ public final class Gptq implements Quantizer {
                 r.deadColumns() > 0 ? ", " + r.deadColumns() + " dead inputs" : "", r.seconds());
     }
 
+    /** The layer's grid; a per-group plan's groups are GPTQ's own (see {@link #optionsFor}), per output channel. */
     private static QuantSpec spec(BitPlan plan, String layer) {
-        return new QuantSpec(plan.bitsOf(layer), plan.scheme(), plan.granularity());
+        Granularity g = plan.granularity().isPerGroup() ? Granularity.PER_CHANNEL : plan.granularity();
+        return new QuantSpec(plan.bitsOf(layer), plan.scheme(), g);
     }
 
     private String methodName(BitPlan plan) {

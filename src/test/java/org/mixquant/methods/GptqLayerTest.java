@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.mixquant.quant.Granularity;
 import org.mixquant.quant.QuantSpec;
 import org.mixquant.tensor.WeightTensor;
 
@@ -199,5 +200,17 @@ class GptqLayerTest {
             // at 8 bits every weight stays within a few steps of the original
             assertEquals(w[i], res.weight().get(i), 0.1, "weight " + i);
         }
+    }
+
+    @Test
+    void aPerGroupPlanRunsGptqWithItsGroups() {
+        GptqOptions o = GptqOptions.defaults();
+        assertEquals(0, Gptq.optionsFor(o, Granularity.PER_CHANNEL).groupSize());
+        assertEquals(64, Gptq.optionsFor(o, Granularity.perGroup(64)).groupSize());
+        assertEquals(64, Gptq.optionsFor(o.withGroupSize(64), Granularity.perGroup(64))
+                .groupSize());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gptq.optionsFor(o.withGroupSize(32), Granularity.perGroup(64)));
+        assertTrue(e.getMessage().contains("32") && e.getMessage().contains("64"), e.getMessage());
     }
 }
