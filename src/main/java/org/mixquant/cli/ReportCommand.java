@@ -30,12 +30,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code mixquant report}: the main job. On MiniLM: FP32, uniform plans and MixQuant plans side by side, written as
- * a table, CSV, JSON, plan files and charts.
+ * {@code mixquant report}: the main job. On MiniLM and each CNN: FP32, uniform plans, MixQuant plans (paper rule,
+ * relative error, size budgets over weight error) and size-budget plans over the data-aware costs ({@code measured},
+ * and {@code fisher} for the CNNs, on a small calibration set) side by side, compared at equal average bits, written
+ * as a table, CSV, JSON, plan files and charts.
  */
 @Command(name = "report", description = "The main job: MixQuant vs uniform quantization on all-MiniLM-L6-v2"
-        + " (embedding fidelity) and the Fashion-MNIST CNNs (top-1 accuracy), printed and written (CSV, JSON, plans,"
-        + " PNG charts) to an output folder.")
+        + " (embedding fidelity) and the Fashion-MNIST CNNs (top-1 accuracy), with size-budget plans over weight error"
+        + " and over measured layer sensitivity, printed and written (CSV, JSON, plans, PNG charts) to an output"
+        + " folder.")
 final class ReportCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, defaultValue = "out/main-job",
             description = "Output folder (default: ${DEFAULT-VALUE}); created if missing. The run's files replace"
