@@ -34,12 +34,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code mixquant report}: the main job. On MiniLM: FP32, uniform plans and MixQuant plans side by side (nearest
- * rounding), then GPTQ at uniform 4 and 3 bits, written as a table, CSV, JSON, plan files and charts.
+ * {@code mixquant report}: the main job. On MiniLM and each CNN: FP32, uniform plans, MixQuant plans (paper rule,
+ * relative error, size budgets over weight error) and size-budget plans over the data-aware costs ({@code measured},
+ * and {@code fisher} for the CNNs, on a small calibration set) side by side, compared at equal average bits; on
+ * MiniLM also GPTQ at uniform 4 and 3 bits; written as a table, CSV, JSON, plan files and charts.
  */
 @Command(name = "report", description = "The main job: MixQuant vs uniform quantization on all-MiniLM-L6-v2"
-        + " (embedding fidelity) and the Fashion-MNIST CNNs (top-1 accuracy), printed and written (CSV, JSON, plans,"
-        + " PNG charts) to an output folder.")
+        + " (embedding fidelity) and the Fashion-MNIST CNNs (top-1 accuracy), with size-budget plans over weight error"
+        + " and over measured layer sensitivity, printed and written (CSV, JSON, plans, PNG charts) to an output"
+        + " folder.")
 final class ReportCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, defaultValue = "out/main-job",
             description = "Output folder (default: ${DEFAULT-VALUE}); created if missing. The run's files replace"
@@ -71,16 +74,33 @@ final class ReportCommand extends BaseCommand {
             description = "Uniform bit-widths for the CNNs (default: ${DEFAULT-VALUE}).")
     List<Integer> cnnUniform;
 
-    @Option(names = "--cost", split = ",", defaultValue = "qe", paramLabel = "COST",
+    /**
+     * Calibration images of the CNNs' measured and fisher costs in the main job, unless {@code --calibration} says
+     * otherwise: fewer than the library's 512 so that the whole job stays near 15 minutes on 2 cores.
+     */
+    static final int MAIN_JOB_IMAGES = 64;
+    /**
+     * Calibration sentences of MiniLM's measured cost in the main job, unless {@code --calibration} says otherwise:
+     * fewer than the library's 256 (each sentence costs 36 layers × 7 bit-widths encoder runs).
+     */
+    static final int MAIN_JOB_TEXTS = 16;
+
+    @Option(names = "--cost", split = ",", defaultValue = "qe,measured,fisher", paramLabel = "COST",
             converter = SearchCommand.CostConverter.class,
             description = "Cost tables whose --avg-bits plans are added: qe (always), measured (output distortion with"
-                    + " one layer quantized, on calibration data; cached), fisher (CNNs) (default: ${DEFAULT-VALUE}).")
+                    + " one layer quantized, on calibration data; cached), fisher (CNNs only; skipped for MiniLM)"
+                    + " (default: ${DEFAULT-VALUE}).")
     List<CostKind> costs;
 
-    @Option(names = "--calibration", defaultValue = "0", paramLabel = "N", converter = OptionValues.NonNegative.class,
-            description = "Calibration images or texts of the measured and fisher costs; 0 = default (512 training"
-                    + " images; 256 fortunes from entry 512).")
-    int calibration;
+    @Option(names = "--calibration", paramLabel = "N", converter = OptionValues.NonNegative.class,
+            description = "Calibration images (CNNs) and texts (MiniLM) of the measured and fisher costs; default "
+                    + MAIN_JOB_IMAGES + " training images and " + MAIN_JOB_TEXTS + " fortunes from entry 512 (a"
+                    + " smaller set than the frontier command's, for time); 0 = the library's default (512 images,"
+                    + " 256 fortunes).")
+    Integer calibration;
+
+    /** Per model source: one line naming each data-aware cost's calibration data and time, printed under its table. */
+    private final java.util.Map<String, String> costNotes = new java.util.LinkedHashMap<>();
 
     @Option(names = "--gptq-bits", split = ",", defaultValue = "4,3", converter = OptionValues.BitWidthOrZero.class,
             description = "Uniform bit-widths of the GPTQ rows on MiniLM (natural order, block 128, 1%% dampening;"
@@ -173,6 +193,7 @@ final class ReportCommand extends BaseCommand {
         out().println(f("model: all-MiniLM-L6-v2 (%d quantized MatMul layers, %,d weights; %,d other parameters kept"
                 + " FP32); %s %s min-max scales, round to nearest even", table.size(), table.totalParams(),
                 model.otherParams(), quant.scheme().cliName(), quant.granularity().label()));
+        printCostNote(model.source());
         out().println(f("fidelity: cosine to FP32 embeddings and top-10 neighbour overlap over the first %d fortunes"
                 + " (max %d tokens)", texts.size(), corpus.maxTokens));
         out().println(equalBitsComparison(rows, p -> f("mean cos %.5f vs %.5f, top-10 overlap %.4f vs %.4f",
@@ -187,6 +208,7 @@ final class ReportCommand extends BaseCommand {
                     + " top-1 on %s Fashion-MNIST test images", c.model, c.table.size(), c.table.totalParams(),
                     c.otherParams, c.rows.get(0).samples() == 10_000 ? "all 10,000" : "the first "
                     + c.rows.get(0).samples()));
+            printCostNote(c.table.model());
             out().println(equalBitsComparison(c.rows, p -> f("top-1 %.2f%% vs %.2f%%",
                     MetricId.TOP1.toColumn(p.mixQuant().metric(MetricId.TOP1)),
                     MetricId.TOP1.toColumn(p.uniform().metric(MetricId.TOP1))), " (same plan)"));
@@ -246,22 +268,40 @@ final class ReportCommand extends BaseCommand {
             r.add(Study.PlanRecipe.uniform(b));
         }
         r.addAll(mixedRecipes());
-        List<CostKind> aware = costs.stream().filter(c -> c != CostKind.QE).distinct().toList();
+        boolean cnn = model instanceof CnnModel;
+        List<CostKind> aware = costs.stream().filter(c -> c != CostKind.QE && (cnn || c != CostKind.FISHER))
+                .distinct().toList();
         if (aware.isEmpty()) {
             return r;
         }
-        try (Distortion d = Sensitivity.distortion(model, threads(), calibration)) {
+        int samples = calibration != null ? calibration : cnn ? MAIN_JOB_IMAGES : MAIN_JOB_TEXTS;
+        List<String> notes = new ArrayList<>();
+        try (Distortion d = Sensitivity.distortion(model, threads(), samples)) {
             for (CostKind kind : aware) {
                 CostTable t = Sensitivity.costTable(model, kind, d, quant.scheme(), quant.granularity(), threads(),
                         progress(), this::warn);
-                info(f("%s cost table of %s: %.1f s (%s)", kind.cliName(), model.source(), t.seconds(),
-                        d.calibration()));
+                boolean cached = t.provenance().containsKey("cachedIn");
+                info(f("%s cost table of %s: %.1f s%s (%s)", kind.cliName(), model.source(), t.seconds(),
+                        cached ? " when computed, read from the cache" : "", d.calibration()));
+                notes.add(f("%s (%.0f s%s)", kind == CostKind.MEASURED ? "measured = " + d.metric() : "fisher = Σ F·(w"
+                        + " − ŵ)² (empirical Fisher diagonal)", t.seconds(), cached ? ", cached" : ""));
                 for (double b : budgets) {
                     r.add(Study.PlanRecipe.search(ignored -> MixQuant.budget(t, b)));
                 }
             }
+            costNotes.put(model.source(), f("rows budget=B-%s: %s; on %d calibration %s (%s), disjoint from the"
+                    + " evaluation data", String.join("/-", aware.stream().map(CostKind::cliName).toList()),
+                    String.join("; ", notes), d.samples(), cnn ? "images" : "sentences", d.calibration()));
         }
         return r;
+    }
+
+    /** Prints the {@link #costNotes} line of {@code model}, if it has data-aware costs. */
+    private void printCostNote(String model) {
+        String note = costNotes.get(model);
+        if (note != null) {
+            out().println(note);
+        }
     }
 
     /** The MixQuant plans of the study (those after the {@code uniformCount} uniform ones), written to plans/. */
@@ -271,14 +311,15 @@ final class ReportCommand extends BaseCommand {
     }
 
     /**
-     * "at equal average bits:" then one line per {@link EqualBits#pairs pair}: the MixQuant plan, its average bits,
+     * "at equal average bits:" then one line per {@link EqualBits#pairsByUniform pair} (grouped by uniform plan, so
+     * the plans of every cost at one size are listed together): the MixQuant plan, its average bits,
      * the uniform plan, and {@code values} of the pair, with {@code samePlan} appended when the search chose uniform
      * bits.
      */
     static String equalBitsComparison(List<EvalRow> rows, java.util.function.Function<EqualBits.Pair, String> values,
             String samePlan) {
         StringBuilder sb = new StringBuilder("at equal average bits:");
-        List<EqualBits.Pair> pairs = EqualBits.pairs(rows);
+        List<EqualBits.Pair> pairs = EqualBits.pairsByUniform(rows);
         for (EqualBits.Pair p : pairs) {
             sb.append(f("%n  %s (%.4f bits) vs %s: %s%s", p.mixQuant().plan(), p.mixQuant().averageBits(),
                     p.uniform().plan(), values.apply(p), p.samePlan() ? samePlan : ""));

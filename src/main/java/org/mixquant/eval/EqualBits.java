@@ -82,6 +82,24 @@ public final class EqualBits {
     }
 
     /**
+     * {@link #pairs} grouped by uniform row: the pairs of the first uniform row (in {@code rows} order) first, each
+     * group in MixQuant-row order, so every plan compared with, say, {@code uniform-4} (the paper rule, the
+     * {@code qe} budget, the {@code measured} budget, ...) is listed together.
+     */
+    public static List<Pair> pairsByUniform(List<EvalRow> rows) {
+        List<Pair> all = pairs(rows);
+        List<Pair> out = new ArrayList<>();
+        for (EvalRow u : rows) {
+            for (Pair p : all) {
+                if (p.uniform() == u) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * One line per MixQuant row: against the uniform row of the same model and method at equal bits if there is
      * one; else against the linear interpolation between the two uniform rows that bracket its average bits (an
      * indication only: quality is not linear in bits); else saying there is none. Quality as {@link EvalRow#quality()}.

@@ -117,6 +117,34 @@ public final class EqualSizeVerdict {
             return compared() > 0 ? Verdict.AGREES : Verdict.INCONCLUSIVE;
         }
 
+        /**
+         * The verdict in one computed sentence: whether mixed precision pays at equal size on this model with this
+         * method, and by how much (the best mixed plan minus uniform, in the metric's column unit, at each budget
+         * compared), e.g. {@code resnet20-fashion, nearest: mixed precision pays at 1 of 2 budgets compared (top1_%,
+         * best mixed − uniform: +0.9500 at 3.00 bits, -0.1800 at 4.00 bits; mean +0.3850)}. A budget where the search
+         * chose the uniform plan counts as not paying (delta 0).
+         */
+        public String summary() {
+            List<Budget> done = budgets.stream().filter(Budget::compared).toList();
+            String head = model + ", " + method + ": ";
+            if (done.isEmpty()) {
+                return head + "no mixed plan at the size of a uniform plan, nothing compared";
+            }
+            StringBuilder deltas = new StringBuilder();
+            double sum = 0;
+            int pays = 0;
+            for (Budget b : done) {
+                deltas.append(deltas.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%+.4f at %.2f bits",
+                        b.delta(), b.budget()));
+                sum += b.delta();
+                pays += b.delta() > 0 ? 1 : 0;
+            }
+            String verdict = pays == 0 ? "mixed precision does not pay at any of " + done.size() + " budgets compared"
+                    : String.format(Locale.ROOT, "mixed precision pays at %d of %d budgets compared", pays, done.size());
+            return String.format(Locale.ROOT, "%s%s (%s, best mixed − uniform: %s; mean %+.4f)", head, verdict,
+                    metric.column(), deltas, sum / done.size());
+        }
+
         /** One {@link Budget#line()} per budget, then the {@link Verdict#line} of {@link #CLAIM} with the count. */
         public List<String> lines() {
             List<String> out = new ArrayList<>();

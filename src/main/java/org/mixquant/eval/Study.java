@@ -242,6 +242,27 @@ public final class Study {
                 return budgetPlan(model, table, quantizer, avgBits);
             };
         }
+
+        /**
+         * The size budget at {@code avgBits} over a cost table ({@code measured}, {@code fisher}, ...), as
+         * {@link #budget(double)} does over the error table: the table of {@code costs} whose
+         * {@link CostTable#model()} is the subject's model source is used, so one recipe serves a study of several
+         * models; the plan is named {@code budget=B-COST}. The subject's error table is not needed.
+         *
+         * @throws IllegalArgumentException when the plan is made for a model that no table of {@code costs} is for
+         */
+        static PlanRecipe budget(double avgBits, List<CostTable> costs) {
+            List<CostTable> tables = List.copyOf(costs);
+            return (model, table, quantizer) -> {
+                for (CostTable t : tables) {
+                    if (t.model().equals(model.source())) {
+                        return budgetPlan(model, t, quantizer, avgBits);
+                    }
+                }
+                throw new IllegalArgumentException("no cost table for " + model.source() + " among "
+                        + tables.stream().map(t -> t.model() + " (" + t.name() + ")").toList());
+            };
+        }
     }
 
     static BitPlan budgetPlan(QuantizableModel model, ErrorTable table, Quantizer quantizer, double avgBits) {

@@ -52,4 +52,53 @@ public final class FrontierCharts {
         }
         return chart;
     }
+    /**
+     * The additivity check as a scatter: each cost plan's predicted cost (Σ of its single-layer costs) against the
+     * measured distortion of the whole plan (rounded to nearest, on the calibration data), one series per cost, both
+     * axes logarithmic, with the line predicted = measured (dashed). Points above the line: the layers' effects add up
+     * to more than the sum of their single-layer costs. The legend gives each cost's Pearson and Spearman correlation
+     * ({@link Frontier.Additivity}). Uniform rows have no prediction and are left out.
+     *
+     * @throws IllegalArgumentException if no point has a positive prediction and distortion
+     */
+    public static XYChart additivity(Frontier.Result r) {
+        XYChart chart = ChartStyle.xyChart(ChartStyle.WIDTH, ChartStyle.HEIGHT, r.model() + ": predicted vs measured"
+                + " distortion", "predicted: Σ single-layer costs", "measured: " + r.metric());
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
+        int c = 0;
+        for (Frontier.Additivity a : r.additivity()) {
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (Frontier.Point p : r.points()) {
+                if (p.cost().equals(a.cost()) && p.predicted() > 0 && p.distortion() > 0) {
+                    x.add(p.predicted());
+                    y.add(p.distortion());
+                    lo = Math.min(lo, Math.min(p.predicted(), p.distortion()));
+                    hi = Math.max(hi, Math.max(p.predicted(), p.distortion()));
+                }
+            }
+            if (x.isEmpty()) {
+                continue;
+            }
+            XYSeries s = chart.addSeries(String.format(java.util.Locale.ROOT, "%s (Pearson %.3f, Spearman %.3f)",
+                    a.cost(), a.pearson(), a.spearman()), x, y);
+            s.setMarker(ChartStyle.MARKERS[c % ChartStyle.MARKERS.length]);
+            s.setMarkerColor(ChartStyle.PALETTE[c++ % ChartStyle.PALETTE.length]);
+        }
+        if (c == 0) {
+            throw new IllegalArgumentException("no frontier point of " + r.model() + " has a positive prediction and"
+                    + " distortion");
+        }
+        XYSeries diag = chart.addSeries("predicted = measured", new double[] {lo, hi}, new double[] {lo, hi});
+        diag.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        diag.setLineColor(java.awt.Color.BLACK);
+        diag.setLineStyle(ChartStyle.DASHED);
+        diag.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        return chart;
+    }
 }

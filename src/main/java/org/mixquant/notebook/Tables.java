@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.mixquant.eval.EqualSizeVerdict;
+import org.mixquant.eval.Frontier;
 import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.MetricId;
 import org.mixquant.model.Layer;
@@ -400,6 +401,72 @@ public final class Tables {
                 DoubleColumn.create("uniform", num[2]), bestCost, bestPlan, DoubleColumn.create("best_bits", num[3]),
                 DoubleColumn.create("best", num[4]), DoubleColumn.create("delta", num[5]), loses);
         return withPrintFormats(t);
+    }
+
+    /**
+     * A {@link Frontier} study's points, one row each in the study's order (by budget, then uniform and each cost):
+     * {@code budget}, {@code cost}, {@code plan}, {@code avg_bits}, {@code size_MB}, one column per quality metric of
+     * the points ({@link MetricId#column()}: top-1 in percent), {@code predicted} (Σ single-layer costs; missing for
+     * uniform rows), {@code distortion} (the whole plan rounded to nearest, on the calibration data) and
+     * {@code bits_histogram}. Named after the model and method, e.g. {@code resnet20-fashion: frontier (nearest)}.
+     */
+    public static Table frontier(Frontier.Result r) {
+        List<MetricId> metrics = new ArrayList<>();
+        for (MetricId m : MetricId.values()) {
+            if (r.points().stream().anyMatch(p -> p.quality().containsKey(m))) {
+                metrics.add(m);
+            }
+        }
+        int n = r.points().size();
+        StringColumn cost = StringColumn.create("cost");
+        StringColumn plan = StringColumn.create("plan");
+        StringColumn hist = StringColumn.create("bits_histogram");
+        double[][] num = new double[5 + metrics.size()][n];
+        for (int k = 0; k < n; k++) {
+            Frontier.Point p = r.points().get(k);
+            cost.append(p.cost());
+            plan.append(p.plan().name());
+            hist.append(EvalRow.histogram(p.plan()));
+            num[0][k] = p.budget();
+            num[1][k] = p.averageBits();
+            num[2][k] = p.sizeMB();
+            num[3][k] = p.predicted();
+            num[4][k] = p.distortion();
+            for (int m = 0; m < metrics.size(); m++) {
+                Double v = p.quality().get(metrics.get(m));
+                num[5 + m][k] = v == null ? Double.NaN : metrics.get(m).toColumn(v);
+            }
+        }
+        Table t = Table.create(r.model() + ": frontier (" + r.method() + ")", DoubleColumn.create("budget", num[0]),
+                cost, plan, DoubleColumn.create("avg_bits", num[1]), DoubleColumn.create("size_MB", num[2]));
+        for (int m = 0; m < metrics.size(); m++) {
+            t.addColumns(DoubleColumn.create(metrics.get(m).column(), num[5 + m]));
+        }
+        t.addColumns(DoubleColumn.create("predicted", num[3]), DoubleColumn.create("distortion", num[4]), hist);
+        return withPrintFormats(t);
+    }
+
+    /**
+     * The additivity check of a {@link Frontier} study, one row per cost: {@code cost}, {@code plans} (distinct plans
+     * compared), {@code pearson} and {@code spearman} (correlation of the predicted cost with the measured distortion
+     * over the cost's frontier; NaN with fewer than two distinct values). Named e.g.
+     * {@code resnet20-fashion: additivity (mean KL(...))}.
+     */
+    public static Table additivity(Frontier.Result r) {
+        StringColumn cost = StringColumn.create("cost");
+        int n = r.additivity().size();
+        int[] plans = new int[n];
+        double[][] num = new double[2][n];
+        for (int k = 0; k < n; k++) {
+            Frontier.Additivity a = r.additivity().get(k);
+            cost.append(a.cost());
+            plans[k] = a.points();
+            num[0][k] = a.pearson();
+            num[1][k] = a.spearman();
+        }
+        return withPrintFormats(Table.create(r.model() + ": additivity (" + r.metric() + ")", cost,
+                IntColumn.create("plans", plans), DoubleColumn.create("pearson", num[0]),
+                DoubleColumn.create("spearman", num[1])));
     }
 
     /**

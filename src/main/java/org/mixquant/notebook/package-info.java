@@ -2,7 +2,7 @@
  * Presentation for notebooks and reports: XChart charts split by topic ({@link org.mixquant.notebook.ErrorCharts},
  * {@link org.mixquant.notebook.BitPlanCharts}, {@link org.mixquant.notebook.EvaluationCharts},
  * {@link org.mixquant.notebook.MethodCharts}, {@link org.mixquant.notebook.WeightHistograms},
- * {@link org.mixquant.notebook.FrontierCharts}) behind the {@link org.mixquant.notebook.Charts} facade, with their
+ * {@link org.mixquant.notebook.FrontierCharts}, {@link org.mixquant.notebook.CostCharts}) behind the {@link org.mixquant.notebook.Charts} facade, with their
  * shared styling in one place ({@code ChartStyle}) and image output in {@link org.mixquant.notebook.ChartImages};
  * Tablesaw tables and their HTML rendering ({@link org.mixquant.notebook.Tables}), and progress that updates in
  * place ({@link org.mixquant.notebook.ConsoleProgress}). Reads the values of the packages above it and never changes

@@ -102,7 +102,7 @@ class CommandJsonTest {
         Path out = dir.resolve("report");
         CliHarness.Run r = CliHarness.run("report", "-o", out.toString(), "--corpus-size", "16", "--uniform", "4",
                 "--qem", "300", "--max-rel-error", "0.02", "--avg-bits", "4", "--cnn", "resnet20-fashion",
-                "--cnn-uniform", "4", "--images", "100", "--gptq-bits", "0", "-q");
+                "--cnn-uniform", "4", "--images", "100", "--gptq-bits", "0", "--cost", "qe", "-q");
         assertEquals(ExitCodes.OK, r.code(), r.err());
         JsonNode text = JSON.readTree(out.resolve("results.json").toFile());
         assertShape(ReportCommand.Results.class, text);

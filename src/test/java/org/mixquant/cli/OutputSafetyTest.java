@@ -24,7 +24,7 @@ import org.mixquant.model.TinyOnnx;
 class OutputSafetyTest {
     /** The smallest report that still writes every kind of output (MiniLM only, 32 texts, one plan per rule). */
     static final List<String> SMALL_REPORT = List.of("--cnn", "", "--corpus-size", "32", "--uniform", "4", "--qem",
-            "300", "--max-rel-error", "0.02", "--avg-bits", "4", "-q", "--gptq-bits", "0");
+            "300", "--max-rel-error", "0.02", "--avg-bits", "4", "-q", "--gptq-bits", "0", "--cost", "qe");
 
     /** A quick MiniLM compare: one method, one plan, 16 texts. */
     static final List<String> SMALL_COMPARE = List.of("compare", "minilm", "--methods", "asym", "--bits", "4",

@@ -24,10 +24,14 @@ import org.mixquant.quant.BitPlan;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.io.csv.CsvReadOptions;
 
-/** {@code mixquant report}, the main job, in process on a small corpus (32 fortunes) and image subset (300). */
+/**
+ * {@code mixquant report}, the main job, in process on a small corpus (32 fortunes), image subset (300) and
+ * calibration set (8 images or fortunes for the default measured and fisher costs).
+ */
 class ReportCommandTest {
     static final int TEXTS = 32;
     static final int IMAGES = 300;
+    static final int CALIBRATION = 8;
 
     @TempDir
     Path dir;
@@ -36,7 +40,8 @@ class ReportCommandTest {
         return CliHarness.run("report", "-o", out.toString(), "--corpus-size", Integer.toString(TEXTS),
                 "--uniform", "4,3", "--qem", "300", "--max-rel-error", "0.02", "--avg-bits", "4,3",
                 "--cnn", "resnet20-fashion", "--cnn-uniform", "4,3", "--images", Integer.toString(IMAGES),
-                "--gptq-bits", "4", "--gptq-calibration", "8", "-q");
+                "--gptq-bits", "4", "--gptq-calibration", "8", "--calibration", Integer.toString(CALIBRATION),
+                "-q");
     }
 
     static Set<String> names(Path folder) throws Exception {
@@ -67,22 +72,25 @@ class ReportCommandTest {
 
         assertEquals(Set.of("results.csv", "results.json", "error-table.csv", "error-curves.png",
                 "qe-ratio-curves.png", "chosen-bits.png", "plans", "resnet20-fashion"), names(out));
-        assertEquals(Set.of("qem=300.json", "rel_=0.02.json", "budget=4.json", "budget=3.json"),
-                names(out.resolve("plans")), "one plan file per MixQuant plan");
+        assertEquals(Set.of("qem=300.json", "rel_=0.02.json", "budget=4.json", "budget=3.json",
+                "budget=4-measured.json", "budget=3-measured.json"), names(out.resolve("plans")),
+                "one plan file per MixQuant plan; by default the measured cost too (fisher is for CNNs only)");
         Path cnn = out.resolve("resnet20-fashion");
         assertEquals(Set.of("results.csv", "results.json", "error-table.csv", "error-curves.png", "chosen-bits.png",
                 "plans"), names(cnn));
-        assertEquals(names(out.resolve("plans")), names(cnn.resolve("plans")));
+        Set<String> cnnPlans = new TreeSet<>(names(out.resolve("plans")));
+        cnnPlans.addAll(Set.of("budget=4-fisher.json", "budget=3-fisher.json"));
+        assertEquals(cnnPlans, names(cnn.resolve("plans")), "the CNN also gets fisher plans by default");
 
         // MiniLM: the CSV reads back into rows, in the order fp32, uniform plans, qem, relative error, budgets.
         Table csv = Table.read().usingOptions(CsvReadOptions.builder(out.resolve("results.csv").toFile())
                 .tableName("minilm"));
         List<EvalRow> rows = Tables.toEvaluations(csv);
         assertEquals(List.of("fp32", "uniform-4", "uniform-3", "qem=300", "rel<=0.02", "budget=4", "budget=3",
-                "uniform-4"), rows.stream().map(EvalRow::plan).toList());
+                "budget=4-measured", "budget=3-measured", "uniform-4"), rows.stream().map(EvalRow::plan).toList());
         // the last row: GPTQ at uniform int4 on 8 calibration fortunes (fewer token rows than a layer's columns:
         // dampened, with a warning on stderr), far closer to FP32 than chance and never NaN
-        EvalRow gptq4 = rows.get(7);
+        EvalRow gptq4 = rows.get(9);
         assertEquals("gptq", gptq4.methodId());
         assertTrue(gptq4.metric(MetricId.MEAN_COSINE) > 0.8, gptq4.toString());
         assertTrue(r.err().contains("calibration rows for 1536 input columns"), r.err());
@@ -111,10 +119,23 @@ class ReportCommandTest {
         }
         assertEquals("uniform-4", pairedWith.get("budget=4"), pairedWith::toString);
         assertEquals("uniform-3", pairedWith.get("budget=3"), pairedWith::toString);
+        assertEquals("uniform-4", pairedWith.get("budget=4-measured"), pairedWith::toString);
+        assertEquals("uniform-3", pairedWith.get("budget=3-measured"), pairedWith::toString);
+        // ... listed together by uniform plan: the qe budget line, then the measured one
+        int qe4 = r.out().indexOf("  budget=4 (");
+        int measured4 = r.out().indexOf("  budget=4-measured (");
+        int qe3 = r.out().indexOf("  budget=3 (");
+        assertTrue(qe4 >= 0 && qe4 < measured4 && measured4 < qe3, r.out());
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "on %d calibration sentences (fortunes[512:%d]",
+                CALIBRATION, 512 + CALIBRATION)), "the calibration set is named under the table:\n" + r.out());
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "on %d calibration images", CALIBRATION)), r.out());
 
         // ResNet-20: top-1 on the image subset, budget=3 against uniform-3 at equal bits.
         JsonNode cnnRows = BaseCommand.JSON.readTree(cnn.resolve("results.json").toFile()).get("rows");
-        assertEquals(7, cnnRows.size());
+        assertEquals(List.of("fp32", "uniform-4", "uniform-3", "qem=300", "rel<=0.02", "budget=4", "budget=3",
+                "budget=4-measured", "budget=3-measured", "budget=4-fisher", "budget=3-fisher"),
+                java.util.stream.StreamSupport.stream(cnnRows.spliterator(), false).map(j -> j.get("plan").asText())
+                        .toList());
         double fp32Top1 = cnnRows.get(0).get("top1").asDouble();
         JsonNode u3 = cnnRows.get(2);
         JsonNode b3 = cnnRows.get(6);

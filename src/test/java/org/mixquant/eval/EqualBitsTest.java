@@ -71,4 +71,21 @@ class EqualBitsTest {
         assertTrue(pairs.get(1).samePlan());
         assertTrue(EqualBits.lines(rows).get(1).endsWith("(the search chose uniform bits: same plan)"));
     }
+    /** Grouped by uniform row: every plan at 4 bits (qe, measured) before every plan at 3 bits, each group in row order. */
+    @Test
+    void pairsByUniformListEachUniformRowsPlansTogether() {
+        List<EvalRow> rows = List.of(FP32,
+                row("nearest", "uniform-4", "uniform", 4, 91, "4:10"),
+                row("nearest", "uniform-3", "uniform", 3, 87, "3:10"),
+                row("nearest", "budget=4", "avg-bits", 3.995, 91.5, "3:1 4:8 5:1"),
+                row("nearest", "budget=3", "avg-bits", 3, 86, "2:1 3:8 4:1"),
+                row("nearest", "budget=3.5", "avg-bits", 3.5, 90, "3:5 4:5"),
+                row("nearest", "budget=4-measured", "avg-bits", 4, 92, "3:2 4:6 5:2"),
+                row("nearest", "budget=3-measured", "avg-bits", 2.998, 88, "2:2 3:6 4:2"));
+        List<String> order = EqualBits.pairsByUniform(rows).stream()
+                .map(p -> p.mixQuant().plan() + "/" + p.uniform().plan()).toList();
+        assertEquals(List.of("budget=4/uniform-4", "budget=4-measured/uniform-4", "budget=3/uniform-3",
+                "budget=3-measured/uniform-3"), order);
+        assertEquals(EqualBits.pairs(rows).size(), order.size(), "the same pairs, reordered");
+    }
 }

@@ -120,4 +120,19 @@ class EqualSizeVerdictTest {
         assertEquals(0.02, v.budgets().get(0).delta(), 1e-12);
         assertEquals(Verdict.AGREES, v.verdict());
     }
+    /** The one-sentence verdict counts the budgets where mixed is ahead and gives each delta and their mean. */
+    @Test
+    void summarySaysWhereMixedPrecisionPaysAndByHowMuch() {
+        Frontier.Point u3 = point("uniform", 3, plan("uniform-3", "uniform", 3, 3), 3.0, 0.910);
+        Frontier.Point me3 = point("measured", 3, plan("budget=3-measured", "avg-bits", 4, 2), 3.0, 0.920);
+        Frontier.Point u4 = point("uniform", 4, plan("uniform-4", "uniform", 4, 4), 4.0, 0.918);
+        Frontier.Point me4 = point("measured", 4, plan("budget=4-measured", "avg-bits", 5, 3), 4.0, 0.916);
+        String s = EqualSizeVerdict.of(result(List.of(u3, me3, u4, me4))).summary();
+        assertEquals("m, adaround: mixed precision pays at 1 of 2 budgets compared (top1_%, best mixed − uniform:"
+                + " +1.0000 at 3.00 bits, -0.2000 at 4.00 bits; mean +0.4000)", s);
+        Frontier.Point me4worse = point("measured", 4, plan("budget=4-measured", "avg-bits", 5, 3), 4.0, 0.900);
+        assertTrue(EqualSizeVerdict.of(result(List.of(u4, me4worse))).summary()
+                .contains("mixed precision does not pay at any of 1 budgets compared"));
+        assertTrue(EqualSizeVerdict.of(result(List.of(u4))).summary().endsWith("nothing compared"));
+    }
 }

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.mixquant.search.CostTable;
+import org.mixquant.search.CostKind;
 import org.mixquant.methods.NearestRounding;
 import org.mixquant.methods.QuantizedModel;
 import org.mixquant.methods.Quantizer;
@@ -137,5 +139,35 @@ class StudyTest {
             assertThrows(IllegalArgumentException.class, () -> Study.of(List.of(s), List.of(m), List.of())
                     .plans(other, m), "a subject of another study");
         }
+    }
+    /**
+     * A budget over a cost table: the plan is the knapsack over the subject's own table (found by model source among
+     * several), named budget=B-COST; a model no table is for is an error naming it.
+     */
+    @Test
+    void aCostBudgetRecipeUsesTheTableOfTheSubjectsModel() throws Exception {
+        OnnxModel fp32 = EmbeddingEvaluatorTest.tinyEncoder(Map.of());
+        List<String> layers = fp32.layerNames();
+        long[] params = new long[layers.size()];
+        double[][] cost = new double[layers.size()][7];
+        for (int i = 0; i < layers.size(); i++) {
+            params[i] = fp32.layers().get(i).params();
+            for (int b = 0; b < 7; b++) {
+                // layer 0 matters 1000x more than the others: the knapsack gives it more bits
+                cost[i][b] = (i == 0 ? 1000 : 1) * Math.pow(4, -b);
+            }
+        }
+        CostTable mine = CostTable.of(CostKind.MEASURED, fp32.source(), Scheme.ASYMMETRIC, Granularity.PER_CHANNEL,
+                layers, params, cost, Map.of(), 0);
+        CostTable other = CostTable.of(CostKind.MEASURED, "another-model", Scheme.ASYMMETRIC,
+                Granularity.PER_CHANNEL, layers, params, cost, Map.of(), 0);
+        Study.PlanRecipe r = Study.PlanRecipe.budget(3, List.of(other, mine));
+        BitPlan p = r.make(fp32, null, new NearestRounding());
+        assertEquals(MixQuant.budget(mine, 3).bits(), p.bits());
+        assertEquals("budget=3-measured", p.name());
+        assertTrue(p.bitsOf(layers.get(0)) > 3, "the costly layer gets more than the average: " + p.bits());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Study.PlanRecipe.budget(3, List.of(other)).make(fp32, null, new NearestRounding()));
+        assertTrue(e.getMessage().contains(fp32.source()), e.getMessage());
     }
 }

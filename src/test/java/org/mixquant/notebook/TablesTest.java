@@ -411,4 +411,33 @@ class TablesTest {
         assertTrue(t.doubleColumn("best").isMissing(1));
         assertEquals("no", t.stringColumn("mixed_loses").get(1));
     }
+    /** A frontier as a table: one row per point, quality in the column unit, prediction missing for uniform. */
+    @Test
+    void frontierAndAdditivityTables() {
+        BitPlan u = BitPlan.uniform("m", List.of("a", "b"), 3, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
+        BitPlan mixed = new BitPlan("budget=3-measured", "m", Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, "avg-bits",
+                Map.of(), Map.of(), new java.util.LinkedHashMap<>(Map.of("a", 2, "b", 4)));
+        org.mixquant.eval.Frontier.Result r = new org.mixquant.eval.Frontier.Result("m", "nearest", "KL",
+                Map.of(MetricId.TOP1, 0.93), List.of(
+                        new org.mixquant.eval.Frontier.Point("uniform", 3, u, 3, 0.11, Map.of(MetricId.TOP1, 0.91),
+                                Double.NaN, 0.2),
+                        new org.mixquant.eval.Frontier.Point("measured", 3, mixed, 3, 0.11,
+                                Map.of(MetricId.TOP1, 0.92), 0.15, 0.18)),
+                List.of(new org.mixquant.eval.Frontier.Additivity("measured", 1, Double.NaN, Double.NaN)), 1);
+        Table t = Tables.frontier(r);
+        assertEquals("m: frontier (nearest)", t.name());
+        assertEquals(List.of("budget", "cost", "plan", "avg_bits", "size_MB", "top1_%", "predicted", "distortion",
+                "bits_histogram"), t.columnNames());
+        assertEquals(2, t.rowCount());
+        assertEquals("budget=3-measured", t.stringColumn("plan").get(1));
+        assertEquals(92.0, t.doubleColumn("top1_%").get(1), 1e-9, "top-1 in percent");
+        assertTrue(t.doubleColumn("predicted").isMissing(0), "uniform rows predict nothing");
+        assertEquals(0.15, t.doubleColumn("predicted").get(1), 0.0);
+        assertEquals("2:1 4:1", t.stringColumn("bits_histogram").get(1));
+        Table a = Tables.additivity(r);
+        assertEquals(List.of("cost", "plans", "pearson", "spearman"), a.columnNames());
+        assertEquals("measured", a.stringColumn("cost").get(0));
+        assertEquals(1, a.intColumn("plans").get(0));
+        assertTrue(a.doubleColumn("pearson").isMissing(0));
+    }
 }
