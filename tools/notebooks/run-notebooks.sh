@@ -28,6 +28,9 @@
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# libtorch's OpenMP threads sleep instead of spinning between operations (as ./mixquant and the unit tests do): on
+# shared cores, spinning threads halved the CNN measured tables' speed. The kernels inherit this environment.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 JUPYTER=/usr/bin/jupyter
 PYTHON=/usr/bin/python3           # Debian's Python, the one that has nbformat (not the python3 first on PATH)
 KERNEL=mixquant-java
