@@ -242,8 +242,10 @@ class FrontierCommandTest {
                 .assertOneLineError(ExitCodes.USAGE, "hessian");
         CliHarness.run("frontier", tiny.toString(), "--method", "brecq", "-q")
                 .assertOneLineError(ExitCodes.USAGE, "--method", "brecq", "resnet20-fashion, mobilenetv2-fashion");
-        CliHarness.run("frontier", "resnet20-fashion", "--method", "gptq", "-q")
-                .assertOneLineError(ExitCodes.USAGE, "unknown method 'gptq'", "nearest, adaround, brecq");
+        CliHarness.run("frontier", "resnet20-fashion", "--method", "omniquant", "-q")
+                .assertOneLineError(ExitCodes.USAGE, "unknown method 'omniquant'", "nearest, adaround, brecq, gptq");
+        CliHarness.run("frontier", "resnet20-fashion", "--method", "gptq", "--damp", "0", "-q")
+                .assertOneLineError(ExitCodes.USAGE, "must be a fraction of the mean Hessian diagonal in (0, 1], got 0");
         CliHarness.run("frontier", tiny.toString(), "--budgets", "9", "-q")
                 .assertOneLineError(ExitCodes.USAGE, "--budgets must be between 2 and 8, got 9");
     }
