@@ -400,25 +400,14 @@ public final class Gptq implements Quantizer {
                 gptqLoss, damp, dead);
     }
 
-    /** Round-to-nearest of {@code wt [out, in]} into {@code dst}: per channel / tensor, or per group of columns. */
+    /**
+     * Round-to-nearest of {@code wt [out, in]} into {@code dst}: per channel / tensor, or per group of
+     * {@code groupSize} input columns (the quant package's per-group granularity, ragged last group included).
+     */
     static void nearestInto(float[] wt, int out, int in, QuantSpec spec, int groupSize, float[] dst) {
-        if (groupSize <= 0) {
-            FakeQuant.apply(WeightTensor.wrap(wt, new int[] {out, in}, 0),
-                    org.mixquant.quant.QParams.choose(WeightTensor.wrap(wt, new int[] {out, in}, 0), spec), dst);
-            return;
-        }
-        QuantSpec pc = new QuantSpec(spec.bits(), spec.scheme(), Granularity.PER_CHANNEL);
-        for (int c0 = 0; c0 < in; c0 += groupSize) {
-            int len = Math.min(groupSize, in - c0);
-            float[] part = new float[out * len];
-            for (int r = 0; r < out; r++) {
-                System.arraycopy(wt, r * in + c0, part, r * len, len);
-            }
-            float[] res = FakeQuant.apply(WeightTensor.wrap(part, new int[] {out, len}, 0), pc).toArray();
-            for (int r = 0; r < out; r++) {
-                System.arraycopy(res, r * len, dst, r * in + c0, len);
-            }
-        }
+        QuantSpec s = groupSize <= 0 ? spec : spec.withGranularity(Granularity.perGroup(groupSize));
+        WeightTensor t = WeightTensor.wrap(wt, new int[] {out, in}, 0);
+        FakeQuant.apply(t, org.mixquant.quant.QParams.choose(t, s), dst);
     }
 
     /** {@code a [rows, cols]} → {@code [cols, rows]}. */
