@@ -325,6 +325,7 @@ public final class Study {
         private final ErrorTable table;
         private final AccuracyEvaluator accuracy;
         private final EmbeddingEvaluator embeddings;
+        private OutputEvaluator outputs;
         private EvalRow fp32;
         private Accuracy fp32Accuracy;
 
@@ -369,6 +370,18 @@ public final class Study {
             return new Subject(model, table, null, Objects.requireNonNull(evaluator, "evaluator"));
         }
 
+        /**
+         * Any ONNX model scored on output fidelity to FP32 ({@link MetricId#OUTPUT_COSINE},
+         * {@link MetricId#OUTPUT_SQNR}) on given inputs ({@link OutputEvaluator}).
+         *
+         * @param table its error table; null when only {@link PlanRecipe#fixed} plans will be made
+         */
+        public static Subject outputs(OnnxModel model, ErrorTable table, OutputEvaluator evaluator) {
+            Subject s = new Subject(model, table, null, null);
+            s.outputs = Objects.requireNonNull(evaluator, "evaluator");
+            return s;
+        }
+
         /** The FP32 model. */
         public QuantizableModel model() {
             return model;
@@ -406,6 +419,10 @@ public final class Study {
                 m.put(MetricId.TOP1_DROP, 0.0);
                 samples = fp32Accuracy.total();
                 secs = fp32Accuracy.seconds();
+            } else if (outputs != null) {
+                m.put(MetricId.OUTPUT_COSINE, 1.0);
+                samples = outputs.samples();
+                secs = outputs.fp32Seconds();
             } else {
                 long t0 = System.nanoTime();
                 try {
@@ -453,6 +470,15 @@ public final class Study {
                 m.put(MetricId.TOP1_DROP, 100 * (fp32Accuracy.top1() - a.top1()));
                 samples = a.total();
                 secs = a.seconds();
+            } else if (outputs != null) {
+                long t0 = System.nanoTime();
+                OutputFidelity f = outputs.fidelity(q.model());
+                secs = (System.nanoTime() - t0) / 1e9;
+                m.put(MetricId.OUTPUT_COSINE, f.cosine());
+                if (f.sqnrDb() != null) {
+                    m.put(MetricId.OUTPUT_SQNR, f.sqnrDb());
+                }
+                samples = outputs.samples();
             } else {
                 long t0 = System.nanoTime();
                 Fidelity f;

@@ -224,12 +224,23 @@ public final class AdaRound implements Quantizer {
             LearnedRounding.Result r;
             double nearest;
             double learned;
-            try (NDManager m = Djl.engine().newBaseManager()) {
-                LayerReconstruction rec = LayerReconstruction.create(m, xq, xf, layer.weight(), site.bias(), act);
-                r = LearnedRounding.run(m, List.of(layer.weight()), List.of(q), null, rec, layerOpts, progress,
-                        layer.name());
-                nearest = rec.evaluate(SoftRounding.dequantize(layer.weight(), q, r.nearestCodes().get(0)));
-                learned = rec.evaluate(r.weights().get(0));
+            var conv = calibration.convolution(layer.name());
+            if (conv.isPresent()) {
+                CnnReconstruction.Outcome o = OnnxConvAdaRound.optimise(layer, site, act, conv.get(),
+                        calibration.sampleShape(site.input()), xq, xf, q, options, layerOpts.seed(), progress);
+                r = o.result();
+                nearest = o.nearest();
+                learned = o.learned();
+            } else {
+                try (NDManager m = Djl.engine().newBaseManager()) {
+                    float a = calibration.inputScale(layer.name());
+                    LayerReconstruction rec = LayerReconstruction.create(m, scaled(xq, a), scaled(xf, a),
+                            layer.weight(), site.bias(), act);
+                    r = LearnedRounding.run(m, List.of(layer.weight()), List.of(q), null, rec, layerOpts, progress,
+                            layer.name());
+                    nearest = rec.evaluate(SoftRounding.dequantize(layer.weight(), q, r.nearestCodes().get(0)));
+                    learned = rec.evaluate(r.weights().get(0));
+                }
             }
             WeightTensor hard = r.weights().get(0);
             replaced.put(layer.name(), hard);
@@ -251,6 +262,18 @@ public final class AdaRound implements Quantizer {
         log.accept(String.format(Locale.ROOT, "adaround: done in %.1f s", secs));
         return new Report(new QuantizedModel(current, plan, methodName(plan), secs), List.copyOf(reports),
                 options.describe());
+    }
+
+    /** {@code x} times {@code a} (a Gemm's alpha on its input), or {@code x} itself when {@code a} is 1. */
+    private static float[] scaled(float[] x, float a) {
+        if (a == 1f) {
+            return x;
+        }
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] * a;
+        }
+        return y;
     }
 
     private Map<String, float[]> capture(QuantizableModel state, List<String> inputs) {
