@@ -87,12 +87,13 @@ public final class ArrayInputsMixin {
 
     /** The FP32 run on the evaluation arrays; warns about arrays that feed no graph input. */
     OutputEvaluator evaluator(BaseCommand cmd, OnnxModel model) {
+        OutputEvaluator ev = OutputEvaluator.create(model, evaluation, cmd.threads());
         List<String> unused = OnnxFeeds.unused(model, evaluation);
         if (!unused.isEmpty()) {
             cmd.warn(evaluation.source() + ": arrays " + unused + " feed no graph input of " + model.source()
                     + "; ignored");
         }
-        return OutputEvaluator.create(model, evaluation, cmd.threads());
+        return ev;
     }
 
     /** One line: what was scored on, and what calibrated. */
