@@ -96,16 +96,30 @@ public final class ArrayInputsMixin {
         return ev;
     }
 
-    /** One line: what was scored on, and what calibrated. */
-    String describe() {
+    /**
+     * One line: what was scored on, and what calibrated (learned rounding uses at most {@code calibrationSamples} of
+     * the calibration samples, the first ones).
+     */
+    String describe(int calibrationSamples) {
         String scored = "output cosine and SQNR to FP32 on " + evaluation.source();
-        return split == null ? scored : scored + "; " + split.description();
+        if (split == null) {
+            return scored;
+        }
+        long n = split.calibration().samples();
+        return scored + "; " + split.description() + (n > calibrationSamples ? BaseCommand.f(" (learned rounding"
+                + " calibrates on the first %d of them, --calibration)", calibrationSamples) : "");
     }
 
-    /** One line per quantized row: its overall output SQNR in dB ({@code compare}'s table has no column for it). */
+    /**
+     * A heading, then one line per quantized row with its overall output SQNR in dB ({@code compare}'s table has no
+     * column for it).
+     */
     static List<String> sqnrLines(List<EvalRow> rows) {
-        return rows.stream().filter(r -> !r.isFp32()).map(r -> BaseCommand.f("%s %s: SQNR %s dB", r.methodId(),
+        List<String> out = new java.util.ArrayList<>();
+        out.add("output SQNR to FP32 (all outputs), dB:");
+        rows.stream().filter(r -> !r.isFp32()).forEach(r -> out.add(BaseCommand.f("  %s %s: %s", r.methodId(),
                 r.plan(), r.metrics().containsKey(MetricId.OUTPUT_SQNR)
-                        ? BaseCommand.f("%.2f", r.metric(MetricId.OUTPUT_SQNR)) : "inf (identical)")).toList();
+                        ? BaseCommand.f("%.2f", r.metric(MetricId.OUTPUT_SQNR)) : "inf (identical)")));
+        return out;
     }
 }

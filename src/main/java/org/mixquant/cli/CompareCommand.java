@@ -148,7 +148,7 @@ final class CompareCommand extends BaseCommand {
             rows = Study.of(List.of(Study.Subject.classifier(cnn, table, ev)), studied, recipes)
                     .run(progress(), this::info);
         } else if (arrays.given()) {
-            evaluatedOn = arrays.describe();
+            evaluatedOn = arrays.describe(options.calibrationSamples());
             rows = Study.of(List.of(Study.Subject.outputs((OnnxModel) m, table, arrays.evaluator(this, (OnnxModel) m))),
                     studied, recipes).run(progress(), this::info);
         } else {
@@ -190,7 +190,7 @@ final class CompareCommand extends BaseCommand {
                     out().println("  " + line);
                 }
                 if (arrays.given()) {
-                    ArrayInputsMixin.sqnrLines(rows).forEach(l -> out().println("  " + l));
+                    ArrayInputsMixin.sqnrLines(rows).forEach(out()::println);
                 }
                 out().println(SizeReport.whatIsCounted());
                 out().println(f("total %.1f s", (System.nanoTime() - start) / 1e9));

@@ -318,7 +318,8 @@ public final class Study {
      * A model in a study: its FP32 form, its error table (whose scheme and granularity uniform plans use), and how a
      * quantized version is scored: top-1 accuracy for a classifier ({@link MetricId#TOP1}, {@link MetricId#TOP1_DROP}),
      * embedding fidelity for a text encoder ({@link MetricId#MEAN_COSINE}, {@link MetricId#MIN_COSINE},
-     * {@link MetricId#TOP10_OVERLAP}). The FP32 reference is measured once, on first use.
+     * {@link MetricId#TOP10_OVERLAP}), output fidelity for any ONNX model on given inputs
+     * ({@link MetricId#OUTPUT_COSINE}, {@link MetricId#OUTPUT_SQNR}). The FP32 reference is measured once, on first use.
      */
     public static final class Subject {
         private final QuantizableModel model;

@@ -49,6 +49,13 @@ import org.mixquant.methods.rounding.LpScaleSearch;
  * On a CNN the layer's output is taken after the activation that directly follows it ({@link #layerForward}; none
  * before a residual addition), convolutions included, on all calibration images.
  *
+ * <p>ONNX layers: MatMul and Gemm layers reconstruct their output from captured rows ({@link LayerReconstruction};
+ * a Gemm's {@code alpha} scales the captured input, {@code beta·C} is the bias, {@link CalibrationCapture#inputScale});
+ * Conv layers from captured feature maps, re-run with DJL's {@code Conv2d} with the node's strides, pads, dilations and
+ * groups ({@link CalibrationCapture#convolution}, {@code OnnxConvAdaRound}) on the CNNs' objective and loop. Text
+ * models calibrate on sentences ({@link OnnxTextCalibration}), any other model on named arrays
+ * ({@link OnnxArrayCalibration}).
+ *
  * <p>ONNX models: with {@link ReconstructionOptions#iterations()} 0 nothing is optimised or captured: the result is
  * the L<sub>p</sub>-searched scales with rounding to nearest (half to even, {@link FakeQuant}), the baseline AdaRound
  * starts from.

@@ -25,15 +25,19 @@ public final class TinyOnnx {
 
     /** An input of any element type; a dimension {@code -1} is dynamic (named {@code d0}, {@code d1}, ...). */
     public TinyOnnx input(String name, OnnxMl.TensorProto.DataType type, long... shape) {
+        inputs.add(typed(name, type, shape));
+        return this;
+    }
+
+    private static OnnxMl.ValueInfoProto typed(String name, OnnxMl.TensorProto.DataType type, long... shape) {
         OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
         for (int i = 0; i < shape.length; i++) {
             s.addDim(shape[i] < 0 ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("d" + i)
                     : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(shape[i]));
         }
-        inputs.add(OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
+        return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
                 .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(s)))
-                .build());
-        return this;
+                .build();
     }
 
     /** A float output of the given shape. */
@@ -157,14 +161,7 @@ public final class TinyOnnx {
 
     /** An output of any element type; a dimension {@code -1} is dynamic. */
     public TinyOnnx output(String name, OnnxMl.TensorProto.DataType type, long... shape) {
-        OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
-        for (int i = 0; i < shape.length; i++) {
-            s.addDim(shape[i] < 0 ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("d" + i)
-                    : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(shape[i]));
-        }
-        outputs.add(OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(s)))
-                .build());
+        outputs.add(typed(name, type, shape));
         return this;
     }
 
