@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mixquant.data.NpyArray;
@@ -86,6 +87,21 @@ class AnyOnnxCommandTest {
         assertEquals("out_cos", rows.get(1).get("metric").asText());
         assertTrue(rows.get(1).get("secondary").isNumber(), "SQNR of the nearest row");
         assertEquals("adaround", rows.get(2).get("methodFamily").asText());
+    }
+
+    /** An MLP (MatMul + bias Add + Relu, then a Gemm with transB=0) from a folder of .npy files. */
+    @Test
+    void compareOnAnOnnxMlpFromANpyFolder() throws Exception {
+        Path model = TinyOnnx.mlpNet(21).write(dir, "mlp.onnx");
+        Path folder = Files.createDirectory(dir.resolve("in"));
+        Files.write(folder.resolve("x.npy"), NpzFiles.npy(NpzFiles.random("x", 9, 40, 8)));
+        CliHarness.Run r = CliHarness.run("compare", model.toString(), "--methods", "nearest,adaround", "--bits",
+                "2", "--no-avg-bits", "--iterations", "50", "--inputs", folder.toString(), "--format", "json", "-q");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(r.out()).get("rows");
+        assertEquals(List.of("fp32", "nearest", "adaround"), List.of(rows.get(0).get("methodFamily").asText(),
+                rows.get(1).get("methodFamily").asText(), rows.get(2).get("methodFamily").asText()));
+        assertTrue(rows.get(2).get("quality").asDouble() > 0.5, rows.toString());
     }
 
     @Test
