@@ -47,6 +47,32 @@ class AnyOnnxCommandTest {
         assertTrue(t.out().contains("(all)") && t.out().contains("sqnr_db"), t.out());
     }
 
+    /** int64 inputs (a BERT-shaped encoder's token ids and mask) go in as they are; an int32 array is named. */
+    @Test
+    void int64InputsOfATextEncoder() throws Exception {
+        Path bert = Files.write(dir.resolve("bert.onnx"), org.mixquant.model.TinyBert.bytes(7));
+        long[] ids = new long[3 * 5];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i % org.mixquant.model.TinyBert.V;
+        }
+        long[] mask = new long[ids.length];
+        java.util.Arrays.fill(mask, 1L);
+        Path in = NpzFiles.npz(dir.resolve("tok.npz"), NpyArray.ofLongs("input_ids", ids, 3, 5),
+                NpyArray.ofLongs("attention_mask", mask, 3, 5));
+        CliHarness.Run r = CliHarness.run("evaluate", bert.toString(), "--bits", "8", "--inputs", in.toString(),
+                "--format", "json", "-q");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(new ObjectMapper().readTree(r.out()).get("outputs").get("cosine").asDouble() > 0.99, r.out());
+        int[] ints = new int[ids.length];
+        Path bad = NpzFiles.npz(dir.resolve("int32.npz"), NpyArray.ofInts("input_ids", ints, 3, 5),
+                NpyArray.ofLongs("attention_mask", mask, 3, 5));
+        CliHarness.Run e = CliHarness.run("evaluate", bert.toString(), "--bits", "8", "--inputs", bad.toString(),
+                "-q");
+        assertEquals(ExitCodes.FAILURE, e.code(), e.err());
+        assertTrue(e.err().contains("graph input 'input_ids' expects int64 [?, ?], but " + bad + " has int32 [3, 5]"),
+                e.err());
+    }
+
     @Test
     void badInputsAreOneLineExitOne() throws Exception {
         Path model = conv();
