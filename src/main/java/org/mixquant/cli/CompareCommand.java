@@ -88,6 +88,9 @@ final class CompareCommand extends BaseCommand {
     @Mixin
     FormatMixin format;
 
+    @Mixin
+    ArrayInputsMixin arrays;
+
     static final List<String> HEADER = List.of("method", "plan", "rule", "avg_bits", "storage_bits", "size_MB", "metric", "value",
             "delta", "search_s", "quantize_s", "eval_s", "bits_histogram");
 
@@ -103,15 +106,18 @@ final class CompareCommand extends BaseCommand {
         List<String> names = methods == null || methods.isEmpty()
                 ? (isCnn ? Methods.NAMES : List.of("nearest", "adaround")) : methods;
         List<String> ids = names.stream().map(n -> Methods.id(n).orElseThrow()).toList(); // validate() checked
-        if (!isCnn && (ids.contains("adaround") || ids.contains("gptq"))) {
+        arrays.validate(ids);
+        if (!isCnn && !arrays.given() && (ids.contains("adaround") || ids.contains("gptq"))) {
             reconstruction.requireDisjointCorpus(corpus);
+        } else if (arrays.given()) {
+            arrays.load(this, ids.contains("adaround"));
         }
         ReconstructionOptions options = reconstruction.options(this, isCnn);
         Methods.Extras extras = reconstruction.extras(this);
         List<Study.Method> studied = new ArrayList<>();
         for (String id : ids) {
             // Under its id, whatever the spelling given: asym → nearest.
-            studied.add(new Study.Method(id, Methods.create(id, m, options, extras)));
+            studied.add(new Study.Method(id, Methods.create(id, m, options, extras, arrays.calibration())));
         }
 
         ErrorTable table = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
@@ -141,6 +147,10 @@ final class CompareCommand extends BaseCommand {
             evaluatedOn = f("top-1 on %s Fashion-MNIST test images", ImagesMixin.describe(ev.images()));
             rows = Study.of(List.of(Study.Subject.classifier(cnn, table, ev)), studied, recipes)
                     .run(progress(), this::info);
+        } else if (arrays.given()) {
+            evaluatedOn = arrays.describe(options.calibrationSamples());
+            rows = Study.of(List.of(Study.Subject.outputs((OnnxModel) m, table, arrays.evaluator(this, (OnnxModel) m))),
+                    studied, recipes).run(progress(), this::info);
         } else {
             OnnxModel onnx = (OnnxModel) m;
             images.warnIgnoredFor(this, model);
@@ -178,6 +188,9 @@ final class CompareCommand extends BaseCommand {
                 out().println("MixQuant vs uniform at equal average bits (same method):");
                 for (String line : equal) {
                     out().println("  " + line);
+                }
+                if (arrays.given()) {
+                    ArrayInputsMixin.sqnrLines(rows).forEach(out()::println);
                 }
                 out().println(SizeReport.whatIsCounted());
                 out().println(f("total %.1f s", (System.nanoTime() - start) / 1e9));
@@ -279,7 +292,8 @@ final class CompareCommand extends BaseCommand {
      * @param metric          the column {@code quality} is in: {@code top1_%} (CNNs) or {@code mean_cos} (text models)
      * @param quality         top-1 in percent, or mean cosine to the FP32 embeddings
      * @param fp32Quality     the FP32 model's {@code quality}
-     * @param secondary       text models: mean top-10 neighbour overlap with FP32 (0..1); null for CNNs
+     * @param secondary       text models: mean top-10 neighbour overlap with FP32 (0..1); models scored on
+     *                        {@code --inputs}: output SQNR in dB (null for FP32 and identical outputs); null for CNNs
      * @param searchSeconds   the bit-width search that made the plan (0 for uniform plans and FP32)
      * @param quantizeSeconds quantization, reconstruction included
      * @param evalSeconds     evaluation
@@ -293,7 +307,8 @@ final class CompareCommand extends BaseCommand {
         static Row of(EvalRow r) {
             return new Row(r.model(), r.method(), r.plan(), r.rule(), r.averageBits(), r.storageBits(), r.sizeMB(),
                     r.primary().column(), r.quality(), r.quality() - r.delta(),
-                    r.metrics().get(MetricId.TOP10_OVERLAP), r.seconds().search(), r.seconds().quantize(),
+                    r.metrics().getOrDefault(MetricId.TOP10_OVERLAP, r.metrics().get(MetricId.OUTPUT_SQNR)),
+                    r.seconds().search(), r.seconds().quantize(),
                     r.seconds().evaluate(), r.bitsHistogram(), r.methodId(), r.delta());
         }
     }

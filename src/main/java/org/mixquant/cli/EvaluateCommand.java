@@ -41,6 +41,9 @@ final class EvaluateCommand extends BaseCommand {
     @Mixin
     FormatMixin format;
 
+    @Mixin
+    ArrayInputsMixin arrays;
+
     /**
      * The {@code evaluate --format json} document of a text encoder (MiniLM or an ONNX file). The Fashion-MNIST CNNs
      * print {@link CnnEvaluation}'s document instead.
@@ -129,6 +132,9 @@ final class EvaluateCommand extends BaseCommand {
             throw new IllegalArgumentException("evaluate supports ONNX embedding models and the Fashion-MNIST CNNs");
         }
         images.warnIgnoredFor(this, model);
+        if (arrays.given()) {
+            return OutputEvaluation.run(this, onnx, plan, arrays, format.format);
+        }
         List<String> texts = corpus.texts();
         List<EvalRow> rows;
         try (TextEmbedder embedder = corpus.embedder()) {

@@ -92,10 +92,12 @@ public record EvalRow(String model, String methodId, String method, String plan,
 
     /**
      * The metric comparisons rank rows by: {@link MetricId#TOP1} when measured (classifiers), else
+     * {@link MetricId#OUTPUT_COSINE} when measured (any ONNX model on given inputs), else
      * {@link MetricId#MEAN_COSINE} (embedding models).
      */
     public MetricId primary() {
-        return metrics.containsKey(MetricId.TOP1) ? MetricId.TOP1 : MetricId.MEAN_COSINE;
+        return metrics.containsKey(MetricId.TOP1) ? MetricId.TOP1
+                : metrics.containsKey(MetricId.OUTPUT_COSINE) ? MetricId.OUTPUT_COSINE : MetricId.MEAN_COSINE;
     }
 
     /** The {@link #primary()} metric in its column's unit (top-1 in percent, cosine as is). */
@@ -109,7 +111,7 @@ public record EvalRow(String model, String methodId, String method, String plan,
      * classifiers, mean cosine − 1 for embedding models (FP32's embeddings have cosine 1 to themselves).
      */
     public double delta() {
-        return primary() == MetricId.TOP1 ? -metric(MetricId.TOP1_DROP) : metric(MetricId.MEAN_COSINE) - 1;
+        return primary() == MetricId.TOP1 ? -metric(MetricId.TOP1_DROP) : metric(primary()) - 1;
     }
 
     /** Layers per bit-width of {@code plan} as text, in ascending bits, e.g. {@code 3:12 4:24}. */

@@ -15,7 +15,14 @@ public enum MetricId {
     /** Worst text's cosine similarity to FP32; column {@code min_cos}. */
     MIN_COSINE("min_cos", "minCosine", 1),
     /** Mean fraction of each text's 10 nearest neighbours that FP32 also finds, 0..1; column {@code top10_overlap}. */
-    TOP10_OVERLAP("top10_overlap", "top10Overlap", 1);
+    TOP10_OVERLAP("top10_overlap", "top10Overlap", 1),
+    /** Cosine of all graph outputs (flattened, concatenated) to FP32's, any ONNX model on given inputs (1 for FP32). */
+    OUTPUT_COSINE("out_cos", "outputCosine", 1),
+    /**
+     * SQNR of all graph outputs against FP32's, dB (10·log10(Σx²/Σ(x−x̂)²)); absent for FP32 and for identical
+     * outputs (infinite).
+     */
+    OUTPUT_SQNR("sqnr_db", "sqnrDb", 1);
 
     private final String column;
     private final String field;

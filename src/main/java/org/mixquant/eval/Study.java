@@ -318,13 +318,15 @@ public final class Study {
      * A model in a study: its FP32 form, its error table (whose scheme and granularity uniform plans use), and how a
      * quantized version is scored: top-1 accuracy for a classifier ({@link MetricId#TOP1}, {@link MetricId#TOP1_DROP}),
      * embedding fidelity for a text encoder ({@link MetricId#MEAN_COSINE}, {@link MetricId#MIN_COSINE},
-     * {@link MetricId#TOP10_OVERLAP}). The FP32 reference is measured once, on first use.
+     * {@link MetricId#TOP10_OVERLAP}), output fidelity for any ONNX model on given inputs
+     * ({@link MetricId#OUTPUT_COSINE}, {@link MetricId#OUTPUT_SQNR}). The FP32 reference is measured once, on first use.
      */
     public static final class Subject {
         private final QuantizableModel model;
         private final ErrorTable table;
         private final AccuracyEvaluator accuracy;
         private final EmbeddingEvaluator embeddings;
+        private OutputEvaluator outputs;
         private EvalRow fp32;
         private Accuracy fp32Accuracy;
 
@@ -369,6 +371,18 @@ public final class Study {
             return new Subject(model, table, null, Objects.requireNonNull(evaluator, "evaluator"));
         }
 
+        /**
+         * Any ONNX model scored on output fidelity to FP32 ({@link MetricId#OUTPUT_COSINE},
+         * {@link MetricId#OUTPUT_SQNR}) on given inputs ({@link OutputEvaluator}).
+         *
+         * @param table its error table; null when only {@link PlanRecipe#fixed} plans will be made
+         */
+        public static Subject outputs(OnnxModel model, ErrorTable table, OutputEvaluator evaluator) {
+            Subject s = new Subject(model, table, null, null);
+            s.outputs = Objects.requireNonNull(evaluator, "evaluator");
+            return s;
+        }
+
         /** The FP32 model. */
         public QuantizableModel model() {
             return model;
@@ -406,6 +420,10 @@ public final class Study {
                 m.put(MetricId.TOP1_DROP, 0.0);
                 samples = fp32Accuracy.total();
                 secs = fp32Accuracy.seconds();
+            } else if (outputs != null) {
+                m.put(MetricId.OUTPUT_COSINE, 1.0);
+                samples = outputs.samples();
+                secs = outputs.fp32Seconds();
             } else {
                 long t0 = System.nanoTime();
                 try {
@@ -453,6 +471,15 @@ public final class Study {
                 m.put(MetricId.TOP1_DROP, 100 * (fp32Accuracy.top1() - a.top1()));
                 samples = a.total();
                 secs = a.seconds();
+            } else if (outputs != null) {
+                long t0 = System.nanoTime();
+                OutputFidelity f = outputs.fidelity(q.model());
+                secs = (System.nanoTime() - t0) / 1e9;
+                m.put(MetricId.OUTPUT_COSINE, f.cosine());
+                if (f.sqnrDb() != null) {
+                    m.put(MetricId.OUTPUT_SQNR, f.sqnrDb());
+                }
+                samples = outputs.samples();
             } else {
                 long t0 = System.nanoTime();
                 Fidelity f;

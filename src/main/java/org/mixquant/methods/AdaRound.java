@@ -49,6 +49,13 @@ import org.mixquant.methods.rounding.LpScaleSearch;
  * On a CNN the layer's output is taken after the activation that directly follows it ({@link #layerForward}; none
  * before a residual addition), convolutions included, on all calibration images.
  *
+ * <p>ONNX layers: MatMul and Gemm layers reconstruct their output from captured rows ({@link LayerReconstruction};
+ * a Gemm's {@code alpha} scales the captured input, {@code beta·C} is the bias, {@link CalibrationCapture#inputScale});
+ * Conv layers from captured feature maps, re-run with DJL's {@code Conv2d} with the node's strides, pads, dilations and
+ * groups ({@link CalibrationCapture#convolution}, {@code OnnxConvAdaRound}) on the CNNs' objective and loop. Text
+ * models calibrate on sentences ({@link OnnxTextCalibration}), any other model on named arrays
+ * ({@link OnnxArrayCalibration}).
+ *
  * <p>ONNX models: with {@link ReconstructionOptions#iterations()} 0 nothing is optimised or captured: the result is
  * the L<sub>p</sub>-searched scales with rounding to nearest (half to even, {@link FakeQuant}), the baseline AdaRound
  * starts from.
@@ -224,12 +231,23 @@ public final class AdaRound implements Quantizer {
             LearnedRounding.Result r;
             double nearest;
             double learned;
-            try (NDManager m = Djl.engine().newBaseManager()) {
-                LayerReconstruction rec = LayerReconstruction.create(m, xq, xf, layer.weight(), site.bias(), act);
-                r = LearnedRounding.run(m, List.of(layer.weight()), List.of(q), null, rec, layerOpts, progress,
-                        layer.name());
-                nearest = rec.evaluate(SoftRounding.dequantize(layer.weight(), q, r.nearestCodes().get(0)));
-                learned = rec.evaluate(r.weights().get(0));
+            var conv = calibration.convolution(layer.name());
+            if (conv.isPresent()) {
+                CnnReconstruction.Outcome o = OnnxConvAdaRound.optimise(layer, site, act, conv.get(),
+                        calibration.sampleShape(site.input()), xq, xf, q, options, layerOpts.seed(), progress);
+                r = o.result();
+                nearest = o.nearest();
+                learned = o.learned();
+            } else {
+                try (NDManager m = Djl.engine().newBaseManager()) {
+                    float a = calibration.inputScale(layer.name());
+                    LayerReconstruction rec = LayerReconstruction.create(m, scaled(xq, a), scaled(xf, a),
+                            layer.weight(), site.bias(), act);
+                    r = LearnedRounding.run(m, List.of(layer.weight()), List.of(q), null, rec, layerOpts, progress,
+                            layer.name());
+                    nearest = rec.evaluate(SoftRounding.dequantize(layer.weight(), q, r.nearestCodes().get(0)));
+                    learned = rec.evaluate(r.weights().get(0));
+                }
             }
             WeightTensor hard = r.weights().get(0);
             replaced.put(layer.name(), hard);
@@ -251,6 +269,18 @@ public final class AdaRound implements Quantizer {
         log.accept(String.format(Locale.ROOT, "adaround: done in %.1f s", secs));
         return new Report(new QuantizedModel(current, plan, methodName(plan), secs), List.copyOf(reports),
                 options.describe());
+    }
+
+    /** {@code x} times {@code a} (a Gemm's alpha on its input), or {@code x} itself when {@code a} is 1. */
+    private static float[] scaled(float[] x, float a) {
+        if (a == 1f) {
+            return x;
+        }
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] * a;
+        }
+        return y;
     }
 
     private Map<String, float[]> capture(QuantizableModel state, List<String> inputs) {

@@ -2,6 +2,8 @@ package org.mixquant.methods;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
+import org.mixquant.model.onnx.OnnxConv;
 import org.mixquant.model.LayerSite;
 import org.mixquant.model.QuantizableModel;
 
@@ -34,6 +36,30 @@ public interface CalibrationCapture {
      * @throws IllegalArgumentException if {@code state} is not a version of the calibrated model
      */
     Map<String, float[]> inputs(QuantizableModel state, Collection<String> inputs) throws Exception;
+
+    /**
+     * The factor layer {@code layer} multiplies its input by before the weight (an ONNX Gemm's {@code alpha}); the
+     * reconstruction applies it to the captured inputs. 1 unless the capture says otherwise.
+     */
+    default float inputScale(String layer) {
+        return 1f;
+    }
+
+    /**
+     * The geometry of a convolution layer, whose captured input is whole feature maps ({@link #sampleShape}); empty
+     * for fully connected layers (the default), whose inputs are rows.
+     */
+    default Optional<OnnxConv> convolution(String layer) {
+        return Optional.empty();
+    }
+
+    /**
+     * The shape of one sample of a captured tensor fed to a convolution, {@code [C, H, W]} (known once
+     * {@link #inputs} has captured it); {@code null} for row tensors {@code [rows, width]} (the default).
+     */
+    default int[] sampleShape(String tensor) {
+        return null;
+    }
 
     /**
      * {@link #inputs}, with a failure of the model run (ONNX Runtime, say) rethrown as an

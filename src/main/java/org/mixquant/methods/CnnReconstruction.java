@@ -176,6 +176,16 @@ final class CnnReconstruction {
     static Outcome optimise(NDManager root, List<String> names, CnnNetwork.UnitForward forward,
             Map<String, WeightTensor> biases, List<WeightTensor> ws, List<QParams> qs, NDArray in, NDArray target,
             NDArray fisherWeights, ReconstructionOptions options, long seed, Progress progress, String task) {
+        return optimise(root, names, (UnitReconstruction.ParamForward) (p, x) -> forward.apply(CnnOps.folded(p), x),
+                biases, ws, qs, in, target, fisherWeights, options, seed, progress, task);
+    }
+
+    /** {@link #optimise(NDManager, List, CnnNetwork.UnitForward, Map, List, List, NDArray, NDArray, NDArray,
+     * ReconstructionOptions, long, Progress, String)} for a piece computed straight from its parameters (an ONNX
+     * convolution). */
+    static Outcome optimise(NDManager root, List<String> names, UnitReconstruction.ParamForward forward,
+            Map<String, WeightTensor> biases, List<WeightTensor> ws, List<QParams> qs, NDArray in, NDArray target,
+            NDArray fisherWeights, ReconstructionOptions options, long seed, Progress progress, String task) {
         try (NDManager m = root.newSubManager()) {
             UnitReconstruction rec = UnitReconstruction.create(m, names, forward, biases, in, target, fisherWeights);
             ReconstructionOptions opts = options.toBuilder().optSeed(seed).build();

@@ -107,6 +107,35 @@ public final class Methods {
     }
 
     /**
+     * The method {@code name} for {@code model}, an ONNX model whose learned rounding calibrates on user-given arrays
+     * ({@link OnnxArrayCalibration}: MatMul, Gemm and Conv layers) instead of the fortune texts; {@code calibration}
+     * {@code null} is {@link #create(String, QuantizableModel, ReconstructionOptions, Extras)}.
+     *
+     * @throws IllegalArgumentException for an unknown name, {@code brecq} (CNNs only) or {@code gptq} (not on
+     *                                  array-calibrated models yet)
+     */
+    public static Quantizer create(String name, QuantizableModel model, ReconstructionOptions options,
+            Extras extras, org.mixquant.data.NamedArrays calibration) throws IOException {
+        if (calibration == null) {
+            return create(name, model, options, extras);
+        }
+        String n = id(name).orElse(name);
+        if (!(model instanceof OnnxModel onnx)) {
+            throw new IllegalArgumentException("calibration arrays apply to ONNX models, not " + model.source());
+        }
+        return switch (n) {
+            case "nearest" -> new NearestRounding();
+            case "adaround" -> AdaRound.create(OnnxArrayCalibration.create(onnx, calibration, options), options)
+                    .withLog(extras.log()).withProgress(extras.progress());
+            case "brecq" -> throw new IllegalArgumentException(brecqOnlyOnCnns(model.source()));
+            case "gptq" -> throw new IllegalArgumentException("gptq on a model scored on given inputs is not"
+                    + " supported yet; use nearest or adaround");
+            default -> throw new IllegalArgumentException("unknown method '" + name + "': expected one of "
+                    + String.join(", ", NAMES));
+        };
+    }
+
+    /**
      * The method {@code name} (an id of {@link #NAMES} or an alias, see {@link #id}) for {@code model}.
      *
      * @param options reconstruction settings (ignored by {@code nearest}); {@code calibrationSamples} images or texts

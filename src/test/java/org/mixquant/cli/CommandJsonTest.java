@@ -161,7 +161,8 @@ class CommandJsonTest {
     void readmeNamesEveryFieldOfEveryOutputRecord() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         for (Class<?> out : List.of(LayersCommand.Output.class, QeCommand.Output.class, SearchCommand.Output.class,
-                EvaluateCommand.Output.class, CnnEvaluation.Output.class, FrontierCommand.Output.class,
+                EvaluateCommand.Output.class, CnnEvaluation.Output.class, OutputEvaluation.Output.class,
+                FrontierCommand.Output.class,
                 BenchCommand.Output.class, BenchAdaRoundCommand.Output.class, BenchStreamCommand.Output.class,
                 BenchSensitivityCommand.Output.class,
                 CompareCommand.Output.class,

@@ -45,6 +45,17 @@ class EvalRowTest {
     }
 
     @Test
+    void anOutputFidelityRowRanksByOutputCosineAndKeepsItsSqnr() {
+        EvalRow r = new EvalRow("net.onnx", "adaround", "adaround-asymmetric", "uniform-3", "uniform", 3, 0.1,
+                "3:22", Map.of(MetricId.OUTPUT_COSINE, 0.995, MetricId.OUTPUT_SQNR, 22.4), 256,
+                new EvalRow.Timings(0, 60, 2));
+        assertEquals(MetricId.OUTPUT_COSINE, r.primary());
+        assertEquals(0.995, r.quality(), 0.0);
+        assertEquals(0.995 - 1, r.delta(), 0.0);
+        assertEquals(22.4, r.metric(MetricId.OUTPUT_SQNR), 0.0);
+    }
+
+    @Test
     void metricsAreAnImmutableCopy() {
         Map<MetricId, Double> m = new EnumMap<>(MetricId.class);
         m.put(MetricId.TOP1, 0.5);

@@ -25,15 +25,19 @@ public final class TinyOnnx {
 
     /** An input of any element type; a dimension {@code -1} is dynamic (named {@code d0}, {@code d1}, ...). */
     public TinyOnnx input(String name, OnnxMl.TensorProto.DataType type, long... shape) {
+        inputs.add(typed(name, type, shape));
+        return this;
+    }
+
+    private static OnnxMl.ValueInfoProto typed(String name, OnnxMl.TensorProto.DataType type, long... shape) {
         OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
         for (int i = 0; i < shape.length; i++) {
             s.addDim(shape[i] < 0 ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("d" + i)
                     : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(shape[i]));
         }
-        inputs.add(OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
+        return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
                 .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(s)))
-                .build());
-        return this;
+                .build();
     }
 
     /** A float output of the given shape. */
@@ -73,13 +77,24 @@ public final class TinyOnnx {
         return this;
     }
 
-    /** A node; attributes as name/int pairs. */
+    /** A node; attributes as name/value pairs: an Integer or Long (INT), a Float (FLOAT) or a long[] (INTS). */
     public TinyOnnx node(String op, String name, List<String> in, List<String> out, Object... intAttrs) {
         OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(in)
                 .addAllOutput(out);
         for (int i = 0; i < intAttrs.length; i += 2) {
-            n.addAttribute(OnnxMl.AttributeProto.newBuilder().setName((String) intAttrs[i])
-                    .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(((Number) intAttrs[i + 1]).longValue()));
+            Object v = intAttrs[i + 1];
+            OnnxMl.AttributeProto.Builder a = OnnxMl.AttributeProto.newBuilder().setName((String) intAttrs[i]);
+            if (v instanceof long[] ints) {
+                a.setType(OnnxMl.AttributeProto.AttributeType.INTS);
+                for (long x : ints) {
+                    a.addInts(x);
+                }
+            } else if (v instanceof Float f) {
+                a.setType(OnnxMl.AttributeProto.AttributeType.FLOAT).setF(f);
+            } else {
+                a.setType(OnnxMl.AttributeProto.AttributeType.INT).setI(((Number) v).longValue());
+            }
+            n.addAttribute(a);
         }
         nodes.add(n.build());
         return this;
@@ -109,6 +124,52 @@ public final class TinyOnnx {
                 .node("MatMul", "fc1/MatMul", List.of("x", "W1"), List.of("h"))
                 .node("Relu", "relu", List.of("h"), List.of("hr"))
                 .node("Gemm", "fc2/Gemm", List.of("hr", "W2", "b2"), List.of("y"), "transB", 1);
+    }
+
+    /**
+     * A small CNN with a dynamic batch: {@code x [N, 1, 6, 6]} → Conv {@code conv} (W {@code [4, 1, 3, 3]}, bias,
+     * pads 1) → Relu → Flatten → Gemm {@code fc} (W {@code [3, 144]}, transB=1, alpha 0.5, beta 2, bias) →
+     * {@code y [N, 3]}.
+     */
+    public static TinyOnnx convNet(long seed) {
+        return new TinyOnnx().input("x", OnnxMl.TensorProto.DataType.FLOAT, -1, 1, 6, 6)
+                .output("y", OnnxMl.TensorProto.DataType.FLOAT, -1, 3)
+                .init("Wc", values(36, seed), 4, 1, 3, 3).init("bc", values(4, seed + 1), 4)
+                .init("Wf", scaled(values(432, seed + 2), 0.2f), 3, 144).init("bf", values(3, seed + 3), 3)
+                .node("Conv", "conv", List.of("x", "Wc", "bc"), List.of("c"), "pads", new long[] {1, 1, 1, 1},
+                        "kernel_shape", new long[] {3, 3})
+                .node("Relu", "relu", List.of("c"), List.of("r"))
+                .node("Flatten", "flat", List.of("r"), List.of("f"), "axis", 1)
+                .node("Gemm", "fc", List.of("f", "Wf", "bf"), List.of("y"), "transB", 1, "alpha", 0.5f,
+                        "beta", 2f);
+    }
+
+    /**
+     * An MLP with a dynamic batch: {@code x [N, 8]} → MatMul {@code fc1} (W {@code [8, 16]}) → Add bias → Relu →
+     * Gemm {@code fc2} (W {@code [16, 4]}, transB=0, bias) → {@code y [N, 4]}.
+     */
+    public static TinyOnnx mlpNet(long seed) {
+        return new TinyOnnx().input("x", OnnxMl.TensorProto.DataType.FLOAT, -1, 8)
+                .output("y", OnnxMl.TensorProto.DataType.FLOAT, -1, 4)
+                .init("W1", values(128, seed), 8, 16).init("b1", values(16, seed + 1), 16)
+                .init("W2", scaled(values(64, seed + 2), 0.5f), 16, 4).init("b2", values(4, seed + 3), 4)
+                .node("MatMul", "fc1", List.of("x", "W1"), List.of("h"))
+                .node("Add", "add1", List.of("h", "b1"), List.of("hb"))
+                .node("Relu", "relu", List.of("hb"), List.of("hr"))
+                .node("Gemm", "fc2", List.of("hr", "W2", "b2"), List.of("y"));
+    }
+
+    /** An output of any element type; a dimension {@code -1} is dynamic. */
+    public TinyOnnx output(String name, OnnxMl.TensorProto.DataType type, long... shape) {
+        outputs.add(typed(name, type, shape));
+        return this;
+    }
+
+    private static float[] scaled(float[] v, float f) {
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= f;
+        }
+        return v;
     }
 
     /** Deterministic pseudo-random values in [-1, 1). */

@@ -94,6 +94,14 @@ public final class LayerReconstruction implements Reconstruction {
         if (bias != null) {
             y = y.add(bias);
         }
+        return activate(y, act);
+    }
+
+    /**
+     * {@code act(y)}: the activations a {@link LayerSite} names, safe under autograd (constants are arrays of
+     * {@code y}'s manager, which must be the step's).
+     */
+    public static NDArray activate(NDArray y, LayerSite.Activation act) {
         return switch (act) {
             case IDENTITY -> y;
             case GELU -> y.getNDArrayInternal().gelu();

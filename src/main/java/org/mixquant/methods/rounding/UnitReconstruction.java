@@ -19,14 +19,24 @@ import org.mixquant.tensor.WeightTensor;
  * <p>Biases (from BN folding) stay FP32 and fixed. Constants are arrays of the step's manager ({@link Reconstruction}).
  */
 public final class UnitReconstruction implements Reconstruction {
+    /**
+     * How the piece's output is computed from its parameters ({@code <layer>.weight}, {@code <layer>.bias}) and an
+     * input: a CNN unit through {@link CnnOps#folded}, or any other layer (an ONNX convolution, say) directly.
+     */
+    @FunctionalInterface
+    public interface ParamForward {
+        /** The output for input {@code x} with the parameters {@code params}. */
+        NDArray apply(Map<String, NDArray> params, NDArray x);
+    }
+
     private final List<String> layers;
-    private final CnnNetwork.UnitForward forward;
+    private final ParamForward forward;
     private final Map<String, NDArray> biases;
     private final NDArray input;
     private final NDArray target;
     private final NDArray fisher;
 
-    private UnitReconstruction(List<String> layers, CnnNetwork.UnitForward forward, Map<String, NDArray> biases,
+    private UnitReconstruction(List<String> layers, ParamForward forward, Map<String, NDArray> biases,
             NDArray input, NDArray target, NDArray fisher) {
         this.layers = layers;
         this.forward = forward;
@@ -49,6 +59,17 @@ public final class UnitReconstruction implements Reconstruction {
      * @throws IllegalArgumentException if there are no samples, sample counts differ, or a bias is missing
      */
     public static UnitReconstruction create(NDManager manager, List<String> layers, CnnNetwork.UnitForward forward,
+            Map<String, WeightTensor> biases, NDArray input, NDArray target, NDArray fisher) {
+        return create(manager, layers, (ParamForward) (p, x) -> forward.apply(CnnOps.folded(p), x), biases, input,
+                target, fisher);
+    }
+
+    /**
+     * The objective of a piece whose output {@code forward} computes straight from the parameters
+     * ({@code <layer>.weight}, {@code <layer>.bias}); otherwise as
+     * {@link #create(NDManager, List, CnnNetwork.UnitForward, Map, NDArray, NDArray, NDArray)}.
+     */
+    public static UnitReconstruction create(NDManager manager, List<String> layers, ParamForward forward,
             Map<String, WeightTensor> biases, NDArray input, NDArray target, NDArray fisher) {
         long n = input.getShape().get(0);
         if (n < 1) {
@@ -130,7 +151,7 @@ public final class UnitReconstruction implements Reconstruction {
         NDArray x = Reconstruction.rows(step, input, rows);
         NDArray t = Reconstruction.rows(step, target, rows);
         NDArray f = fisher == null ? null : Reconstruction.rows(step, fisher, rows);
-        NDArray pred = forward.apply(CnnOps.folded(p), x);
+        NDArray pred = forward.apply(p, x);
         NDArray d = pred.sub(t);
         NDArray sq = d.mul(d);
         if (f != null) {

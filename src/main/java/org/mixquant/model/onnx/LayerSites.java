@@ -30,26 +30,62 @@ final class LayerSites {
      *                                  a FLOAT initializer with one value per output channel
      */
     static LayerSite of(OnnxGraph graph, Layer layer) {
+        return of(graph, layer, false).site();
+    }
+
+    /**
+     * A layer's site for reconstruction on any model: with the Gemm's {@code alpha} (its input is scaled by it
+     * before the weight; the bias is {@code beta·C}) and a Conv's geometry.
+     *
+     * @param site  input, bias and activation
+     * @param alpha the factor on the layer's input (a Gemm's {@code alpha}; 1 otherwise)
+     * @param conv  a Conv layer's geometry, or {@code null} for MatMul and Gemm
+     */
+    record Site(LayerSite site, float alpha, OnnxConv conv) {
+    }
+
+    /**
+     * The site of {@code layer} for reconstruction on any model ({@code anyLayer}): MatMul, Gemm with any
+     * {@code alpha}/{@code beta} (no {@code transA}) and 2-D Conv layers, fed by an intermediate tensor or a graph
+     * input. Without {@code anyLayer}, as {@link #of(OnnxGraph, Layer)}: MatMul and plain Gemm layers fed by an
+     * intermediate tensor (the token capture of text models).
+     */
+    static Site of(OnnxGraph graph, Layer layer, boolean anyLayer) {
         String name = layer.name();
-        OnnxMl.NodeProto node = nodeOf(graph, layer);
+        OnnxMl.NodeProto node = nodeOf(graph, layer, anyLayer);
         String input = node.getInput(0);
-        if (graph.inputs().contains(input) && graph.initializer(input).isEmpty()) {
+        if (!anyLayer && graph.inputs().contains(input) && graph.initializer(input).isEmpty()) {
             throw new IllegalArgumentException("layer '" + name + "' is fed directly by the graph input '"
                     + input + "'; capture needs an intermediate tensor");
         }
         int out = layer.channels();
         float[] bias = null;
+        float alpha = 1f;
+        OnnxConv conv = null;
         String post = node.getOutput(0);
         if (node.getOpType().equals("Gemm")) {
-            if (graph.intAttr(node, "transA", 0) != 0 || graph.floatAttr(node, "alpha", 1f) != 1f
-                    || graph.floatAttr(node, "beta", 1f) != 1f) {
-                throw new IllegalArgumentException("layer '" + name + "' is a Gemm with transA, alpha or beta;"
-                        + " only plain Gemm layers can be reconstructed");
+            alpha = graph.floatAttr(node, "alpha", 1f);
+            float beta = graph.floatAttr(node, "beta", 1f);
+            if (graph.intAttr(node, "transA", 0) != 0 || (!anyLayer && (alpha != 1f || beta != 1f))) {
+                throw new IllegalArgumentException("layer '" + name + "' is a Gemm with transA" + (anyLayer ? ""
+                        : ", alpha or beta") + "; only plain Gemm layers can be reconstructed");
             }
             if (node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
                 bias = biasOf(graph, node.getInput(2), out);
                 if (bias == null) {
                     throw new IllegalArgumentException("layer '" + name + "': Gemm input C '"
+                            + node.getInput(2) + "' is not a FLOAT initializer with " + out + " values");
+                }
+                for (int i = 0; i < bias.length; i++) {
+                    bias[i] *= beta;
+                }
+            }
+        } else if (node.getOpType().equals("Conv")) {
+            conv = OnnxConv.of(graph, node, name, layer.shape().length);
+            if (node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
+                bias = biasOf(graph, node.getInput(2), out);
+                if (bias == null) {
+                    throw new IllegalArgumentException("layer '" + name + "': Conv input B '"
                             + node.getInput(2) + "' is not a FLOAT initializer with " + out + " values");
                 }
             }
@@ -65,14 +101,17 @@ final class LayerSites {
                 }
             }
         }
-        return new LayerSite(name, input, bias, activationAfter(graph, post));
+        return new Site(new LayerSite(name, input, bias, activationAfter(graph, post)), alpha, conv);
     }
 
-    /** The MatMul or Gemm node whose input B is the layer's initializer (the first, as {@link OnnxModel} names). */
-    private static OnnxMl.NodeProto nodeOf(OnnxGraph graph, Layer layer) {
+    /**
+     * The MatMul or Gemm node (or with {@code anyLayer} also Conv) whose weight input is the layer's initializer
+     * (the first, as {@link OnnxModel} names).
+     */
+    private static OnnxMl.NodeProto nodeOf(OnnxGraph graph, Layer layer, boolean anyLayer) {
         for (OnnxMl.NodeProto n : graph.consumers(layer.tensorName())) {
             String op = n.getOpType();
-            if ((op.equals("MatMul") || op.equals("Gemm")) && n.getInputCount() > 1
+            if ((op.equals("MatMul") || op.equals("Gemm") || (anyLayer && op.equals("Conv"))) && n.getInputCount() > 1
                     && n.getInput(1).equals(layer.tensorName())) {
                 return n;
             }

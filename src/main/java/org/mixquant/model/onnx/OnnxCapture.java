@@ -36,11 +36,110 @@ public final class OnnxCapture {
     /** The model with the captured tensors added as outputs, serialized. */
     private final byte[] extended;
     private final Map<String, LayerSite> sites;
+    /** Gemm alpha per layer (1 when absent); Conv geometry per Conv layer; only for {@link #ofAnyLayer}. */
+    private final Map<String, Float> alphas;
+    private final Map<String, OnnxConv> convs;
 
     private OnnxCapture(OnnxModel source, byte[] extended, Map<String, LayerSite> sites) {
+        this(source, extended, sites, Map.of(), Map.of());
+    }
+
+    private OnnxCapture(OnnxModel source, byte[] extended, Map<String, LayerSite> sites, Map<String, Float> alphas,
+            Map<String, OnnxConv> convs) {
         this.source = source;
         this.extended = extended;
         this.sites = sites;
+        this.alphas = alphas;
+        this.convs = convs;
+    }
+
+    /**
+     * A capture of every layer of any model run on named arrays ({@link #captureArrays}): MatMul, Gemm (any
+     * {@code alpha}, {@code beta}, {@code transB}; no {@code transA}) and 2-D Conv layers, fed by intermediate tensors
+     * or directly by graph inputs (whose values then come from the arrays).
+     *
+     * @throws IllegalArgumentException naming a layer that cannot be reconstructed (a Gemm with {@code transA}, a
+     *                                  Conv with {@code auto_pad} or asymmetric pads, a non-2-D Conv)
+     */
+    public static OnnxCapture ofAnyLayer(OnnxModel model) {
+        OnnxGraph graph = model.graph();
+        Map<String, LayerSite> sites = new LinkedHashMap<>();
+        Map<String, Float> alphas = new HashMap<>();
+        Map<String, OnnxConv> convs = new HashMap<>();
+        Set<String> fed = OnnxFeeds.inputsOf(model);
+        List<String> inputs = new ArrayList<>();
+        for (org.mixquant.model.Layer l : model.layers()) {
+            LayerSites.Site s = LayerSites.of(graph, l, true);
+            sites.put(l.name(), s.site());
+            alphas.put(l.name(), s.alpha());
+            if (s.conv() != null) {
+                convs.put(l.name(), s.conv());
+            }
+            if (!fed.contains(s.site().input())) {
+                inputs.add(s.site().input());
+            }
+        }
+        return new OnnxCapture(model, graph.withOutputs(inputs), Collections.unmodifiableMap(sites),
+                Map.copyOf(alphas), Map.copyOf(convs));
+    }
+
+    /** The factor a Gemm layer multiplies its input by ({@code alpha}); 1 for other layers and for {@link #of}. */
+    public float inputScale(String layer) {
+        site(layer);
+        return alphas.getOrDefault(layer, 1f);
+    }
+
+    /** A Conv layer's geometry (captured by {@link #ofAnyLayer}); empty for MatMul and Gemm layers. */
+    public java.util.Optional<OnnxConv> convolution(String layer) {
+        site(layer);
+        return java.util.Optional.ofNullable(convs.get(layer));
+    }
+
+    /**
+     * Runs {@code state} (the captured model or a version of it with replaced weights) on {@code arrays} in one run and
+     * returns the named layer inputs whole, as ONNX Runtime produced them; a tensor that is a graph input comes from
+     * the arrays (it must be float32).
+     *
+     * @throws IllegalArgumentException if {@code state} is not a version of the captured model, a tensor is not a
+     *                                  captured layer input, or the arrays do not fit the graph's inputs
+     */
+    public Map<String, OnnxFeeds.Tensor> captureArrays(OnnxModel state, org.mixquant.data.NamedArrays arrays,
+            Collection<String> tensors, int threads) throws OrtException {
+        if (state.graph() != source.graph()) {
+            throw new IllegalArgumentException("model '" + state.source() + "' is not a version of the captured model '"
+                    + source.source() + "' (capture runs the same graph with replaced weights)");
+        }
+        Set<String> captured = new HashSet<>();
+        for (LayerSite s : sites.values()) {
+            captured.add(s.input());
+        }
+        Set<String> fed = OnnxFeeds.inputsOf(source);
+        List<String> run = new ArrayList<>();
+        Map<String, OnnxFeeds.Tensor> out = new LinkedHashMap<>();
+        for (String t : new LinkedHashSet<>(tensors)) {
+            if (!captured.contains(t)) {
+                throw new IllegalArgumentException("tensor '" + t + "' is not captured (captured: " + captured + ")");
+            }
+            if (!fed.contains(t)) {
+                run.add(t);
+            }
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        Map<String, OnnxFeeds.Tensor> got;
+        try (OnnxRunner runner = state.open(env, threads, extended)) {
+            // run even when every tensor is a graph input: the run checks the arrays against the graph's inputs
+            got = OnnxFeeds.run(env, runner.session(), arrays, run.isEmpty() ? List.copyOf(source.graph().outputs())
+                    : run, state.source());
+        }
+        for (String t : new LinkedHashSet<>(tensors)) {
+            if (fed.contains(t)) {
+                org.mixquant.data.NpyArray a = arrays.get(t);
+                out.put(t, new OnnxFeeds.Tensor(a.floats(), a.shape()));
+            } else {
+                out.put(t, got.get(t));
+            }
+        }
+        return out;
     }
 
     /** A capture of every layer of {@code model} (all must be MatMul or Gemm layers). */
