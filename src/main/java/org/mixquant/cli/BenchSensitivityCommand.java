@@ -38,7 +38,8 @@ final class BenchSensitivityCommand extends BaseCommand {
             + " 512 images / 256 texts; default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--no-reference", description = "CNNs: skip the unit-start reference path.")
+    @Option(names = "--no-reference", description = "Skip the reference path (CNNs: unit start; MiniLM: batches of"
+            + " 32 texts instead of length buckets).")
     boolean noReference;
 
     @Mixin
@@ -81,13 +82,22 @@ final class BenchSensitivityCommand extends BaseCommand {
                     TextTable.num("%.1f", p.passEquivalents()), TextTable.num("%.2g", p.maxRelDiff()),
                     SensitivityBench.times(p.wallS())));
         }
+        StringBuilder phases = new StringBuilder();
+        for (SensitivityBench.PathRun p : r.paths()) {
+            if (!p.phases().isEmpty()) {
+                phases.append(f("%n%s: ", p.path()));
+                p.phases().forEach((k, v) -> phases.append(k.endsWith("_s") ? f("%s %.1f  ", k, v)
+                        : f("%s %.0f  ", k, v)));
+                phases.append(f("max abs diff %.2g", p.maxAbsDiff()));
+            }
+        }
         out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
         if (format.format == OutputFormat.table) {
             out().println(f("%d samples, %d thread(s); setup (calibration data + FP32 reference) %.1f s; one"
                     + " whole-model pass %.2f s; wall_s/cpu_s: median table time (cpu = this process, all threads);"
                     + " whole_passes = wall_s / one whole-model pass; load average %.2f before, %.2f after (the"
-                    + " machine may be shared)", r.samples(), r.threads(), r.setupS(), r.fullPassS(), loadBefore,
-                    loadAfter));
+                    + " machine may be shared); fake-quantizing the weights %.2f s of each table%s", r.samples(),
+                    r.threads(), r.setupS(), r.fullPassS(), loadBefore, loadAfter, r.quantizeS(), phases));
         }
         out().flush();
         return ExitCodes.OK;

@@ -28,6 +28,7 @@ public final class EmbeddingCosine implements Distortion {
     /** Created on the first {@link #measureLayer}; closed by {@link #close}. */
     private TextEmbedder.Batches batches;
     private LayerProbe probe;
+    private Batching batching = Batching.BUCKETED;
     private String probeLayer;
     private float[][] probeReference;
 
@@ -39,6 +40,36 @@ public final class EmbeddingCosine implements Distortion {
         this.threads = threads;
         this.calibration = calibration;
         this.reference = embed(fp32);
+    }
+
+    /**
+     * How {@link #measureLayer} batches the calibration texts (sorted by token count either way; each batch padded to
+     * its longest text). The tables agree up to float summation order.
+     */
+    public enum Batching {
+        /**
+         * At most {@value TextEmbedder#DEFAULT_BATCH} texts per batch, cut early where padding would exceed
+         * {@link TextEmbedder#BUCKET_PADDING} of the batch's tokens (the default).
+         */
+        BUCKETED,
+        /** {@value TextEmbedder#DEFAULT_BATCH} texts per batch whatever their lengths (the first version's batches). */
+        FIXED
+    }
+
+    /**
+     * Chooses how single-layer runs batch the texts (default {@link Batching#BUCKETED}); takes effect at the next
+     * {@link #close} (batches are made on the first {@link #measureLayer}).
+     */
+    public void batching(Batching how) {
+        this.batching = java.util.Objects.requireNonNull(how);
+    }
+
+    /**
+     * Where the single-layer work's time went since the last {@link #close} ({@link LayerProbe.Timings}), or
+     * {@code null} before the first {@link #measureLayer}.
+     */
+    public LayerProbe.Timings timings() {
+        return probe == null ? null : probe.timings();
     }
 
     /**
@@ -108,7 +139,8 @@ public final class EmbeddingCosine implements Distortion {
             if (probe == null) {
                 java.util.Set<String> inputs = new java.util.LinkedHashSet<>(fp32.graph().inputs());
                 inputs.removeAll(fp32.graph().initializers().keySet());
-                batches = embedder.batches(inputs, texts, TextEmbedder.DEFAULT_BATCH);
+                batches = embedder.batches(inputs, texts, TextEmbedder.DEFAULT_BATCH,
+                        batching == Batching.FIXED ? Double.POSITIVE_INFINITY : TextEmbedder.BUCKET_PADDING);
                 probe = LayerProbe.open(fp32, batches.allFeeds(), threads);
             }
             if (!layer.equals(probeLayer)) {

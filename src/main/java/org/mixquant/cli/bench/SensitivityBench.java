@@ -3,17 +3,23 @@ package org.mixquant.cli.bench;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mixquant.eval.Stats;
 import org.mixquant.model.Layer;
 import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.onnx.LayerProbe;
 import org.mixquant.progress.Progress;
 import org.mixquant.quant.Bits;
+import org.mixquant.quant.FakeQuant;
+import org.mixquant.quant.QuantSpec;
 import org.mixquant.quant.Granularity;
 import org.mixquant.quant.Scheme;
 import org.mixquant.search.CostTable;
 import org.mixquant.sensitivity.ClassifierKl;
 import org.mixquant.sensitivity.Distortion;
+import org.mixquant.sensitivity.EmbeddingCosine;
 import org.mixquant.sensitivity.MeasuredCost;
 
 /**
@@ -40,9 +46,14 @@ public final class SensitivityBench {
      * @param wallS        every run's wall time, in order
      * @param passEquivalents wallMedianS / the whole-model pass time: the table's cost in whole passes
      * @param maxRelDiff   max over cells of |cost − first path's cost| / first path's cost (0 for the first path)
+     * @param maxAbsDiff   max over cells of |cost − first path's cost|
+     * @param phases       where the last run's time went, wall seconds of the measuring thread by phase (ONNX paths:
+     *                     {@code capture_s}, {@code build_s}, {@code create_s}, {@code run_s}, {@code output_s}, and
+     *                     the counts {@code captures}, {@code sessions}, {@code runs}; empty for CNNs)
      */
     public record PathRun(String path, int layers, int passes, int runs, double wallMedianS, double cpuMedianS,
-            double[] wallS, double passEquivalents, double maxRelDiff) {
+            double[] wallS, double passEquivalents, double maxRelDiff, double maxAbsDiff,
+            Map<String, Double> phases) {
     }
 
     /**
@@ -53,18 +64,26 @@ public final class SensitivityBench {
      * @param threads      intra-op threads
      * @param setupS       creating the distortion (loads the calibration data, runs the FP32 reference once)
      * @param fullPassS    one whole-model pass over the calibration data (FP32), median of 3 (CNNs) or 1
+     * @param quantizeS    fake-quantizing the timed layers' weights at the 7 bit-widths once (part of every path's
+     *                     table time)
      * @param paths        one row per path, the default path first
      */
-    public record Result(String model, int samples, int threads, double setupS, double fullPassS,
+    public record Result(String model, int samples, int threads, double setupS, double fullPassS, double quantizeS,
             List<PathRun> paths) {
     }
 
-    /** The paths timed for {@code d}: CNNs both starts (default first), others their one path. */
+    /**
+     * The paths timed for {@code d}, default first: CNNs the layer and unit starts; text encoders the graph suffix
+     * with length-bucketed batches ({@code suffix}) and with batches of 32 ({@code suffix-batch32}).
+     */
     static List<String> paths(Distortion d, boolean reference) {
         if (d instanceof ClassifierKl) {
             return reference ? List.of("layer", "unit") : List.of("layer");
         }
-        return List.of("suffix");
+        if (d instanceof EmbeddingCosine) {
+            return reference ? List.of("suffix", "suffix-batch32") : List.of("suffix");
+        }
+        return List.of("whole");
     }
 
     /**
@@ -88,15 +107,27 @@ public final class SensitivityBench {
             pass[i] = (System.nanoTime() - t) / 1e9;
         }
         double fullPass = Stats.median(pass);
+        long q0 = System.nanoTime();
+        for (Layer l : chosen) {
+            for (int b = Bits.MIN; b <= Bits.MAX; b++) {
+                FakeQuant.apply(l.weight(), new QuantSpec(b, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL));
+            }
+        }
+        double quantize = (System.nanoTime() - q0) / 1e9;
         List<PathRun> out = new ArrayList<>();
         CostTable first = null;
         for (String path : paths(distortion, reference)) {
             if (distortion instanceof ClassifierKl kl) {
                 kl.start(path.equals("unit") ? ClassifierKl.Start.UNIT : ClassifierKl.Start.LAYER);
             }
+            if (distortion instanceof EmbeddingCosine ec) {
+                ec.batching(path.equals("suffix-batch32") ? EmbeddingCosine.Batching.FIXED
+                        : EmbeddingCosine.Batching.BUCKETED);
+            }
             double[] wall = new double[runs];
             double[] cpu = new double[runs];
             CostTable t = null;
+            Map<String, Double> phases = Map.of();
             for (int r = 0; r < runs; r++) {
                 distortion.close(); // each run starts from nothing kept, as a fresh table does
                 long c0 = processCpuNanos();
@@ -105,19 +136,52 @@ public final class SensitivityBench {
                         progress);
                 wall[r] = (System.nanoTime() - t0) / 1e9;
                 cpu[r] = (processCpuNanos() - c0) / 1e9;
+                phases = phases(distortion);
             }
             double diff = first == null ? 0 : maxRelDiff(first, t);
+            double abs = first == null ? 0 : maxAbsDiff(first, t);
             if (first == null) {
                 first = t;
             }
             double wallMedian = Stats.median(wall);
             out.add(new PathRun(path, chosen.size(), chosen.size() * Bits.COUNT, runs, wallMedian,
-                    Stats.median(cpu), wall, wallMedian / fullPass, diff));
+                    Stats.median(cpu), wall, wallMedian / fullPass, diff, abs, phases));
         }
         if (distortion instanceof ClassifierKl kl) {
             kl.start(ClassifierKl.Start.LAYER);
         }
-        return new Result(fp32.source(), distortion.samples(), threads, setupS, fullPass, out);
+        if (distortion instanceof EmbeddingCosine ec) {
+            ec.batching(EmbeddingCosine.Batching.BUCKETED);
+        }
+        return new Result(fp32.source(), distortion.samples(), threads, setupS, fullPass, quantize, out);
+    }
+
+    /** The phases of {@code d}'s last table ({@link PathRun#phases}). */
+    static Map<String, Double> phases(Distortion d) {
+        if (!(d instanceof EmbeddingCosine ec) || ec.timings() == null) {
+            return Map.of();
+        }
+        LayerProbe.Timings t = ec.timings();
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("capture_s", t.captureS());
+        m.put("build_s", t.buildS());
+        m.put("create_s", t.createS());
+        m.put("run_s", t.runS());
+        m.put("output_s", t.outputS());
+        m.put("captures", (double) t.captures());
+        m.put("sessions", (double) t.sessions());
+        m.put("runs", (double) t.runs());
+        return m;
+    }
+
+    static double maxAbsDiff(CostTable a, CostTable b) {
+        double m = 0;
+        for (int i = 0; i < a.size(); i++) {
+            for (int bits = Bits.MIN; bits <= Bits.MAX; bits++) {
+                m = Math.max(m, Math.abs(a.cost(i, bits) - b.cost(i, bits)));
+            }
+        }
+        return m;
     }
 
     static double maxRelDiff(CostTable a, CostTable b) {

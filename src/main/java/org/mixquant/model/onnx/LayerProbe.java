@@ -45,6 +45,38 @@ public final class LayerProbe implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final String firstOutput;
     private Group group;
+    private long captureNanos;
+    private long buildNanos;
+    private long createNanos;
+    private long runNanos;
+    private long outputNanos;
+    private int captures;
+    private int sessions;
+    private int runs;
+
+    /**
+     * Where this probe's time went since it was opened, wall seconds of the calling thread (ONNX Runtime's own
+     * threads work inside {@code runS}, {@code captureS} and {@code createS}).
+     *
+     * @param captureS starting each group: the suffix analysis of its layers, serialising the capture graph,
+     *                 creating its session and the FP32 runs capturing the group's boundary tensors
+     * @param buildS   building and serialising the suffix graphs (Java)
+     * @param createS  ONNX Runtime session creation of the suffix graphs
+     * @param runS     suffix runs ({@code OrtSession.run})
+     * @param outputS  handing the outputs to the caller (e.g. pooling embeddings, on the Java side)
+     * @param captures capture passes (one per group)
+     * @param sessions suffix sessions created
+     * @param runs     suffix runs, one per batch
+     */
+    public record Timings(double captureS, double buildS, double createS, double runS, double outputS, int captures,
+            int sessions, int runs) {
+    }
+
+    /** Where the time went so far ({@link Timings}). */
+    public Timings timings() {
+        return new Timings(captureNanos / 1e9, buildNanos / 1e9, createNanos / 1e9, runNanos / 1e9,
+                outputNanos / 1e9, captures, sessions, runs);
+    }
 
     private LayerProbe(OnnxModel fp32, List<Map<String, OnnxTensor>> batches, int threads) {
         this.fp32 = fp32;
@@ -86,7 +118,10 @@ public final class LayerProbe implements AutoCloseable {
                 group.close();
                 group = null;
             }
+            long t0 = System.nanoTime();
             group = new Group(groupFrom(layer));
+            captureNanos += System.nanoTime() - t0;
+            captures++;
         }
         group.run(tensor, weight, out);
     }
@@ -125,6 +160,7 @@ public final class LayerProbe implements AutoCloseable {
 
         Group(List<String> tensors) throws OrtException {
             Set<String> extra = new LinkedHashSet<>();
+            long t0 = System.nanoTime();
             for (String t : tensors) {
                 OnnxSuffix s = OnnxSuffix.of(fp32.graph(), t);
                 suffixes.put(t, s);
@@ -156,9 +192,11 @@ public final class LayerProbe implements AutoCloseable {
             OnnxSuffix s = suffixes.get(tensor);
             if (!s.outputs().contains(firstOutput)) {
                 // the weight does not reach the first output: it is the FP32 one
+                long t0 = System.nanoTime();
                 for (int b = 0; b < boundary.size(); b++) {
                     out.accept(b, boundary.get(b).get(firstOutput));
                 }
+                outputNanos += System.nanoTime() - t0;
                 return;
             }
             OnnxRunner session = sessions.get(tensor);
@@ -167,8 +205,14 @@ public final class LayerProbe implements AutoCloseable {
                 for (String name : s.boundary()) {
                     types.put(name, onnxType((TensorInfo) boundary.get(0).get(name).getInfo()));
                 }
-                session = fp32.open(env, threads, s.model(types));
+                long t0 = System.nanoTime();
+                byte[] graph = s.model(types);
+                long t1 = System.nanoTime();
+                session = fp32.open(env, threads, graph);
+                buildNanos += t1 - t0;
+                createNanos += System.nanoTime() - t1;
                 sessions.put(tensor, session);
+                LayerProbe.this.sessions++;
             }
             OrtSession sess = session.session();
             try (OnnxTensor w = OnnxModel.tensor(env, weight)) {
@@ -178,8 +222,13 @@ public final class LayerProbe implements AutoCloseable {
                     for (String name : s.boundary()) {
                         feeds.put(name, (OnnxTensor) boundary.get(b).get(name));
                     }
+                    long t0 = System.nanoTime();
                     try (OrtSession.Result r = NativeSessions.GLOBAL.call(() -> sess.run(feeds))) {
+                        long t1 = System.nanoTime();
+                        runNanos += t1 - t0;
+                        runs++;
                         out.accept(b, r.get(firstOutput).orElseThrow());
+                        outputNanos += System.nanoTime() - t1;
                     }
                 }
             }

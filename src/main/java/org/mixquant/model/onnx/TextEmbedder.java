@@ -32,6 +32,12 @@ public final class TextEmbedder implements AutoCloseable {
     public static final int DEFAULT_MAX_TOKENS = 128;
     /** Default texts per ONNX Runtime call. */
     public static final int DEFAULT_BATCH = 32;
+    /**
+     * Padding allowance of length-bucketed batches ({@link #batches(java.util.Set, List, int, double)}): a batch pads
+     * to at most 1.25 times its real tokens. On 16 MiniLM calibration fortunes (9..128 tokens) one batch of 32 padded
+     * 647 tokens to 2,048; buckets pad them to 681.
+     */
+    public static final double BUCKET_PADDING = 0.25;
 
     private final HuggingFaceTokenizer tokenizer;
     private final int maxTokens;
@@ -87,6 +93,23 @@ public final class TextEmbedder implements AutoCloseable {
      *                                  {@code attention_mask} inputs
      */
     public Batches batches(java.util.Set<String> inputNames, List<String> texts, int batchSize) throws OrtException {
+        return batches(inputNames, texts, batchSize, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Like {@link #batches(java.util.Set, List, int)}, but a batch also ends before a text that would make it pad to
+     * more than {@code 1 + maxPadding} times its real tokens (texts sorted by token count; each batch is padded to its
+     * longest text): few long texts then no longer pad many short ones to their length. With
+     * {@code maxPadding = ∞} batches are cut by {@code batchSize} alone. A text's embedding does not depend on the
+     * batch it is in, up to float summation order.
+     *
+     * @param maxPadding padded tokens / real tokens − 1 allowed per batch, ≥ 0 (e.g. {@link #BUCKET_PADDING})
+     */
+    public Batches batches(java.util.Set<String> inputNames, List<String> texts, int batchSize, double maxPadding)
+            throws OrtException {
+        if (!(maxPadding >= 0)) {
+            throw new IllegalArgumentException("padding allowance must be ≥ 0, got " + maxPadding);
+        }
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("no texts to embed");
         }
@@ -108,8 +131,17 @@ public final class TextEmbedder implements AutoCloseable {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Batches batches = new Batches(n);
         try {
-            for (int start = 0; start < n; start += batchSize) {
-                int end = Math.min(n, start + batchSize);
+            for (int start = 0; start < n; ) {
+                int end = start + 1;
+                long real = ids[order.get(start)].length;
+                while (end < n && end - start < batchSize) {
+                    int next = ids[order.get(end)].length;
+                    if ((double) (end - start + 1) * next > (1 + maxPadding) * (real + next)) {
+                        break;
+                    }
+                    real += next;
+                    end++;
+                }
                 int b = end - start;
                 int len = 0;
                 for (int j = start; j < end; j++) {
@@ -135,6 +167,7 @@ public final class TextEmbedder implements AutoCloseable {
                     inputs.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]),
                             shape));
                 }
+                start = end;
             }
         } catch (OrtException | RuntimeException e) {
             batches.close();
