@@ -87,6 +87,24 @@ class ExportCommandTest {
         assertFalse(Files.exists(dir.resolve("other.onnx")));
     }
 
+    /** A per-group plan becomes blocked DequantizeLinear (opset 21) and the check still holds. */
+    @Test
+    void exportsPerGroupScalesAsBlocks() throws Exception {
+        Path model = tiny();
+        Path out = dir.resolve("mlp-g.onnx");
+        CliHarness.Run r = CliHarness.run("export", model.toString(), "--bits", "4", "--granularity", "per-group",
+                "--group-size", "2", "-o", out.toString(), "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(21, root.path("opset").asInt());
+        assertEquals("per-group-2", root.path("granularity").asText());
+        assertEquals(0, root.path("layers").get(0).path("axis").asInt(), "MatMul [in, out]: blocks along axis 0");
+        assertEquals(2, root.path("layers").get(0).path("blockSize").asInt());
+        assertEquals(1, root.path("layers").get(1).path("axis").asInt(), "Gemm [out, in]: blocks along axis 1");
+        assertTrue(root.path("check").path("maxAbsDiff").asDouble(1) <= ExportCommand.MAX_ABS_DIFF, r.out());
+        assertTrue(root.path("size").path("counted").asText().contains("FLOAT (32 bits"), r.out());
+    }
+
     @Test
     void badInputIsAUsageErrorAndWritesNothing() throws Exception {
         Path model = tiny();
@@ -99,11 +117,14 @@ class ExportCommandTest {
             {"export", model.toString(), "--bits", "9", "-o", out.toString()},
             {"export", model.toString(), "--plan", other.toString(), "-o", out.toString()},
             {"export", model.toString(), "--bits", "4", "-o", model.toString()},
-            {"export", model.toString(), "--bits", "4", "--method", "adaround", "-o", out.toString()},
+            {"export", model.toString(), "--bits", "4", "--method", "brecq", "-o", out.toString()},
+            {"export", model.toString(), "--bits", "4", "--method", "gptq", "--granularity", "per-group", "-o",
+                out.toString()},
             {"export", model.toString(), "--bits", "4", "--method", "nope", "-o", out.toString()},
         };
         String[] fragments = {"--bits must be between 2 and 8, got 9", "was made for \"model\" 'other.onnx'",
-            "is the same file as the model", "not supported yet", "is not a method"};
+            "is the same file as the model", "brecq (block reconstruction) is implemented for the Fashion-MNIST CNNs",
+            "gptq with per-group scales cannot be exported", "is not a method"};
         for (int i = 0; i < cases.length; i++) {
             CliHarness.Run r = CliHarness.run(cases[i]);
             r.assertOneLineError(ExitCodes.USAGE, fragments[i]);
