@@ -45,6 +45,11 @@ public final class OnnxExport {
     public static final int PER_TENSOR_OPSET = 10;
     /** Opset of the default domain that INT4/UINT4 tensors need. */
     public static final int INT4_OPSET = 21;
+    /**
+     * ONNX Runtime's session setting for the accuracy level of the MatMulNBits its optimizer makes from a blocked
+     * 4-bit {@code DequantizeLinear} feeding a {@code MatMul} (README, {@code export}: measured effect).
+     */
+    public static final String MATMUL_NBITS_ACCURACY = "session.qdq_matmulnbits_accuracy_level";
     /** IR version that opset 13 needs. */
     static final long MIN_IR_FOR_13 = 7;
     /** IR version that opset 21 (and INT4/UINT4) needs. */
@@ -388,6 +393,9 @@ public final class OnnxExport {
         try {
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
+            // ONNX Runtime fuses a blocked 4-bit DequantizeLinear + MatMul into MatMulNBits, which by default
+            // (accuracy level 4) quantizes the activations to int8; level 0 keeps them float32, the file's meaning
+            opts.addConfigEntry(MATMUL_NBITS_ACCURACY, "0");
             byte[] b = bytes();
             return NativeSessions.GLOBAL.call(() -> new OnnxRunner(env.createSession(b, opts), opts, List.of()));
         } catch (OrtException | RuntimeException ex) {
