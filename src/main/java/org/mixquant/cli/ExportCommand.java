@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.mixquant.eval.CnnNpzExport;
 import org.mixquant.eval.QuantizedExport;
 import org.mixquant.eval.SizeReport;
 import org.mixquant.methods.Methods;
@@ -13,6 +14,8 @@ import org.mixquant.methods.Quantizer;
 import org.mixquant.methods.RoundingGrid;
 import org.mixquant.model.Layer;
 import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnModels;
 import org.mixquant.model.onnx.ExportCheck;
 import org.mixquant.model.onnx.OnnxExport;
 import org.mixquant.model.onnx.OnnxModel;
@@ -155,10 +158,24 @@ final class ExportCommand extends BaseCommand {
                     + fromFile.model() + "', not for '" + model + "' (make a plan for this model with"
                     + " 'mixquant search')");
         }
+        boolean npz = output.getFileName() != null && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT)
+                .endsWith(".npz");
+        if (CnnModels.isBuiltIn(model)) {
+            if (!npz || int4 || !id.equals("nearest")) {
+                throw new ParameterException(spec.commandLine(), "'" + model + "' is a Fashion-MNIST CNN (DJL): it is"
+                        + " exported as integer codes in a NumPy .npz for the PyTorch oracle, with --method nearest"
+                        + " and 8-bit containers (give -o FILE.npz, no --int4)");
+            }
+            return exportCnn((CnnModel) loadRunnableModel(model, "export"), fromFile);
+        }
+        if (npz) {
+            throw new ParameterException(spec.commandLine(), "-o " + output + ": an ONNX model is exported as .onnx;"
+                    + " .npz is the Fashion-MNIST CNNs' export");
+        }
         QuantizableModel m = loadRunnableModel(model, "export");
         if (!(m instanceof OnnxModel onnx)) {
-            throw new IllegalArgumentException("export writes ONNX models; '" + model + "' is a Fashion-MNIST CNN"
-                    + " (DJL), which has no ONNX form here");
+            throw new IllegalArgumentException("export writes ONNX models and the bundled CNNs; '" + model
+                    + "' is neither");
         }
         BitPlan plan = which.forModel(fromFile, m, quant);
         QuantizedExport ex;
@@ -236,6 +253,44 @@ final class ExportCommand extends BaseCommand {
                             check.inputs(), check.values(), sci(MAX_ABS_DIFF)));
             out().println(counted);
         }
+        out().flush();
+        return ExitCodes.OK;
+    }
+
+    /**
+     * The {@code export CNN -o FILE.npz --format json} document.
+     *
+     * @param model         the model
+     * @param output        the file written
+     * @param plan          the plan's name
+     * @param scheme        {@code asymmetric} (uint8 codes) or {@code symmetric} (int8)
+     * @param granularity   the plan's granularity label
+     * @param averageBits   weight bits per quantized weight under the plan
+     * @param arrays        arrays in the archive
+     * @param exportedBytes the written file on disk
+     * @param computedBytes what the plan's bits would take ({@link SizeReport#totalMB()})
+     */
+    record CnnOutput(String model, String output, String plan, String scheme, String granularity,
+            double averageBits, int arrays, long exportedBytes, long computedBytes) {
+    }
+
+    private int exportCnn(CnnModel m, BitPlan fromFile) throws Exception {
+        BitPlan plan = which.forModel(fromFile, m, quant);
+        CnnNpzExport ex = CnnNpzExport.nearest(m, plan);
+        ex.write(output);
+        CnnOutput o = new CnnOutput(m.source(), output.toString(), plan.name(), plan.scheme().cliName(),
+                plan.granularity().label(), ex.size().averageBits(), ex.arrays().size(), Files.size(output),
+                Math.round(ex.size().totalMB() * 1e6));
+        if (format.format == OutputFormat.json) {
+            printJson(o);
+            return ExitCodes.OK;
+        }
+        out().println(f("wrote %s: %d arrays (integer codes, scales, zero-points, FP32 folded biases) of %s at %s,"
+                + " %.3f average bits", output, o.arrays(), m.source(), plan.name(), o.averageBits()));
+        out().println(f("file size: %.3f MB on disk; computed %.3f MB (codes in 8-bit containers, float32 scales and"
+                + " int32 zero-points in the file)", o.exportedBytes() / 1e6, o.computedBytes() / 1e6));
+        out().println("load and score it with: /usr/bin/python3 tools/cnn/torch_cnn.py --arch "
+                + m.arch().cliName() + " --weights " + output + " --images 10000 --out logits.f32");
         out().flush();
         return ExitCodes.OK;
     }

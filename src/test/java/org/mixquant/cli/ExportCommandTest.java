@@ -105,6 +105,29 @@ class ExportCommandTest {
         assertTrue(root.path("size").path("counted").asText().contains("FLOAT (32 bits"), r.out());
     }
 
+    /** A bundled CNN goes to .npz (integer codes for the PyTorch oracle); other outputs or options are refused. */
+    @Test
+    void exportsABundledCnnAsNpz() throws Exception {
+        Path out = dir.resolve("r20-q.npz");
+        CliHarness.Run r = CliHarness.run("export", "resnet20-fashion", "--bits", "4", "-o", out.toString(),
+                "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(Files.size(out), root.path("exportedBytes").asLong());
+        assertEquals(22 * 5, root.path("arrays").asInt(), "codes, scale, zero-point, group size, bias per layer");
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(out.toFile())) {
+            assertTrue(z.getEntry("stem.conv.weight.codes.npy") != null && z.getEntry("head.fc.bias.npy") != null);
+        }
+        Path onnx = dir.resolve("r20-q.onnx");
+        CliHarness.run("export", "resnet20-fashion", "--bits", "4", "-o", onnx.toString())
+                .assertOneLineError(ExitCodes.USAGE, "exported as integer codes in a NumPy .npz");
+        CliHarness.run("export", "resnet20-fashion", "--bits", "4", "--int4", "-o", dir.resolve("x.npz").toString())
+                .assertOneLineError(ExitCodes.USAGE, "no --int4");
+        CliHarness.run("export", tiny().toString(), "--bits", "4", "-o", dir.resolve("y.npz").toString())
+                .assertOneLineError(ExitCodes.USAGE, "an ONNX model is exported as .onnx");
+        assertFalse(Files.exists(onnx) || Files.exists(dir.resolve("x.npz")) || Files.exists(dir.resolve("y.npz")));
+    }
+
     @Test
     void badInputIsAUsageErrorAndWritesNothing() throws Exception {
         Path model = tiny();
