@@ -5,7 +5,11 @@ Re-implements ResNet-20 and the small MobileNetV2 with torch.nn modules (written
 description, not generated from the Java code), loads weights exported from Java in the MQW1 format, reads the
 first N Fashion-MNIST test images from the gzip IDX files itself, and writes the logits.
 
-Weight files come in two forms, detected from their tensor names:
+Weight files are MQW1 (.mqw) or, for a quantized network exported by `mixquant export CNN -o model-q.npz`, a NumPy
+.npz of integer codes (read by read_npz: NAME.codes uint8/int8 in the weight's shape, NAME.scale float32 and
+NAME.zero_point int32 of shape () per tensor, (out,) per output channel or (groups, out) per group of G consecutive
+weights of the flattened in*kh*kw, NAME.group_size (G or 0), and the FP32 folded biases), dequantized here as
+(q - zp) * scale in float32. Weights come in two forms, detected from their tensor names:
   * BatchNorm form (as trained): conv weights + BatchNorm weight/bias/running_mean/running_var; run in eval mode.
   * folded form: every conv has a bias and there are no BatchNorms (Identity instead).
 
@@ -56,6 +60,35 @@ def read_mqw(path):
         out[name] = torch.from_numpy(arr.copy())
     if pos != len(data):
         raise SystemExit(f"{path}: {len(data) - pos} trailing bytes")
+    return out
+
+
+def dequantize(q, scale, zp, group):
+    """(q - zp) * scale in float32, per tensor (scalar scale), per output channel (axis 0) or per group."""
+    q = q.astype(np.float32)
+    scale = scale.astype(np.float32)
+    zp = zp.astype(np.float32)
+    if scale.ndim == 0:
+        return (q - zp) * scale
+    out = q.shape[0]
+    flat = q.reshape(out, -1)
+    if group == 0:
+        return ((flat - zp[:, None]) * scale[:, None]).reshape(q.shape)
+    idx = np.arange(flat.shape[1]) // group  # the group of each input-dimension index
+    return ((flat - zp.T[:, idx]) * scale.T[:, idx]).reshape(q.shape)
+
+
+def read_npz(path):
+    z = np.load(path)
+    out = {}
+    suffixes = (".codes", ".scale", ".zero_point", ".group_size")
+    for name in z.files:
+        if name.endswith(".codes"):
+            base = name[:-len(".codes")]
+            w = dequantize(z[name], z[base + ".scale"], z[base + ".zero_point"], int(z[base + ".group_size"]))
+            out[base] = torch.from_numpy(np.ascontiguousarray(w, dtype=np.float32))
+        elif not name.endswith(suffixes):
+            out[name] = torch.from_numpy(np.ascontiguousarray(z[name], dtype=np.float32))
     return out
 
 
@@ -213,7 +246,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    weights = read_mqw(args.weights)
+    weights = read_npz(args.weights) if args.weights.endswith(".npz") else read_mqw(args.weights)
     net, folded = build(args.arch, weights)
     x = read_idx_images(f"{args.data}/t10k-images-idx3-ubyte.gz", args.images)
     y = read_idx_labels(f"{args.data}/t10k-labels-idx1-ubyte.gz", args.images)

@@ -5,16 +5,25 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.mixquant.eval.CnnNpzExport;
 import org.mixquant.eval.QuantizedExport;
 import org.mixquant.eval.SizeReport;
 import org.mixquant.methods.Methods;
+import org.mixquant.methods.QuantizedModel;
+import org.mixquant.methods.Quantizer;
+import org.mixquant.methods.RoundingGrid;
 import org.mixquant.model.Layer;
 import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.cnn.CnnModel;
+import org.mixquant.model.cnn.CnnModels;
 import org.mixquant.model.onnx.ExportCheck;
 import org.mixquant.model.onnx.OnnxExport;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Bits;
 import org.mixquant.quant.Granularity;
+import org.mixquant.quant.QuantSpec;
+import org.mixquant.quant.Scheme;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,9 +31,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code mixquant export MODEL (--plan FILE | --bits B) [--method nearest] -o model-q.onnx}. */
+/** {@code mixquant export MODEL (--plan FILE | --bits B) [--method nearest|adaround|gptq] -o model-q.onnx}. */
 @Command(name = "export", description = "Write MODEL (an ONNX model) quantized with a plan or uniform bits as a"
-        + " standard ONNX file: integer weights (UINT8/INT8) and DequantizeLinear nodes, which ONNX Runtime loads."
+        + " standard ONNX file: integer weights (UINT8/INT8, or UINT4/INT4) and DequantizeLinear nodes (per channel,"
+        + " per tensor, or blocked per group), which ONNX Runtime loads."
         + " Before writing, the file's outputs are compared with the toolkit's fake-quantized model.")
 final class ExportCommand extends BaseCommand {
     /** Largest |exported − fake-quantized| output difference accepted before writing (the bound). */
@@ -37,8 +47,9 @@ final class ExportCommand extends BaseCommand {
     PlanChoice which;
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "nearest",
-            description = "Quantization method (default: ${DEFAULT-VALUE}); only nearest rounding can be exported"
-                    + " yet.")
+            description = "Quantization method: nearest (default), or on ONNX text models adaround or gptq (their"
+                    + " weights' integer codes are recovered on the grid they rounded onto; gptq per-group needs"
+                    + " --act-order).")
     String method;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true,
@@ -58,6 +69,9 @@ final class ExportCommand extends BaseCommand {
     @Mixin
     FormatMixin format;
 
+    @Mixin
+    ReconstructionMixin reconstruction;
+
     /**
      * The {@code export --format json} document.
      *
@@ -65,9 +79,10 @@ final class ExportCommand extends BaseCommand {
      * @param output        the file written
      * @param plan          the plan's name, e.g. {@code uniform-4}
      * @param rule          the rule that made it
-     * @param method        the quantizer ({@code nearest})
+     * @param method        the quantizer ({@code nearest}, {@code adaround} or {@code gptq})
      * @param scheme        {@code asymmetric} (UINT8 storage) or {@code symmetric} (INT8)
-     * @param granularity   {@code per-channel} (1-D scales, DequantizeLinear {@code axis}) or {@code per-tensor}
+     * @param granularity   {@code per-channel} (1-D scales, DequantizeLinear {@code axis}), {@code per-tensor}, or
+     *                      {@code per-group-G} (blocked DequantizeLinear, {@code block_size} G)
      * @param averageBits   weight bits per quantized weight under the plan
      * @param opset         the default domain's opset of the written file
      * @param sourceOpset   the model's own opset (lower when it had to be moved up)
@@ -89,10 +104,12 @@ final class ExportCommand extends BaseCommand {
      * @param bits    the plan's bits
      * @param storage {@code UINT8} or {@code INT8}, or with {@code --int4} and at most 4 bits {@code UINT4} or
      *                {@code INT4}
-     * @param axis    the DequantizeLinear axis (output channels), or null per-tensor
-     * @param params  number of weights
+     * @param axis      the DequantizeLinear axis: the output channels, or with groups the blocked (input) axis of
+     *                  the stored codes; null per-tensor
+     * @param blockSize the DequantizeLinear {@code block_size} (the group size), or null without groups
+     * @param params    number of weights
      */
-    record ExportedLayer(String name, int bits, String storage, Integer axis, long params) {
+    record ExportedLayer(String name, int bits, String storage, Integer axis, Integer blockSize, long params) {
     }
 
     /**
@@ -127,28 +144,49 @@ final class ExportCommand extends BaseCommand {
         checkDistinctOutputs(model, List.of("-o"), output);
         String id = Methods.id(method).orElseThrow(() -> new ParameterException(spec.commandLine(), "--method '"
                 + method + "' is not a method: expected one of " + String.join(", ", Methods.NAMES)));
-        if (!id.equals("nearest")) {
-            throw new ParameterException(spec.commandLine(), "--method " + id + ": exporting it is not supported yet"
-                    + " (its quantized model does not carry the scales and zero-points of its rounding); use"
-                    + " --method nearest");
-        }
         BitPlan fromFile = which.readFile(quant, spec.commandLine());
-        if ((fromFile != null ? fromFile.granularity() : quant.granularity()).isPerGroup()) {
-            throw new ParameterException(spec.commandLine(), (fromFile != null ? "--plan " + which.plan + ": "
-                    : "--granularity per-group: ") + org.mixquant.eval.QuantizedExport.PER_GROUP_UNSUPPORTED);
+        Granularity granularity = fromFile != null ? fromFile.granularity() : quant.granularity();
+        try {
+            Methods.requireSupported(id, model);
+            RoundingGrid.requireRecoverable(id, new QuantSpec(Bits.MAX, Scheme.ASYMMETRIC, granularity),
+                    reconstruction.gptq());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--method " + id + ": " + e.getMessage());
         }
         if (fromFile != null && !BitPlan.sameModel(fromFile.model(), model)) {
             throw new ParameterException(spec.commandLine(), "--plan " + which.plan + " was made for \"model\" '"
                     + fromFile.model() + "', not for '" + model + "' (make a plan for this model with"
                     + " 'mixquant search')");
         }
+        boolean npz = output.getFileName() != null && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT)
+                .endsWith(".npz");
+        if (CnnModels.isBuiltIn(model)) {
+            if (!npz || int4 || !id.equals("nearest")) {
+                throw new ParameterException(spec.commandLine(), "'" + model + "' is a Fashion-MNIST CNN (DJL): it is"
+                        + " exported as integer codes in a NumPy .npz for the PyTorch oracle, with --method nearest"
+                        + " and 8-bit containers (give -o FILE.npz, no --int4)");
+            }
+            return exportCnn((CnnModel) loadRunnableModel(model, "export"), fromFile);
+        }
+        if (npz) {
+            throw new ParameterException(spec.commandLine(), "-o " + output + ": an ONNX model is exported as .onnx;"
+                    + " .npz is the Fashion-MNIST CNNs' export");
+        }
         QuantizableModel m = loadRunnableModel(model, "export");
         if (!(m instanceof OnnxModel onnx)) {
-            throw new IllegalArgumentException("export writes ONNX models; '" + model + "' is a Fashion-MNIST CNN"
-                    + " (DJL), which has no ONNX form here");
+            throw new IllegalArgumentException("export writes ONNX models and the bundled CNNs; '" + model
+                    + "' is neither");
         }
         BitPlan plan = which.forModel(fromFile, m, quant);
-        QuantizedExport ex = QuantizedExport.nearest(onnx, plan, int4);
+        QuantizedExport ex;
+        if (id.equals("nearest")) {
+            ex = QuantizedExport.nearest(onnx, plan, int4);
+        } else {
+            Quantizer qz = Methods.create(id, m, reconstruction.options(this, false), reconstruction.extras(this));
+            QuantizedModel qm = qz.quantize(m, plan);
+            info(f("%s quantized the model in %.1f s", id, qm.seconds()));
+            ex = QuantizedExport.recovered(onnx, qm.model(), plan, id, reconstruction.gptq(), int4);
+        }
         for (String c : ex.onnx().conversions()) {
             info(c);
         }
@@ -175,24 +213,33 @@ final class ExportCommand extends BaseCommand {
         List<ExportedLayer> layers = new ArrayList<>();
         for (Layer l : m.layers()) {
             boolean perTensor = plan.granularity() == Granularity.PER_TENSOR;
+            int g = plan.granularity().groupSize();
+            boolean blocked = g > 0 && OnnxExport.groupsOf(l, g) > 1;
             layers.add(new ExportedLayer(l.name(), plan.bitsOf(l.name()),
-                    OnnxExport.storageType(plan.scheme() == org.mixquant.quant.Scheme.SYMMETRIC,
-                            int4 && plan.bitsOf(l.name()) <= 4).name(),
-                    perTensor ? null : l.channelAxis(), l.params()));
+                    OnnxExport.storageType(plan.scheme() == Scheme.SYMMETRIC, int4 && plan.bitsOf(l.name()) <= 4)
+                            .name(),
+                    perTensor ? null : blocked ? OnnxExport.blockedAxis(l, g) : l.channelAxis(),
+                    blocked ? g : null, l.params()));
         }
         String counted = "computed: " + SizeReport.whatIsCounted() + "; the file stores "
                 + (int4 ? "codes of 4 bits and fewer in half a byte (UINT4/INT4) and the others" : "every code")
-                + " in one byte (UINT8/INT8), so between the container size and the bits it is larger than computed";
+                + " in one byte (UINT8/INT8)"
+                + (plan.granularity().isPerGroup() ? ", and each group's scale as FLOAT (32 bits, not the FP16 the"
+                        + " computed size counts: the toolkit evaluates with float32 scales, and an FP16 scale in"
+                        + " DequantizeLinear would make its output FP16) and its zero-point in the codes' container"
+                        : "")
+                + ", so it is larger than computed";
         Size s = new Size(fp32Bytes, written, computed, fp32Bytes / 1e6, written / 1e6, computed / 1e6, counted);
         if (format.format == OutputFormat.json) {
-            printJson(new Output(m.source(), output.toString(), plan.name(), plan.rule(), "nearest",
+            printJson(new Output(m.source(), output.toString(), plan.name(), plan.rule(), id,
                     plan.scheme().cliName(), plan.granularity().label(), size.averageBits(), ex.onnx().opset(),
                     ex.onnx().originalOpset(), ex.onnx().conversions(), layers, s, check));
             return ExitCodes.OK;
         }
-        TextTable t = new TextTable(List.of("layer", "bits", "storage", "axis", "params"));
+        TextTable t = new TextTable(List.of("layer", "bits", "storage", "axis", "block", "params"));
         for (ExportedLayer l : layers) {
-            t.add(List.of(l.name(), l.bits(), l.storage(), l.axis() == null ? "-" : l.axis(), l.params()));
+            t.add(List.of(l.name(), l.bits(), l.storage(), l.axis() == null ? "-" : l.axis(),
+                    l.blockSize() == null ? "-" : l.blockSize(), l.params()));
         }
         out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
         if (format.format == OutputFormat.table) {
@@ -206,6 +253,44 @@ final class ExportCommand extends BaseCommand {
                             check.inputs(), check.values(), sci(MAX_ABS_DIFF)));
             out().println(counted);
         }
+        out().flush();
+        return ExitCodes.OK;
+    }
+
+    /**
+     * The {@code export CNN -o FILE.npz --format json} document.
+     *
+     * @param model         the model
+     * @param output        the file written
+     * @param plan          the plan's name
+     * @param scheme        {@code asymmetric} (uint8 codes) or {@code symmetric} (int8)
+     * @param granularity   the plan's granularity label
+     * @param averageBits   weight bits per quantized weight under the plan
+     * @param arrays        arrays in the archive
+     * @param exportedBytes the written file on disk
+     * @param computedBytes what the plan's bits would take ({@link SizeReport#totalMB()})
+     */
+    record CnnOutput(String model, String output, String plan, String scheme, String granularity,
+            double averageBits, int arrays, long exportedBytes, long computedBytes) {
+    }
+
+    private int exportCnn(CnnModel m, BitPlan fromFile) throws Exception {
+        BitPlan plan = which.forModel(fromFile, m, quant);
+        CnnNpzExport ex = CnnNpzExport.nearest(m, plan);
+        ex.write(output);
+        CnnOutput o = new CnnOutput(m.source(), output.toString(), plan.name(), plan.scheme().cliName(),
+                plan.granularity().label(), ex.size().averageBits(), ex.arrays().size(), Files.size(output),
+                Math.round(ex.size().totalMB() * 1e6));
+        if (format.format == OutputFormat.json) {
+            printJson(o);
+            return ExitCodes.OK;
+        }
+        out().println(f("wrote %s: %d arrays (integer codes, scales, zero-points, FP32 folded biases) of %s at %s,"
+                + " %.3f average bits", output, o.arrays(), m.source(), plan.name(), o.averageBits()));
+        out().println(f("file size: %.3f MB on disk; computed %.3f MB (codes in 8-bit containers, float32 scales and"
+                + " int32 zero-points in the file)", o.exportedBytes() / 1e6, o.computedBytes() / 1e6));
+        out().println("load and score it with: /usr/bin/python3 tools/cnn/torch_cnn.py --arch "
+                + m.arch().cliName() + " --weights " + output + " --images 10000 --out logits.f32");
         out().flush();
         return ExitCodes.OK;
     }

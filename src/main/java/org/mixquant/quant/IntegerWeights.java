@@ -50,6 +50,43 @@ public final class IntegerWeights {
         return new IntegerWeights(p, codes, w.shape(), w.channelAxis());
     }
 
+    /**
+     * The codes of weights that already lie on the grid of {@code p}, e.g. a learned-rounding method's
+     * {@code ŵ = (q − zp)·scale}: {@code q = rint(ŵ / scale) + zp} per weight (the quotient in double, which is
+     * within {@code 255 · 2^-24} of the integer {@code q − zp} when {@code ŵ} was made by this formula), and every
+     * code is checked to lie in {@code qmin..qmax} and to dequantize back to {@code ŵ} bit for bit
+     * ({@link FakeQuant#dequantize}'s float32 {@code (q − zp) * scale}), so {@link #dequantize()} returns
+     * {@code dequantized} exactly. {@code dequantized} is not modified.
+     *
+     * @throws IllegalArgumentException if the parameters do not fit the tensor, or naming the first weight that is
+     *                                  not on the grid (its index, value, and the value its nearest code gives)
+     */
+    public static IntegerWeights recover(WeightTensor dequantized, QParams p) {
+        Objects.requireNonNull(p, "params");
+        p.checkFits(dequantized);
+        float[] x = dequantized.unsafeData();
+        int qmin = p.spec().qmin();
+        int qmax = p.spec().qmax();
+        int[] codes = new int[x.length];
+        for (int i = 0; i < x.length; i++) {
+            int k = p.indexOf(dequantized, i);
+            float scale = p.scale(k);
+            int zp = p.zeroPoint(k);
+            double r = Math.rint((double) x[i] / scale);
+            long q = (long) r + zp;
+            float back = (float) (q - zp) * scale;
+            if (!Float.isFinite(x[i]) || q < qmin || q > qmax
+                    || Float.floatToRawIntBits(back) != Float.floatToRawIntBits(x[i])) {
+                throw new IllegalArgumentException("weight " + i + " (" + x[i] + ") is not on the grid of scale "
+                        + scale + " and zero-point " + zp + " (" + p.spec() + "): its nearest code " + q
+                        + (q < qmin || q > qmax ? " is outside " + qmin + ".." + qmax
+                                : " dequantizes to " + back));
+            }
+            codes[i] = (int) q;
+        }
+        return new IntegerWeights(p, codes, dequantized.shape(), dequantized.channelAxis());
+    }
+
     /** The scales and zero-points (one entry when per-tensor, one per output channel, or per group; see {@link QParams}). */
     public QParams params() {
         return params;

@@ -87,6 +87,47 @@ class ExportCommandTest {
         assertFalse(Files.exists(dir.resolve("other.onnx")));
     }
 
+    /** A per-group plan becomes blocked DequantizeLinear (opset 21) and the check still holds. */
+    @Test
+    void exportsPerGroupScalesAsBlocks() throws Exception {
+        Path model = tiny();
+        Path out = dir.resolve("mlp-g.onnx");
+        CliHarness.Run r = CliHarness.run("export", model.toString(), "--bits", "4", "--granularity", "per-group",
+                "--group-size", "2", "-o", out.toString(), "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(21, root.path("opset").asInt());
+        assertEquals("per-group-2", root.path("granularity").asText());
+        assertEquals(0, root.path("layers").get(0).path("axis").asInt(), "MatMul [in, out]: blocks along axis 0");
+        assertEquals(2, root.path("layers").get(0).path("blockSize").asInt());
+        assertEquals(1, root.path("layers").get(1).path("axis").asInt(), "Gemm [out, in]: blocks along axis 1");
+        assertTrue(root.path("check").path("maxAbsDiff").asDouble(1) <= ExportCommand.MAX_ABS_DIFF, r.out());
+        assertTrue(root.path("size").path("counted").asText().contains("FLOAT (32 bits"), r.out());
+    }
+
+    /** A bundled CNN goes to .npz (integer codes for the PyTorch oracle); other outputs or options are refused. */
+    @Test
+    void exportsABundledCnnAsNpz() throws Exception {
+        Path out = dir.resolve("r20-q.npz");
+        CliHarness.Run r = CliHarness.run("export", "resnet20-fashion", "--bits", "4", "-o", out.toString(),
+                "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(Files.size(out), root.path("exportedBytes").asLong());
+        assertEquals(22 * 5, root.path("arrays").asInt(), "codes, scale, zero-point, group size, bias per layer");
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(out.toFile())) {
+            assertTrue(z.getEntry("stem.conv.weight.codes.npy") != null && z.getEntry("head.fc.bias.npy") != null);
+        }
+        Path onnx = dir.resolve("r20-q.onnx");
+        CliHarness.run("export", "resnet20-fashion", "--bits", "4", "-o", onnx.toString())
+                .assertOneLineError(ExitCodes.USAGE, "exported as integer codes in a NumPy .npz");
+        CliHarness.run("export", "resnet20-fashion", "--bits", "4", "--int4", "-o", dir.resolve("x.npz").toString())
+                .assertOneLineError(ExitCodes.USAGE, "no --int4");
+        CliHarness.run("export", tiny().toString(), "--bits", "4", "-o", dir.resolve("y.npz").toString())
+                .assertOneLineError(ExitCodes.USAGE, "an ONNX model is exported as .onnx");
+        assertFalse(Files.exists(onnx) || Files.exists(dir.resolve("x.npz")) || Files.exists(dir.resolve("y.npz")));
+    }
+
     @Test
     void badInputIsAUsageErrorAndWritesNothing() throws Exception {
         Path model = tiny();
@@ -99,11 +140,14 @@ class ExportCommandTest {
             {"export", model.toString(), "--bits", "9", "-o", out.toString()},
             {"export", model.toString(), "--plan", other.toString(), "-o", out.toString()},
             {"export", model.toString(), "--bits", "4", "-o", model.toString()},
-            {"export", model.toString(), "--bits", "4", "--method", "adaround", "-o", out.toString()},
+            {"export", model.toString(), "--bits", "4", "--method", "brecq", "-o", out.toString()},
+            {"export", model.toString(), "--bits", "4", "--method", "gptq", "--granularity", "per-group", "-o",
+                out.toString()},
             {"export", model.toString(), "--bits", "4", "--method", "nope", "-o", out.toString()},
         };
         String[] fragments = {"--bits must be between 2 and 8, got 9", "was made for \"model\" 'other.onnx'",
-            "is the same file as the model", "not supported yet", "is not a method"};
+            "is the same file as the model", "brecq (block reconstruction) is implemented for the Fashion-MNIST CNNs",
+            "gptq with per-group scales cannot be exported", "is not a method"};
         for (int i = 0; i < cases.length; i++) {
             CliHarness.Run r = CliHarness.run(cases[i]);
             r.assertOneLineError(ExitCodes.USAGE, fragments[i]);

@@ -64,4 +64,27 @@ class QuantizedExportTest {
             }
         }
     }
+
+    /**
+     * MiniLM at 4 bits with groups of 128 (blocked DequantizeLinear, opset 21), in bytes and in UINT4: the embeddings
+     * equal the fake-quantized model's within the bound (sessions with MatMulNBits accuracy level 0, see
+     * {@link org.mixquant.model.onnx.OnnxExport#MATMUL_NBITS_ACCURACY}); the file is larger than the computed size
+     * (float32 group scales, zero-points in the codes' container) and smaller than FP32.
+     */
+    @Test
+    void miniLmPerGroupExportReproducesFakeQuantEmbeddings() throws Exception {
+        OnnxModel m = Models.minilm();
+        BitPlan plan = BitPlan.uniform(m.source(), m.layerNames(), 4, Scheme.ASYMMETRIC, Granularity.perGroup(128));
+        long fp32 = m.graph().proto().getSerializedSize();
+        for (boolean int4 : new boolean[] {false, true}) {
+            QuantizedExport ex = QuantizedExport.nearest(m, plan, int4);
+            assertEquals(21, ex.onnx().opset());
+            ExportCheck check = ExportCheck.run(ex.fakeQuant(), ex.onnx(), 2).orElseThrow();
+            double computed = ex.size().totalMB() * 1e6;
+            System.out.printf("minilm 4-bit G=128 export (int4 %s): %s; file %d bytes, FP32 file %d bytes, computed"
+                    + " %.0f bytes%n", int4, check, ex.onnx().byteSize(), fp32, computed);
+            assertTrue(check.maxAbsDiff() <= MAX_ABS_DIFF, check.toString());
+            assertTrue(ex.onnx().byteSize() > computed && ex.onnx().byteSize() < fp32, ex.onnx().byteSize() + " B");
+        }
+    }
 }

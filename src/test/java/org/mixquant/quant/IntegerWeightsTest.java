@@ -68,4 +68,40 @@ class IntegerWeightsTest {
         QParams three = QParams.of(QuantSpec.asymmetric(4), new float[] {1f, 1f, 1f}, new int[] {0, 0, 0});
         assertThrows(IllegalArgumentException.class, () -> IntegerWeights.of(w, three));
     }
+
+    /**
+     * Codes recovered from dequantized weights are the codes (every granularity and scheme, exact); a weight moved
+     * by one ulp, or one beyond the grid's range, is named in the error.
+     */
+    @Test
+    void recoverGivesBackTheCodesAndRejectsWeightsOffTheGrid() {
+        Random r = new Random(3);
+        float[] v = new float[6 * 10];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        WeightTensor w = WeightTensor.wrap(v, new int[] {10, 6}, 1);
+        for (Scheme scheme : Scheme.values()) {
+            for (Granularity g : new Granularity[] {Granularity.PER_TENSOR, Granularity.PER_CHANNEL,
+                    Granularity.perGroup(4)}) {
+                IntegerWeights iw = IntegerWeights.nearest(w, new QuantSpec(3, scheme, g));
+                WeightTensor deq = iw.dequantize();
+                IntegerWeights back = IntegerWeights.recover(deq, iw.params());
+                assertArrayEquals(iw.codes(), back.codes(), scheme + " " + g);
+                assertArrayEquals(deq.toArray(), back.dequantize().toArray());
+                float[] moved = deq.toArray();
+                moved[7] = Math.nextUp(moved[7]);
+                String msg = assertThrows(IllegalArgumentException.class, () -> IntegerWeights.recover(
+                        WeightTensor.wrap(moved, new int[] {10, 6}, 1), iw.params())).getMessage();
+                assertTrue(msg.startsWith("weight 7 ") && msg.contains("is not on the grid"), msg);
+            }
+        }
+        IntegerWeights iw = IntegerWeights.nearest(w, QuantSpec.asymmetric(2));
+        float[] beyond = iw.dequantize().toArray();
+        int k = iw.params().indexOf(w, 0);
+        beyond[0] = (float) (iw.spec().qmax() + 1 - iw.params().zeroPoint(k)) * iw.params().scale(k);
+        String msg = assertThrows(IllegalArgumentException.class, () -> IntegerWeights.recover(
+                WeightTensor.wrap(beyond, new int[] {10, 6}, 1), iw.params())).getMessage();
+        assertTrue(msg.contains("is outside 0..3"), msg);
+    }
 }

@@ -45,6 +45,11 @@ public final class OnnxExport {
     public static final int PER_TENSOR_OPSET = 10;
     /** Opset of the default domain that INT4/UINT4 tensors need. */
     public static final int INT4_OPSET = 21;
+    /**
+     * ONNX Runtime's session setting for the accuracy level of the MatMulNBits its optimizer makes from a blocked
+     * 4-bit {@code DequantizeLinear} feeding a {@code MatMul} (README, {@code export}: measured effect).
+     */
+    public static final String MATMUL_NBITS_ACCURACY = "session.qdq_matmulnbits_accuracy_level";
     /** IR version that opset 13 needs. */
     static final long MIN_IR_FOR_13 = 7;
     /** IR version that opset 21 (and INT4/UINT4) needs. */
@@ -76,12 +81,19 @@ public final class OnnxExport {
      * @param zeroPoints zero-points, as many as scales, in the same range as the codes (copied)
      * @param signed     INT8 storage (symmetric scheme) rather than UINT8 (asymmetric)
      * @param bits       the bit-width the codes were made for (2..8), for reports
+     * @param groupSize  0, or G when every output channel has one scale and zero-point per run of G consecutive
+     *                   input-dimension weights (the quant package's per-group layout: pair {@code g · channels + c}
+     *                   for group {@code g} of channel {@code c}, a ragged last group when G does not divide the
+     *                   input dimension)
      */
     public record IntegerLayer(String layer, int[] codes, float[] scales, int[] zeroPoints, boolean signed,
-            int bits) {
+            int bits, int groupSize) {
         /** Copies the arrays and checks their sizes and ranges. */
         public IntegerLayer {
             Objects.requireNonNull(layer, "layer");
+            if (groupSize < 0) {
+                throw new IllegalArgumentException("layer '" + layer + "': group size must be ≥ 0, got " + groupSize);
+            }
             codes = codes.clone();
             scales = scales.clone();
             zeroPoints = zeroPoints.clone();
@@ -111,6 +123,11 @@ public final class OnnxExport {
             }
         }
 
+        /** Per-channel or per-tensor parameters (no groups). */
+        public IntegerLayer(String layer, int[] codes, float[] scales, int[] zeroPoints, boolean signed, int bits) {
+            this(layer, codes, scales, zeroPoints, signed, bits, 0);
+        }
+
         /** A copy of the codes. */
         @Override
         public int[] codes() {
@@ -131,27 +148,33 @@ public final class OnnxExport {
 
         /** Whether one scale covers the whole tensor. */
         public boolean perTensor() {
-            return scales.length == 1;
+            return scales.length == 1 && groupSize == 0;
+        }
+
+        /** Whether the parameters are per group of input-dimension weights (blocked {@code DequantizeLinear}). */
+        public boolean perGroup() {
+            return groupSize > 0;
         }
 
         /** Equal when every component is, arrays compared by content. */
         @Override
         public boolean equals(Object o) {
             return o instanceof IntegerLayer l && layer.equals(l.layer) && signed == l.signed && bits == l.bits
-                    && java.util.Arrays.equals(codes, l.codes) && java.util.Arrays.equals(scales, l.scales)
+                    && groupSize == l.groupSize && java.util.Arrays.equals(codes, l.codes) && java.util.Arrays.equals(scales, l.scales)
                     && java.util.Arrays.equals(zeroPoints, l.zeroPoints);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(layer, signed, bits, java.util.Arrays.hashCode(codes),
+            return Objects.hash(layer, signed, bits, groupSize, java.util.Arrays.hashCode(codes),
                     java.util.Arrays.hashCode(scales), java.util.Arrays.hashCode(zeroPoints));
         }
 
         @Override
         public String toString() {
             return "IntegerLayer[" + layer + ", " + bits + " bits " + (signed ? "signed" : "unsigned") + ", "
-                    + codes.length + " codes, " + scales.length + " scale(s)]";
+                    + codes.length + " codes, " + scales.length + " scale(s)"
+                    + (groupSize > 0 ? ", groups of " + groupSize : "") + "]";
         }
     }
 
@@ -195,13 +218,22 @@ public final class OnnxExport {
         Map<String, IntegerLayer> byTensor = new LinkedHashMap<>();
         boolean perAxis = false;
         boolean nibbles = false;
+        boolean blocked = false;
         for (IntegerLayer il : layers) {
             Layer l = model.layer(il.layer());
             if (il.codes.length != l.params()) {
                 throw new IllegalArgumentException("layer '" + il.layer() + "' has " + l.params() + " weights, got "
                         + il.codes.length + " codes");
             }
-            if (!il.perTensor() && il.scales.length != l.channels()) {
+            if (il.perGroup()) {
+                blockedForm(l, il.groupSize()); // refuses a layout a block along one axis cannot express
+                long expected = (long) l.channels() * groupsOf(l, il.groupSize());
+                if (il.scales.length != expected) {
+                    throw new IllegalArgumentException("layer '" + il.layer() + "' has " + l.channels()
+                            + " output channels of " + l.params() / l.channels() + " weights, so "
+                            + expected + " groups of " + il.groupSize() + ", got " + il.scales.length + " scales");
+                }
+            } else if (!il.perTensor() && il.scales.length != l.channels()) {
                 throw new IllegalArgumentException("layer '" + il.layer() + "' has " + l.channels()
                         + " output channels (axis " + l.channelAxis() + "), got " + il.scales.length + " scales");
             }
@@ -209,10 +241,11 @@ public final class OnnxExport {
                 throw new IllegalArgumentException("layer '" + il.layer() + "' is listed twice");
             }
             perAxis |= !il.perTensor();
+            blocked |= il.perGroup();
             nibbles |= int4 && il.bits() <= 4;
         }
         int opset = defaultOpset(in);
-        int needed = nibbles ? INT4_OPSET : perAxis ? PER_AXIS_OPSET : PER_TENSOR_OPSET;
+        int needed = nibbles || blocked ? INT4_OPSET : perAxis ? PER_AXIS_OPSET : PER_TENSOR_OPSET;
         Names names = new Names(in.getGraph());
         List<String> conversions = new ArrayList<>();
         List<OnnxMl.NodeProto> body = in.getGraph().getNodeList();
@@ -239,20 +272,44 @@ public final class OnnxExport {
             String z = names.fresh(base + "_zero_point");
             boolean four = int4 && il.bits() <= 4;
             int type = storageType(il.signed(), four).getNumber();
-            List<Long> paramDims = il.perTensor() ? List.of() : List.of((long) il.scales.length);
+            Layer layer = model.layer(il.layer());
+            Blocked form = il.perGroup() ? blockedForm(layer, il.groupSize()) : null;
+            List<Long> codeDims = form == null ? t.getDimsList() : form.codeDims();
+            List<Long> paramDims = form != null ? form.paramDims()
+                    : il.perTensor() ? List.of() : List.of((long) il.scales.length);
+            float[] scales = form == null ? il.scales : form.reorder(il.scales);
+            int[] zps = form == null ? il.zeroPoints : form.reorder(il.zeroPoints);
             g.addInitializer(OnnxMl.TensorProto.newBuilder().setName(q).setDataType(type)
-                    .addAllDims(t.getDimsList()).setRawData(four ? nibblesOf(il) : bytesOf(il.codes)));
+                    .addAllDims(codeDims).setRawData(four ? nibblesOf(il) : bytesOf(il.codes)));
             g.addInitializer(OnnxMl.TensorProto.newBuilder().setName(s)
                     .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()).addAllDims(paramDims)
-                    .setRawData(floatsOf(il.scales)));
+                    .setRawData(floatsOf(scales)));
             g.addInitializer(OnnxMl.TensorProto.newBuilder().setName(z).setDataType(type).addAllDims(paramDims)
-                    .setRawData(four ? nibbles(il.layer(), il.zeroPoints, il.signed()) : bytesOf(il.zeroPoints)));
+                    .setRawData(four ? nibbles(il.layer(), zps, il.signed()) : bytesOf(zps)));
+            String dqOut = form != null && form.reshaped() ? names.fresh(base + "_dequantized") : base;
             OnnxMl.NodeProto.Builder dq = OnnxMl.NodeProto.newBuilder().setOpType("DequantizeLinear")
                     .setName(names.freshNode(il.layer() + "/DequantizeLinear")).addInput(q).addInput(s).addInput(z)
-                    .addOutput(base);
-            if (!il.perTensor()) {
+                    .addOutput(dqOut);
+            if (form != null) {
                 dq.addAttribute(OnnxMl.AttributeProto.newBuilder().setName("axis")
-                        .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(model.layer(il.layer()).channelAxis()));
+                        .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(form.axis()));
+                dq.addAttribute(OnnxMl.AttributeProto.newBuilder().setName("block_size")
+                        .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(il.groupSize()));
+            } else if (!il.perTensor()) {
+                dq.addAttribute(OnnxMl.AttributeProto.newBuilder().setName("axis")
+                        .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(layer.channelAxis()));
+            }
+            if (form != null && form.reshaped()) {
+                g.addNode(dq);
+                String shape = names.fresh(base + "_shape");
+                ByteBuffer dims = ByteBuffer.allocate(8 * t.getDimsCount()).order(ByteOrder.LITTLE_ENDIAN);
+                t.getDimsList().forEach(dims::putLong);
+                g.addInitializer(OnnxMl.TensorProto.newBuilder().setName(shape)
+                        .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber()).addDims(t.getDimsCount())
+                        .setRawData(ByteString.copyFrom(dims.array())));
+                dq = OnnxMl.NodeProto.newBuilder().setOpType("Reshape")
+                        .setName(names.freshNode(il.layer() + "/DequantizeLinear/Reshape")).addInput(dqOut)
+                        .addInput(shape).addOutput(base);
             }
             g.addNode(dq);
             exported.add(il.layer());
@@ -336,6 +393,9 @@ public final class OnnxExport {
         try {
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
+            // ONNX Runtime fuses a blocked 4-bit DequantizeLinear + MatMul into MatMulNBits, which by default
+            // (accuracy level 4) quantizes the activations to int8; level 0 keeps them float32, the file's meaning
+            opts.addConfigEntry(MATMUL_NBITS_ACCURACY, "0");
             byte[] b = bytes();
             return NativeSessions.GLOBAL.call(() -> new OnnxRunner(env.createSession(b, opts), opts, List.of()));
         } catch (OrtException | RuntimeException ex) {
@@ -356,6 +416,102 @@ public final class OnnxExport {
             }
         }
         return 1;
+    }
+
+    /**
+     * How a per-group layer is written as blocked {@code DequantizeLinear} (opset 21: {@code axis} and
+     * {@code block_size}; the scale has the codes' rank, {@code ⌈D/G⌉} along the blocked axis and the codes' size
+     * along the others, so a ragged last block is allowed: the spec accepts any block size in
+     * {@code [⌈D/S⌉, ⌈D/(S−1)⌉ − 1]} for {@code S} scales along the axis, which {@code G} with
+     * {@code S = ⌈D/G⌉} always satisfies).
+     *
+     * <ul>
+     *   <li>MatMul weight {@code [in, out]} (channel axis 1): blocks along axis 0, scale {@code [⌈in/G⌉, out]} —
+     *       exactly the quant package's group-major layout;</li>
+     *   <li>Gemm with {@code transB} {@code [out, in]} (axis 0): blocks along axis 1, scale {@code [out, ⌈in/G⌉]};
+     *       </li>
+     *   <li>Conv {@code [out, in, kh, kw]} (axis 0): the groups run over the flattened {@code in·kh·kw}, which is
+     *       one axis only after a reshape, so the codes are stored as {@code [out, in·kh·kw]}, dequantized with
+     *       blocks along axis 1, and a {@code Reshape} gives the weight its shape back (any G, no refusal).</li>
+     * </ul>
+     *
+     * @param axis     the blocked axis of the stored codes
+     * @param codeDims the stored codes' dims
+     * @param channels output channels
+     * @param groups   groups per output channel
+     * @param reshaped whether a {@code Reshape} follows (codes stored flattened)
+     */
+    record Blocked(int axis, List<Long> codeDims, int channels, int groups, boolean reshaped) {
+        /** The scale's (and zero-point's) dims. */
+        List<Long> paramDims() {
+            return axis == 0 ? List.of((long) groups, (long) channels) : List.of((long) channels, (long) groups);
+        }
+
+        /** Group-major {@code [groups, channels]} parameters in the stored order. */
+        float[] reorder(float[] v) {
+            if (axis == 0) {
+                return v.clone();
+            }
+            float[] out = new float[v.length];
+            for (int g = 0; g < groups; g++) {
+                for (int c = 0; c < channels; c++) {
+                    out[c * groups + g] = v[g * channels + c];
+                }
+            }
+            return out;
+        }
+
+        /** As {@link #reorder(float[])} for zero-points. */
+        int[] reorder(int[] v) {
+            if (axis == 0) {
+                return v.clone();
+            }
+            int[] out = new int[v.length];
+            for (int g = 0; g < groups; g++) {
+                for (int c = 0; c < channels; c++) {
+                    out[c * groups + g] = v[g * channels + c];
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Groups per output channel of {@code l} for groups of {@code g}: {@code ⌈D / G⌉}, D = weights per channel. */
+    public static int groupsOf(Layer l, int g) {
+        long d = l.params() / l.channels();
+        return (int) ((d + g - 1) / g);
+    }
+
+    /**
+     * The blocked form of layer {@code l} with groups of {@code g} (see {@link Blocked}).
+     *
+     * @throws IllegalArgumentException for a weight whose channel axis is neither the first nor the last of a 2-D
+     *                                  tensor (no model the toolkit reads has one)
+     */
+    static Blocked blockedForm(Layer l, int g) {
+        int[] shape = l.shape();
+        int channels = l.channels();
+        int groups = groupsOf(l, g);
+        long d = l.params() / channels;
+        if (l.channelAxis() == 1 && shape.length == 2) {
+            return new Blocked(0, List.of((long) shape[0], (long) shape[1]), channels, groups, false);
+        }
+        if (l.channelAxis() == 0) {
+            return new Blocked(1, List.of((long) channels, d), channels, groups, shape.length != 2);
+        }
+        throw new IllegalArgumentException("layer '" + l.name() + "' (" + l.shapeString() + ", channel axis "
+                + l.channelAxis() + "): per-group scales are exported for weights with output channels first, or"
+                + " last of a 2-D weight, only");
+    }
+
+    /**
+     * The blocked {@code DequantizeLinear} axis of layer {@code l}'s stored codes with groups of {@code g}: 0 for a
+     * MatMul {@code [in, out]}, 1 for output-channel-first weights (see {@link Blocked}).
+     *
+     * @throws IllegalArgumentException for a layout that is not exported per group
+     */
+    public static int blockedAxis(Layer l, int g) {
+        return blockedForm(l, g).axis();
     }
 
     /** The ONNX type of stored codes: (U)INT4 or (U)INT8. */

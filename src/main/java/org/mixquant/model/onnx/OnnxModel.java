@@ -443,6 +443,11 @@ public final class OnnxModel implements QuantizableModel {
         try {
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
+            if (overridesConvWeight()) {
+                // ONNX Runtime 1.20's layout optimisations (ALL_OPT: NCHWc Conv) read a Conv weight from the
+                // graph and ignore one given by addInitializer: a quantized Conv would silently run its FP32 weight
+                opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
+            }
             for (Map.Entry<String, WeightTensor> e : overrides.entrySet()) {
                 OnnxTensor t = tensor(env, e.getValue());
                 tensors.add(t);
@@ -455,6 +460,18 @@ public final class OnnxModel implements QuantizableModel {
             opts.close();
             throw ex;
         }
+    }
+
+    /** Whether a replaced weight feeds a {@code Conv} node (see {@link #open(OrtEnvironment, int, byte[])}). */
+    private boolean overridesConvWeight() {
+        for (String t : overrides.keySet()) {
+            for (OnnxMl.NodeProto n : graph.consumers(t)) {
+                if (n.getOpType().equals("Conv")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** A native FLOAT tensor holding a copy of {@code w}'s values in its shape (the caller closes it). */

@@ -48,7 +48,7 @@ class OnnxExportTest {
             QuantSpec spec = new QuantSpec(plan.bitsOf(l.name()), plan.scheme(), plan.granularity());
             IntegerWeights iw = IntegerWeights.nearest(l.weight(), spec);
             out.add(new OnnxExport.IntegerLayer(l.name(), iw.codes(), iw.params().scales(), iw.params().zeroPoints(),
-                    iw.signed(), spec.bits()));
+                    iw.signed(), spec.bits(), iw.params().groups() > 1 ? spec.granularity().groupSize() : 0));
         }
         return out;
     }
@@ -317,6 +317,65 @@ class OnnxExportTest {
         ExportCheck check = ExportCheck.run(fake, export, 1).orElseThrow();
         assertTrue(check.maxAbsDiff() <= MAX_ABS_DIFF, check.toString());
         assertEquals(integer(listed, plan), integer(listed, plan), "IntegerLayer compares arrays by content");
+    }
+
+    private static long intAttr(OnnxMl.NodeProto n, String name) {
+        return n.getAttributeList().stream().filter(a -> a.getName().equals(name)).mapToLong(a -> a.getI())
+                .findFirst().orElseThrow(() -> new AssertionError(n.getName() + " has no " + name));
+    }
+
+    /** A conv [4, 2, 3, 3] and a depthwise conv [4, 1, 3, 3] on a 7×7 two-channel input (no padding). */
+    static OnnxModel convs() {
+        return OnnxModel.fromBytes("convs", new TinyOnnx().input("x", 1, 2, 7, 7).output("z", 1, 4, 3, 3)
+                .init("Wc", TinyOnnx.values(4 * 2 * 9, 4), 4, 2, 3, 3)
+                .init("Wd", TinyOnnx.values(4 * 9, 5), 4, 1, 3, 3)
+                .node("Conv", "conv", List.of("x", "Wc"), List.of("y"), "group", 1)
+                .node("Conv", "dw", List.of("y", "Wd"), List.of("z"), "group", 4).bytes());
+    }
+
+    /**
+     * Per-group scales as blocked DequantizeLinear (opset 21): MatMul [4, 3] with G = 3 (groups of 3 and a ragged 1
+     * along axis 0) and G = 2, Gemm [2, 3] with G = 2 (2 and a ragged 1 along axis 1), convs with G = 5 over the flattened
+     * in·kh·kw (18 = 5+5+5+3 and 9 = 5+4; codes stored [out, in·kh·kw], then Reshape), in bytes and in nibbles, both
+     * schemes. ONNX Runtime 1.20's CPU kernel must compute the fake-quantized model's outputs.
+     */
+    @Test
+    void perGroupIsBlockedDequantizeLinearWithRaggedLastBlocks() throws Exception {
+        record Case(OnnxModel model, int group, Map<String, long[]> paramDims, Map<String, Long> axes) {
+        }
+        List<Case> cases = List.of(
+                // W2 has 3 weights per channel: G = 3 is one group, exported per channel
+                new Case(mlp(), 3, Map.of("W1", new long[] {2, 3}), Map.of("W1", 0L)),
+                new Case(mlp(), 2, Map.of("W1", new long[] {2, 3}, "W2", new long[] {2, 2}),
+                        Map.of("W1", 0L, "W2", 1L)),
+                new Case(convs(), 5, Map.of("Wc", new long[] {4, 4}, "Wd", new long[] {4, 2}),
+                        Map.of("Wc", 1L, "Wd", 1L)));
+        for (Case k : cases) {
+            OnnxModel m = k.model();
+            for (Scheme scheme : Scheme.values()) {
+                for (boolean int4 : new boolean[] {false, true}) {
+                    BitPlan plan = BitPlan.uniform(m.source(), m.layerNames(), 4, scheme,
+                            Granularity.perGroup(k.group()));
+                    OnnxExport export = OnnxExport.of(m, integer(m, plan), int4);
+                    String what = m.source() + " G=" + k.group() + " " + scheme + " int4=" + int4;
+                    assertEquals(OnnxExport.INT4_OPSET, export.opset(), what);
+                    for (Map.Entry<String, long[]> e : k.paramDims().entrySet()) {
+                        OnnxMl.NodeProto dq = export.proto().getGraph().getNodeList().stream()
+                                .filter(n -> n.getOpType().equals("DequantizeLinear")
+                                        && n.getInput(0).startsWith(e.getKey() + "_"))
+                                .findFirst().orElseThrow();
+                        assertEquals(k.group(), intAttr(dq, "block_size"), what);
+                        assertEquals((long) k.axes().get(e.getKey()), intAttr(dq, "axis"), what);
+                        assertArrayEquals(e.getValue(), init(export.proto(), dq.getInput(1)).getDimsList().stream()
+                                .mapToLong(Long::longValue).toArray(), what + " " + e.getKey());
+                    }
+                    OnnxModel fake = (OnnxModel) new NearestRounding().quantize(m, plan).model();
+                    ExportCheck check = ExportCheck.run(fake, export, 1).orElseThrow();
+                    assertTrue(check.maxAbsDiff() <= MAX_ABS_DIFF, what + ": " + check);
+                    assertTrue(check.values() > 0, what);
+                }
+            }
+        }
     }
 
     @Test

@@ -291,4 +291,35 @@ class OnnxModelTest {
         }
         return d;
     }
+
+    /**
+     * A replaced Conv weight is what the session computes with: ONNX Runtime's ALL_OPT layout transformation ignored
+     * addInitializer for Conv weights (the FP32 weight ran), so such sessions use EXTENDED_OPT. All-zero weights
+     * must give all-zero outputs (no bias).
+     */
+    @Test
+    void replacedConvWeightIsUsedBySessions() throws Exception {
+        OnnxModel m = OnnxModel.fromBytes("conv", new TinyOnnx().input("x", 1, 2, 7, 7).output("z", 1, 4, 5, 5)
+                .init("Wc", TinyOnnx.values(72, 4), 4, 2, 3, 3)
+                .node("Conv", "conv", List.of("x", "Wc"), List.of("z"), "group", 1).bytes());
+        OnnxModel zero = m.withWeights(Map.of("conv", WeightTensor.wrap(new float[72], new int[] {4, 2, 3, 3}, 0)));
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        for (OnnxModel model : List.of(m, zero)) {
+            try (OnnxRunner r = model.open(env, 1);
+                    OnnxTensor in = OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(TinyOnnx.values(98, 3)),
+                            new long[] {1, 2, 7, 7});
+                    OrtSession.Result out = NativeSessions.GLOBAL.call(() -> r.session().run(Map.of("x", in)))) {
+                java.nio.FloatBuffer fb = ((OnnxTensor) out.get(0)).getFloatBuffer();
+                double max = 0;
+                while (fb.hasRemaining()) {
+                    max = Math.max(max, Math.abs(fb.get()));
+                }
+                if (model == zero) {
+                    assertEquals(0.0, max, "zero weights give zero outputs");
+                } else {
+                    assertTrue(max > 0.1, "the FP32 conv computes something: " + max);
+                }
+            }
+        }
+    }
 }
