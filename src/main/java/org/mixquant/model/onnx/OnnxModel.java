@@ -443,6 +443,10 @@ public final class OnnxModel implements QuantizableModel {
         try {
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
+            // ALL_OPT (ONNX Runtime's default) adds the CPU layout transforms (NCHWc), which rewrite Conv weights
+            // from the model's own initializers: an addInitializer override of a Conv weight was silently ignored
+            // (measured: a quantized ONNX CNN ran its FP32 conv weights). EXTENDED_OPT keeps every other fusion.
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
             for (Map.Entry<String, WeightTensor> e : overrides.entrySet()) {
                 OnnxTensor t = tensor(env, e.getValue());
                 tensors.add(t);
