@@ -20,6 +20,15 @@ Usage (from the repository root; run by Debian's /usr/bin/python3 with python3-t
   /usr/bin/python3 tools/cnn/torch_cnn.py --arch resnet20 --weights datasets/resnet20-fashion.mqw \
       --images 256 --out /tmp/logits.f32
 Writes N x 10 float32 little-endian logits to --out and one JSON line (arch, form, images, top-1) to stdout.
+
+ONNX export (the generic image-classifier path of `mixquant evaluate/compare MODEL.onnx`):
+  /usr/bin/python3 tools/cnn/torch_cnn.py --arch resnet20 --weights datasets/resnet20-fashion.mqw \
+      --export-onnx target/onnx/resnet20-fashion.onnx
+writes the network as ONNX (torch.onnx.export, opset 13, input "images" [batch, 1, 28, 28] float32 normalised as
+FashionMnist.normalize, output "logits" [batch, 10], batch dimension dynamic). In eval mode the exporter folds each
+BatchNorm into the convolution before it, so the file holds BN-folded conv weights with biases, as CnnModel
+quantizes them (folded by PyTorch in float32, so they may differ from Java's folding by float rounding). Prints one
+JSON line (arch, form, onnx path, opset).
 """
 import argparse
 import gzip
@@ -236,18 +245,40 @@ def build(arch, weights):
     return net, folded
 
 
+def export_onnx(net, arch, folded, path, opset):
+    """Writes `net` (eval mode) as ONNX to `path` (written beside it, then renamed into place)."""
+    import os
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = path + ".tmp"
+    x = torch.zeros(2, 1, 28, 28)
+    with torch.no_grad():
+        torch.onnx.export(net, x, tmp, input_names=["images"], output_names=["logits"],
+                          dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}}, opset_version=opset,
+                          do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL)
+    os.replace(tmp, path)
+    print(json.dumps({"arch": arch, "form": "folded" if folded else "batchnorm", "onnx": path, "opset": opset,
+                      "torch": torch.__version__}))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--arch", required=True, choices=["resnet20", "mobilenetv2"])
     ap.add_argument("--weights", required=True)
     ap.add_argument("--images", type=int, default=256)
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
+    ap.add_argument("--export-onnx", metavar="FILE", help="write the network as ONNX instead of scoring it")
+    ap.add_argument("--opset", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    if (args.out is None) == (args.export_onnx is None):
+        ap.error("give exactly one of --out and --export-onnx")
     torch.set_num_threads(args.threads)
     weights = read_npz(args.weights) if args.weights.endswith(".npz") else read_mqw(args.weights)
     net, folded = build(args.arch, weights)
+    if args.export_onnx:
+        return export_onnx(net, args.arch, folded, args.export_onnx, args.opset)
     x = read_idx_images(f"{args.data}/t10k-images-idx3-ubyte.gz", args.images)
     y = read_idx_labels(f"{args.data}/t10k-labels-idx1-ubyte.gz", args.images)
     with torch.no_grad():

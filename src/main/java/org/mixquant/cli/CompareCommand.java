@@ -9,6 +9,7 @@ import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.EqualBits;
 import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.MetricId;
+import org.mixquant.eval.OnnxClassifierEvaluator;
 import org.mixquant.eval.SizeReport;
 import org.mixquant.eval.Study;
 import org.mixquant.io.OutputFiles;
@@ -70,6 +71,9 @@ final class CompareCommand extends BaseCommand {
     @Mixin
     ImagesMixin images;
 
+    @Mixin
+    ImageDataMixin imageData;
+
     @Option(names = "--csv", paramLabel = "FILE", description = "Also write the rows as CSV.")
     Path csv;
 
@@ -100,14 +104,19 @@ final class CompareCommand extends BaseCommand {
         long start = System.nanoTime();
         QuantizableModel m = loadRunnableModel(model, "compare");
         boolean isCnn = m instanceof CnnModel;
+        // --inputs (the user's arrays) wins over the image-classifier path an NCHW model would otherwise take
+        OnnxClassifierEvaluator imageEval = !arrays.given() && m instanceof OnnxModel o && imageData.appliesTo(o)
+                ? imageData.evaluator(this, o, images.images) : null; // any ONNX image classifier
         if (!isCnn && !(m instanceof OnnxModel)) {
             throw new IllegalArgumentException("compare supports the Fashion-MNIST CNNs and ONNX text models");
         }
         List<String> names = methods == null || methods.isEmpty()
-                ? (isCnn ? Methods.NAMES : List.of("nearest", "adaround")) : methods;
+                ? (isCnn ? Methods.NAMES : imageEval != null ? List.of("nearest") : List.of("nearest", "adaround")) : methods;
         List<String> ids = names.stream().map(n -> Methods.id(n).orElseThrow()).toList(); // validate() checked
         arrays.validate(ids);
-        if (!isCnn && !arrays.given() && (ids.contains("adaround") || ids.contains("gptq"))) {
+        if (imageEval != null) {
+            ImageDataMixin.requireNearestOnly(ids);
+        } else if (!isCnn && !arrays.given() && (ids.contains("adaround") || ids.contains("gptq"))) {
             reconstruction.requireDisjointCorpus(corpus);
         } else if (arrays.given()) {
             arrays.load(this, ids.contains("adaround"));
@@ -151,6 +160,10 @@ final class CompareCommand extends BaseCommand {
             evaluatedOn = arrays.describe(options.calibrationSamples());
             rows = Study.of(List.of(Study.Subject.outputs((OnnxModel) m, table, arrays.evaluator(this, (OnnxModel) m))),
                     studied, recipes).run(progress(), this::info);
+        } else if (imageEval != null) {
+            evaluatedOn = OnnxImageEvaluation.describe(imageEval);
+            rows = Study.of(List.of(Study.Subject.classifier((OnnxModel) m, table, imageEval)), studied, recipes)
+                    .run(progress(), this::info);
         } else {
             OnnxModel onnx = (OnnxModel) m;
             images.warnIgnoredFor(this, model);

@@ -39,6 +39,9 @@ final class EvaluateCommand extends BaseCommand {
     ImagesMixin images;
 
     @Mixin
+    ImageDataMixin imageData;
+
+    @Mixin
     FormatMixin format;
 
     @Mixin
@@ -130,6 +133,10 @@ final class EvaluateCommand extends BaseCommand {
         }
         if (!(m instanceof OnnxModel onnx)) {
             throw new IllegalArgumentException("evaluate supports ONNX embedding models and the Fashion-MNIST CNNs");
+        }
+        if (!arrays.given() && imageData.appliesTo(onnx)) { // any ONNX image classifier: top-1/top-5 on images
+            return OnnxImageEvaluation.run(this, onnx, plan, new NearestRounding(), format.format,
+                    imageData.evaluator(this, onnx, images.images));
         }
         images.warnIgnoredFor(this, model);
         if (arrays.given()) {

@@ -13,7 +13,7 @@ public final class ImagesMixin {
     CommandSpec mixee;
 
     @Option(names = "--images", paramLabel = "N", defaultValue = "0", converter = OptionValues.NonNegative.class,
-            description = "CNNs only: the first N test images, 0 = all 10,000 (default: ${DEFAULT-VALUE}).")
+            description = "CNNs and ONNX image classifiers: the first N test images, 0 = all (default: ${DEFAULT-VALUE}).")
     int images;
 
     /**

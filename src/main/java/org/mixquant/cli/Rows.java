@@ -43,6 +43,7 @@ final class Rows {
      *                        ({@link SizeReport#storageBits()}; 32 for FP32; left out when not known)
      * @param sizeMB          the whole model, MB (10^6 bytes), as {@link SizeReport#totalMB()}
      * @param top1            classifiers: top-1 accuracy on the test images, a fraction 0..1
+     * @param top5            ONNX image classifiers: top-5 accuracy, a fraction 0..1 (not measured for the CNNs)
      * @param dropPoints      classifiers: FP32 top-1 minus this top-1, percentage points
      * @param meanCosine      text encoders: mean cosine of each text's embedding to its FP32 embedding
      * @param minCosine       text encoders: the smallest of those cosines
@@ -56,6 +57,7 @@ final class Rows {
     record Row(String plan, String rule, String method, double averageBits,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double storageBits, double sizeMB,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double top1,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double top5,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double dropPoints,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double meanCosine,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double minCosine,
@@ -67,7 +69,7 @@ final class Rows {
             boolean classifier = e.metrics().containsKey(MetricId.TOP1);
             return new Row(e.plan(), e.rule(), e.method(), e.averageBits(),
                     Double.isNaN(e.storageBits()) ? null : e.storageBits(), e.sizeMB(),
-                    measured(e, MetricId.TOP1),
+                    measured(e, MetricId.TOP1), measured(e, MetricId.TOP5),
                     measured(e, MetricId.TOP1_DROP), measured(e, MetricId.MEAN_COSINE),
                     measured(e, MetricId.MIN_COSINE), measured(e, MetricId.TOP10_OVERLAP),
                     classifier ? e.samples() : null, e.seconds().search(), e.seconds().quantize(),

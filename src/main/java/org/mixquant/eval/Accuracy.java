@@ -7,8 +7,20 @@ package org.mixquant.eval;
  * @param total    images evaluated
  * @param seconds  wall time of the evaluation
  * @param dataset  which images, e.g. {@code test} or {@code test[0:1000]}
+ * @param top5Correct images whose true class is among the 5 highest logits (ties to the lower class index); -1 when
+ *                    not measured
  */
-public record Accuracy(int correct, int total, double seconds, String dataset) {
+public record Accuracy(int correct, int total, double seconds, String dataset, int top5Correct) {
+    /** Top-1 only (top-5 not measured). */
+    public Accuracy(int correct, int total, double seconds, String dataset) {
+        this(correct, total, seconds, dataset, -1);
+    }
+
+    /** Top-5 as a fraction 0..1; NaN when not measured or no images. */
+    public double top5() {
+        return total == 0 || top5Correct < 0 ? Double.NaN : (double) top5Correct / total;
+    }
+
     /** Top-1 as a fraction 0..1. */
     public double top1() {
         return total == 0 ? Double.NaN : (double) correct / total;

@@ -16,7 +16,7 @@ import org.mixquant.model.cnn.ImageBatches;
  * Inference runs BN-folded, in batches, on DJL's PyTorch engine with {@code threads} intra-op threads (libtorch
  * parallelises each convolution over the cores). Immutable; the models it evaluates are not changed.
  */
-public final class AccuracyEvaluator {
+public final class AccuracyEvaluator implements ClassifierEvaluator {
     /** Default images per inference batch. */
     public static final int DEFAULT_BATCH = 500;
     private final FashionMnist images;
@@ -64,6 +64,11 @@ public final class AccuracyEvaluator {
         return images;
     }
 
+    @Override
+    public int size() {
+        return images.size();
+    }
+
     /**
      * Top-1 of {@code model} (BN-folded, with whatever weights it carries).
      *
@@ -71,6 +76,7 @@ public final class AccuracyEvaluator {
      * @throws IllegalStateException    if some logits are NaN or infinite (the message counts the images and says
      *                                  whether the FP32 or a quantized model gave them)
      */
+    @Override
     public Accuracy evaluate(QuantizableModel model) {
         if (!(model instanceof CnnModel cnn)) {
             throw new IllegalArgumentException("accuracy needs a Fashion-MNIST CNN (resnet20-fashion,"

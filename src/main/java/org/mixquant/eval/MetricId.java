@@ -8,6 +8,8 @@ package org.mixquant.eval;
 public enum MetricId {
     /** Top-1 accuracy of a classifier, a fraction 0..1; column {@code top1_%} in percent. */
     TOP1("top1_%", "top1", 100),
+    /** Top-5 accuracy of a classifier (true class among the 5 highest outputs), a fraction 0..1; column {@code top5_%}. */
+    TOP5("top5_%", "top5", 100),
     /** FP32 top-1 minus this top-1, in percentage points (0 for FP32); column {@code drop_pts}. */
     TOP1_DROP("drop_pts", "dropPoints", 1),
     /** Mean cosine similarity of the embeddings to FP32's (1 for FP32); column {@code mean_cos}. */

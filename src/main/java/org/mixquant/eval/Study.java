@@ -324,13 +324,13 @@ public final class Study {
     public static final class Subject {
         private final QuantizableModel model;
         private final ErrorTable table;
-        private final AccuracyEvaluator accuracy;
+        private final ClassifierEvaluator accuracy;
         private final EmbeddingEvaluator embeddings;
         private OutputEvaluator outputs;
         private EvalRow fp32;
         private Accuracy fp32Accuracy;
 
-        private Subject(QuantizableModel model, ErrorTable table, AccuracyEvaluator accuracy,
+        private Subject(QuantizableModel model, ErrorTable table, ClassifierEvaluator accuracy,
                 EmbeddingEvaluator embeddings) {
             this.model = Objects.requireNonNull(model, "model");
             this.table = table;
@@ -360,6 +360,21 @@ public final class Study {
          */
         public static Subject classifier(CnnModel model, AccuracyEvaluator evaluator) {
             return classifier(model, null, evaluator);
+        }
+
+        /**
+         * Any ONNX image classifier scored on top-1 and top-5 accuracy ({@link MetricId#TOP5}) on labelled images.
+         *
+         * @param table its error table; null when only {@link PlanRecipe#fixed} plans will be made
+         * @throws IllegalArgumentException if {@code model} carries replaced weights, or is not an image classifier
+         *                                  the evaluator's images fit
+         */
+        public static Subject classifier(OnnxModel model, ErrorTable table, OnnxClassifierEvaluator evaluator) {
+            if (!model.overrides().isEmpty()) {
+                throw new IllegalArgumentException("the reference must be the unmodified FP32 model");
+            }
+            evaluator.requireFits(model);
+            return new Subject(model, table, evaluator, null);
         }
 
         /**
@@ -417,6 +432,7 @@ public final class Study {
             if (accuracy != null) {
                 fp32Accuracy = accuracy.evaluate(model);
                 m.put(MetricId.TOP1, fp32Accuracy.top1());
+                putTop5(m, fp32Accuracy);
                 m.put(MetricId.TOP1_DROP, 0.0);
                 samples = fp32Accuracy.total();
                 secs = fp32Accuracy.seconds();
@@ -468,6 +484,7 @@ public final class Study {
             if (accuracy != null) {
                 Accuracy a = accuracy.evaluate(q.model());
                 m.put(MetricId.TOP1, a.top1());
+                putTop5(m, a);
                 m.put(MetricId.TOP1_DROP, 100 * (fp32Accuracy.top1() - a.top1()));
                 samples = a.total();
                 secs = a.seconds();
@@ -499,6 +516,13 @@ public final class Study {
             return new Applied(applied, new EvalRow(name(), method.id(), q.method(), applied.name(), applied.rule(),
                     s.averageBits(), s.storageBits(), s.totalMB(), EvalRow.histogram(applied), m, samples,
                     new EvalRow.Timings(searchSeconds, q.seconds(), secs)));
+        }
+
+        /** Top-5 into {@code m} when {@code a} measured it. */
+        private static void putTop5(Map<MetricId, Double> m, Accuracy a) {
+            if (!Double.isNaN(a.top5())) {
+                m.put(MetricId.TOP5, a.top5());
+            }
         }
 
         /**

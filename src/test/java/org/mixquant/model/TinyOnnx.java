@@ -46,6 +46,35 @@ public final class TinyOnnx {
         return this;
     }
 
+    /** A float output; a dimension {@code -1} is dynamic (named {@code o0}, {@code o1}, ...). */
+    public TinyOnnx outputDynamic(String name, long... shape) {
+        OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
+        for (int i = 0; i < shape.length; i++) {
+            s.addDim(shape[i] < 0 ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("o" + i)
+                    : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(shape[i]));
+        }
+        outputs.add(OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
+                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()).setShape(s))).build());
+        return this;
+    }
+
+    /**
+     * A tiny image classifier: {@code x [batch, channels, 8, 8]} → Conv W {@code [16, channels, 3, 3]} (no bias) →
+     * Relu → GlobalAveragePool → Flatten → Gemm {@code [classes, 16]} (transB=1) → {@code y [batch, classes]}.
+     */
+    public static TinyOnnx cnn(int channels, int classes) {
+        return new TinyOnnx().input("x", OnnxMl.TensorProto.DataType.FLOAT, -1, channels, 8, 8)
+                .outputDynamic("y", -1, classes)
+                .init("W", values(16 * channels * 9, 1), 16, channels, 3, 3)
+                .init("F", values(classes * 16, 2), classes, 16)
+                .node("Conv", "conv", List.of("x", "W"), List.of("c"))
+                .node("Relu", "relu", List.of("c"), List.of("r"))
+                .node("GlobalAveragePool", "gap", List.of("r"), List.of("g"))
+                .node("Flatten", "flat", List.of("g"), List.of("f"))
+                .node("Gemm", "fc", List.of("f", "F"), List.of("y"), "transB", 1);
+    }
+
     /** A float initializer stored as raw little-endian bytes. */
     public TinyOnnx init(String name, float[] values, long... dims) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
