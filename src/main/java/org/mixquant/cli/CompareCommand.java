@@ -102,7 +102,7 @@ final class CompareCommand extends BaseCommand {
     public Integer call() throws Exception {
         validate();
         long start = System.nanoTime();
-        QuantizableModel m = loadRunnableModel(model, "compare");
+        QuantizableModel m = corpus.withEncoder(this, loadRunnableModel(model, "compare"));
         boolean isCnn = m instanceof CnnModel;
         // --inputs (the user's arrays) wins over the image-classifier path an NCHW model would otherwise take
         OnnxClassifierEvaluator imageEval = !arrays.given() && m instanceof OnnxModel o && imageData.appliesTo(o)
@@ -168,8 +168,8 @@ final class CompareCommand extends BaseCommand {
             OnnxModel onnx = (OnnxModel) m;
             images.warnIgnoredFor(this, model);
             List<String> texts = corpus.texts();
-            evaluatedOn = f("mean cosine to FP32 embeddings over the first %d fortunes (max %d tokens); calibration"
-                    + " sentences are fortunes %d.. (disjoint)", texts.size(), corpus.maxTokens,
+            evaluatedOn = f("mean cosine to FP32 embeddings over the %s (max %d tokens); calibration"
+                    + " sentences are fortunes %d.. (disjoint)", corpus.describe(texts.size()), corpus.maxTokens,
                     org.mixquant.methods.OnnxTextCalibration.FORTUNE_OFFSET);
             try (TextEmbedder embedder = corpus.embedder()) {
                 EmbeddingEvaluator ev = EmbeddingEvaluator.create(onnx, embedder, texts, threads(), progress(),

@@ -5,8 +5,11 @@ import java.nio.file.Path;
 import java.util.List;
 import org.mixquant.data.FortuneCorpus;
 import org.mixquant.eval.EmbeddingEvaluator;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.onnx.TextEmbedder;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -38,6 +41,12 @@ public final class CorpusMixin {
                     + " (default: ${DEFAULT-VALUE}). Text models only.")
     int maxTokens;
 
+    @Mixin
+    TextEncoderMixin encoder;
+
+    /** The ONNX model {@link #withEncoder} set up, or null. */
+    private OnnxModel textModel;
+
     @Option(names = "--cache-dir", paramLabel = "DIR", hidden = true,
             description = "Folder of the FP32 embedding cache (default: $MIXQUANT_CACHE_DIR or ~/.cache/mixquant).")
     Path cacheDir;
@@ -48,16 +57,47 @@ public final class CorpusMixin {
     }
 
     List<String> texts() throws IOException {
+        if (encoder.texts != null) {
+            return encoder.texts(mixee.commandLine().getParseResult().hasMatchedOption("--corpus-size") ? corpusSize : 0);
+        }
         return FortuneCorpus.load(corpusSize);
     }
 
+    /** {@code first N fortunes} or {@code N texts of FILE}, for result footers. */
+    String describe(int n) {
+        return encoder.texts != null ? n + " texts of " + encoder.texts : "first " + n + " fortunes";
+    }
+
+    /** Where {@link #texts()} come from: {@code fortunes} or the {@code --texts} file. */
+    String source() {
+        return encoder.texts != null ? encoder.texts.toString() : "fortunes";
+    }
+
     TextEmbedder embedder() throws IOException {
-        return TextEmbedder.minilm(maxTokens);
+        return textModel != null ? TextEmbedder.forModel(textModel, maxTokens) : TextEmbedder.minilm(maxTokens);
+    }
+
+    /**
+     * {@code m} with the {@code --tokenizer/--pooling/--normalize/--prefix} settings applied when it is an ONNX
+     * model (remembered: {@link #embedder()} then embeds with them); says so when it falls back to MiniLM's tokenizer.
+     */
+    QuantizableModel withEncoder(BaseCommand cmd, QuantizableModel m) throws IOException {
+        if (!(m instanceof OnnxModel onnx)) {
+            return m;
+        }
+        textModel = encoder.applyTo(onnx);
+        if (onnx.textEncoder().isEmpty() && encoder.tokenizer == null) {
+            // info, not a warning: -q keeps it quiet (the vocabulary check still refuses a tokenizer that does not fit)
+            cmd.info("no tokenizer for " + m.source() + " (no tokenizer.json beside it, no --tokenizer): using"
+                    + " MiniLM's");
+        }
+        return textModel;
     }
 
     /** Warns on {@code cmd}'s stderr when a corpus option was given for {@code model}, which is not a text model. */
     void warnIgnoredFor(BaseCommand cmd, String model) {
-        for (String name : List.of("--corpus-size", "--max-tokens")) {
+        for (String name : java.util.stream.Stream.concat(java.util.stream.Stream.of("--corpus-size",
+                "--max-tokens"), TextEncoderMixin.NAMES.stream()).toList()) {
             if (mixee.commandLine().getParseResult().hasMatchedOption(name)) {
                 cmd.warn(name + " applies to text models only; ignored for " + model);
             }

@@ -125,7 +125,7 @@ final class EvaluateCommand extends BaseCommand {
     @Override
     public Integer call() throws Exception {
         BitPlan fromFile = which.readFile(quant, spec.commandLine());
-        QuantizableModel m = loadRunnableModel(model, "evaluate");
+        QuantizableModel m = corpus.withEncoder(this, loadRunnableModel(model, "evaluate"));
         BitPlan plan = which.forModel(fromFile, m, quant);
         if (m instanceof CnnModel cnn) {
             corpus.warnIgnoredFor(this, model);
@@ -158,14 +158,14 @@ final class EvaluateCommand extends BaseCommand {
                     plan.granularity().label(), size.averageBits(), size.storageBits(), Size.of(size),
                     new Fidelity(row.metric(MetricId.MEAN_COSINE), row.metric(MetricId.MIN_COSINE),
                             row.metric(MetricId.TOP10_OVERLAP)),
-                    new Corpus("fortunes", texts.size(), corpus.maxTokens),
+                    new Corpus(corpus.source(), texts.size(), corpus.maxTokens),
                     new Seconds(row.seconds().quantize(), row.seconds().evaluate())));
             return ExitCodes.OK;
         }
         TextTable t = Rows.evaluationTable(rows);
         out().print(format.format == OutputFormat.csv ? t.csv() : t.render());
         if (format.format == OutputFormat.table) {
-            out().println(f("corpus: first %d fortunes, at most %d tokens each", texts.size(), corpus.maxTokens));
+            out().println(f("corpus: %s, at most %d tokens each", corpus.describe(texts.size()), corpus.maxTokens));
             out().println(SizeReport.whatIsCounted());
         }
         out().flush();

@@ -87,7 +87,7 @@ final class FrontierCommand extends BaseCommand {
         checkOutputFile(plot, "--plot");
         checkDistinctOutputs(model, List.of("--plot"), plot);
         java.nio.file.Path plotFile = plot == null ? null : plot.toAbsolutePath();
-        QuantizableModel m = loadRunnableModel(model, "frontier");
+        QuantizableModel m = corpus.withEncoder(this, loadRunnableModel(model, "frontier"));
         boolean cnn = m instanceof CnnModel;
         ReconstructionOptions options = reconstruction.options(this, cnn);
         String settings = id.equals("nearest") ? null : reconstruction.describe(options, cnn, List.of(id));

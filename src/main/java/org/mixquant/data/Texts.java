@@ -12,6 +12,24 @@ public final class Texts {
     }
 
     /**
+     * The texts of a plain UTF-8 file, one per line: each line stripped, blank lines skipped.
+     *
+     * @throws java.io.FileNotFoundException if there is no such file
+     * @throws IllegalArgumentException      if it holds no text
+     */
+    public static List<String> readLines(java.nio.file.Path file) throws java.io.IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new java.io.FileNotFoundException("text file not found: " + file);
+        }
+        List<String> out = java.nio.file.Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                .map(String::strip).filter(l -> !l.isEmpty()).toList();
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("text file " + file + " holds no text (one text per line expected)");
+        }
+        return out;
+    }
+
+    /**
      * SHA-256 of {@code texts}, as 64 lower-case hex digits: each text's UTF-8 bytes followed by one 0 byte, in list
      * order (the 0 byte keeps {@code ["ab"]} and {@code ["a", "b"]} apart). Cache keys and provenance strings of
      * the embedding caches are made of it, so the byte layout must not change.

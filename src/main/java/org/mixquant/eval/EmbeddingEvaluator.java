@@ -177,7 +177,7 @@ public final class EmbeddingEvaluator {
     /** SHA-256 of the model's fingerprint, the tokenizer settings and the texts (the layout of earlier keys). */
     private String cacheKey() {
         return Texts.sha256(reference.fingerprint() + "maxTokens=" + embedder.maxTokens() + ";n=" + texts.size()
-                + ";v2", texts);
+                + ";v2" + embedder.settingsKey(), texts);
     }
 
     /**

@@ -156,7 +156,7 @@ public final class Methods {
                 }
                 if (model instanceof OnnxModel onnx) {
                     List<String> texts = OnnxTextCalibration.fortuneTexts(options.calibrationSamples());
-                    long[][] ids = TokenIds.minilm(texts, TextEmbedder.DEFAULT_MAX_TOKENS);
+                    long[][] ids = TokenIds.forModel(onnx, texts, TextEmbedder.DEFAULT_MAX_TOKENS);
                     return AdaRound.create(OnnxTextCalibration.create(onnx, ids, options), options)
                             .withLog(extras.log()).withProgress(extras.progress());
                 }
@@ -177,7 +177,7 @@ public final class Methods {
                 }
                 if (model instanceof OnnxModel onnx) {
                     List<String> texts = OnnxTextCalibration.fortuneTexts(options.calibrationSamples());
-                    long[][] ids = TokenIds.minilm(texts, TextEmbedder.DEFAULT_MAX_TOKENS);
+                    long[][] ids = TokenIds.forModel(onnx, texts, TextEmbedder.DEFAULT_MAX_TOKENS);
                     return Gptq.create(OnnxTextCalibration.create(onnx, ids, options), g).withLog(extras.log())
                             .withWarnings(extras.warn());
                 }

@@ -87,7 +87,7 @@ public final class EmbeddingCosine implements Distortion {
             throw new IllegalArgumentException("need at least one text and one thread");
         }
         return new EmbeddingCosine(fp32, embedder, texts, threads, name + " n=" + texts.size() + " maxTokens="
-                + embedder.maxTokens() + " sha256=" + Texts.sha256(texts).substring(0, 16));
+                + embedder.maxTokens() + " sha256=" + Texts.sha256(texts).substring(0, 16) + embedder.settingsKey());
     }
 
     @Override

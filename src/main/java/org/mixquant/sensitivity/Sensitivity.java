@@ -4,7 +4,6 @@ import ai.onnxruntime.OrtException;
 import java.io.IOException;
 import java.util.function.Consumer;
 import org.mixquant.methods.OnnxTextCalibration;
-import org.mixquant.model.Models;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.onnx.TextEmbedder;
@@ -53,14 +52,15 @@ public final class Sensitivity {
             return ClassifierKl.fashionMnist(cnn, samples == 0 ? ClassifierKl.DEFAULT_IMAGES : samples, SEED,
                     threads);
         }
-        if (fp32 instanceof OnnxModel onnx && Models.MINILM.equals(onnx.source())) {
+        if (fp32 instanceof OnnxModel onnx && onnx.textEncoder().isPresent()) {
             int n = samples == 0 ? EmbeddingCosine.DEFAULT_TEXTS : samples;
             int from = OnnxTextCalibration.FORTUNE_OFFSET;
-            return EmbeddingCosine.create(onnx, TextEmbedder.minilm(TextEmbedder.DEFAULT_MAX_TOKENS),
+            return EmbeddingCosine.create(onnx, TextEmbedder.forModel(onnx, TextEmbedder.DEFAULT_MAX_TOKENS),
                     OnnxTextCalibration.fortuneTexts(n), "fortunes[" + from + ":" + (from + n) + "]", threads);
         }
         throw new IllegalArgumentException("data-aware costs need calibration data: they are available for"
-                + " resnet20-fashion, mobilenetv2-fashion and minilm, not " + fp32.source());
+                + " resnet20-fashion, mobilenetv2-fashion and the text encoders with a tokenizer (minilm, e5-small-v2,"
+                + " an .onnx file with tokenizer.json beside it), not " + fp32.source());
     }
 
     /** The measured cost table of {@code fp32} with its default distortion, cached ({@link MeasuredCost}). */

@@ -51,7 +51,7 @@ public record ExportCheck(String inputs, long values, double maxAbsDiff) {
                 && inputs.stream().anyMatch(v -> v.getName().equals("attention_mask"));
         if (text) {
             List<String> texts = FortuneCorpus.load(TEXTS);
-            try (TextEmbedder embedder = TextEmbedder.minilm(TextEmbedder.DEFAULT_MAX_TOKENS);
+            try (TextEmbedder embedder = TextEmbedder.forModel(fakeQuant, TextEmbedder.DEFAULT_MAX_TOKENS);
                     OnnxRunner a = fakeQuant.open(env, threads); OnnxRunner b = export.open(env, threads)) {
                 float[][] ea = embedder.embed(a.session(), texts, TextEmbedder.DEFAULT_BATCH, null);
                 float[][] eb = embedder.embed(b.session(), texts, TextEmbedder.DEFAULT_BATCH, null);

@@ -66,6 +66,8 @@ public final class OnnxModel implements QuantizableModel {
     private final Map<String, WeightTensor> overrides;
     /** Initializer name → where its data lives, for initializers stored outside the model file (file order). */
     private final Map<String, ExternalData> external;
+    /** How texts are tokenized and pooled for this model, when it is a sentence encoder with a known tokenizer. */
+    private final TextEncoderSpec textEncoder;
 
     private OnnxModel(String source, byte[] modelBytes, OnnxGraph graph, List<Layer> layers, long otherParams,
             long otherBits, List<SkippedWeight> skipped, List<String> warnings, Map<String, WeightTensor> overrides,
@@ -80,6 +82,23 @@ public final class OnnxModel implements QuantizableModel {
         this.skipped = skipped;
         this.warnings = warnings;
         this.overrides = overrides;
+        this.textEncoder = null;
+    }
+
+    /** {@code base} with other layers, overrides and text encoder settings (graph, bytes and the rest shared). */
+    private OnnxModel(OnnxModel base, List<Layer> layers, Map<String, WeightTensor> overrides,
+            TextEncoderSpec textEncoder) {
+        this.source = base.source;
+        this.external = base.external;
+        this.modelBytes = base.modelBytes;
+        this.graph = base.graph;
+        this.layers = layers;
+        this.otherParams = base.otherParams;
+        this.otherBits = base.otherBits;
+        this.skipped = base.skipped;
+        this.warnings = base.warnings;
+        this.overrides = overrides;
+        this.textEncoder = textEncoder;
     }
 
     /**
@@ -400,8 +419,22 @@ public final class OnnxModel implements QuantizableModel {
             newLayers.set(idx, updated);
             o.put(updated.tensorName(), e.getValue());
         }
-        return new OnnxModel(source, modelBytes, graph, Collections.unmodifiableList(newLayers), otherParams,
-                otherBits, skipped, warnings, Collections.unmodifiableMap(o), external);
+        return new OnnxModel(this, Collections.unmodifiableList(newLayers), Collections.unmodifiableMap(o),
+                textEncoder);
+    }
+
+    /**
+     * How texts are fed to this model and pooled, if known: the built-in encoders' own settings, or the
+     * {@code tokenizer.json} found beside an {@code .onnx} file ({@link TextEncoderSpec#discover}). Quantized
+     * versions ({@link #withWeights}) keep it.
+     */
+    public java.util.Optional<TextEncoderSpec> textEncoder() {
+        return java.util.Optional.ofNullable(textEncoder);
+    }
+
+    /** This model (same weights, shared graph) with {@code spec} as its text encoder settings. */
+    public OnnxModel withTextEncoder(TextEncoderSpec spec) {
+        return new OnnxModel(this, layers, overrides, java.util.Objects.requireNonNull(spec, "spec"));
     }
 
     private int indexOf(String layerName) {

@@ -21,8 +21,9 @@ import org.mixquant.model.Models;
  * Sentence embeddings from a BERT-style ONNX encoder (inputs {@code input_ids}, {@code attention_mask} and, if the
  * graph has it, {@code token_type_ids}; first output {@code [batch, tokens, hidden]}): tokenize with a Hugging Face
  * {@code tokenizer.json}, run, mean-pool over the attention mask, L2-normalise — the sentence-transformers recipe of
- * all-MiniLM-L6-v2. An encoder whose first output is already pooled, {@code [batch, hidden]}, gives its own sentence
- * vector, which is only L2-normalised.
+ * all-MiniLM-L6-v2. Other encoders set the tokenizer, the pooling (mean or [CLS]), the normalisation and a text prefix
+ * with a {@link TextEncoderSpec} ({@link #forModel}). An encoder whose first output is already pooled,
+ * {@code [batch, hidden]}, gives its own sentence vector, which is only L2-normalised (if the spec normalises).
  *
  * <p>Texts are sorted by token count and run in batches padded to their longest text, so padding costs little; the
  * returned rows are in input order.
@@ -41,10 +42,19 @@ public final class TextEmbedder implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final int maxTokens;
+    private final TextEncoderSpec.Pooling pooling;
+    private final boolean normalize;
+    private final String prefix;
+    private final String settingsKey;
 
-    private TextEmbedder(HuggingFaceTokenizer tokenizer, int maxTokens) {
+    private TextEmbedder(HuggingFaceTokenizer tokenizer, int maxTokens, TextEncoderSpec.Pooling pooling,
+            boolean normalize, String prefix, String settingsKey) {
         this.tokenizer = tokenizer;
         this.maxTokens = maxTokens;
+        this.pooling = pooling;
+        this.normalize = normalize;
+        this.prefix = prefix;
+        this.settingsKey = settingsKey;
     }
 
     /** The MiniLM tokenizer from the langchain4j artifact, truncating at {@code maxTokens}. */
@@ -54,7 +64,57 @@ public final class TextEmbedder implements AutoCloseable {
 
     /** A tokenizer from the bytes of a Hugging Face {@code tokenizer.json}. */
     public static TextEmbedder fromTokenizerJson(byte[] json, int maxTokens) throws IOException {
-        return new TextEmbedder(TokenIds.tokenizer(json, maxTokens), maxTokens);
+        return new TextEmbedder(TokenIds.tokenizer(json, maxTokens), maxTokens, TextEncoderSpec.Pooling.MEAN, true,
+                "", "");
+    }
+
+    /** The embedder {@code spec} describes, truncating at {@code maxTokens} (its tokenizer is not checked). */
+    public static TextEmbedder of(TextEncoderSpec spec, int maxTokens) throws IOException {
+        return of(spec, spec.tokenizerJson(), maxTokens);
+    }
+
+    private static TextEmbedder of(TextEncoderSpec spec, byte[] json, int maxTokens) throws IOException {
+        // MiniLM keeps the key it always had, so its cached FP32 embeddings stay valid
+        String key = spec.isMinilm() ? "" : ";encoder=" + org.mixquant.data.Texts.sha256(spec.pooling() + ";"
+                + spec.normalize() + ";" + spec.prefix(), List.of(new String(json,
+                java.nio.charset.StandardCharsets.UTF_8)));
+        return new TextEmbedder(TokenIds.tokenizer(json, maxTokens), maxTokens, spec.pooling(), spec.normalize(),
+                spec.prefix(), key);
+    }
+
+    /**
+     * The embedder of {@code model}'s {@link OnnxModel#textEncoder() text encoder settings}, or MiniLM's when it has
+     * none, after checking that the tokenizer fits the model ({@link TextEncoderSpec#check}).
+     *
+     * @throws java.nio.file.NoSuchFileException if the tokenizer file does not exist
+     * @throws IllegalArgumentException          if the model has no {@code input_ids} / {@code attention_mask}
+     *                                           inputs or the tokenizer's vocabulary exceeds its embedding table
+     */
+    public static TextEmbedder forModel(OnnxModel model, int maxTokens) throws IOException {
+        TextEncoderSpec spec = model.textEncoder().orElse(TextEncoderSpec.minilm());
+        byte[] json = spec.tokenizerJson();
+        spec.check(model.graph(), json);
+        return of(spec, json, maxTokens);
+    }
+
+    /**
+     * What besides the tokenizer's truncation sets the embeddings, for cache keys: {@code ""} for MiniLM's settings,
+     * else a digest of the tokenizer, pooling, normalisation and prefix.
+     */
+    public String settingsKey() {
+        return settingsKey;
+    }
+
+    /**
+     * Token ids of {@code texts} as {@link #embed} feeds them (prefix added, special tokens, truncated at
+     * {@link #maxTokens()}), one row per text, for code that runs the encoder itself (calibration capture).
+     */
+    public long[][] tokenIds(List<String> texts) {
+        return TokenIds.encode(tokenizer, prefixed(texts));
+    }
+
+    private List<String> prefixed(List<String> texts) {
+        return prefix.isEmpty() ? texts : texts.stream().map(t -> prefix + t).toList();
     }
 
     /** Longest input in tokens. */
@@ -121,7 +181,7 @@ public final class TextEmbedder implements AutoCloseable {
                     + " attention_mask; this model has inputs " + inputNames);
         }
         int n = texts.size();
-        long[][] ids = TokenIds.encode(tokenizer, texts);
+        long[][] ids = tokenIds(texts);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             order.add(i);
@@ -129,7 +189,7 @@ public final class TextEmbedder implements AutoCloseable {
         order.sort(Comparator.comparingInt((Integer i) -> ids[i].length).thenComparingInt(i -> i));
         boolean hasTypeIds = inputNames.contains("token_type_ids");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        Batches batches = new Batches(n);
+        Batches batches = new Batches(n, pooling, normalize);
         try {
             for (int start = 0; start < n; ) {
                 int end = start + 1;
@@ -184,9 +244,13 @@ public final class TextEmbedder implements AutoCloseable {
         private final List<Integer> lengths = new ArrayList<>();
         private final List<Integer> ends = new ArrayList<>();
         private final List<Map<String, OnnxTensor>> feeds = new ArrayList<>();
+        private final TextEncoderSpec.Pooling pooling;
+        private final boolean normalize;
 
-        private Batches(int texts) {
+        private Batches(int texts, TextEncoderSpec.Pooling pooling, boolean normalize) {
             this.texts = texts;
+            this.pooling = pooling;
+            this.normalize = normalize;
         }
 
         private void add(int[] r, long[] mask, int len, int end, Map<String, OnnxTensor> f) {
@@ -224,19 +288,22 @@ public final class TextEmbedder implements AutoCloseable {
 
         /**
          * Writes the embeddings of batch {@code b} from the model's first output, {@code [batch, tokens, hidden]}
-         * (mean-pooled over the attention mask) or {@code [batch, hidden]} (already pooled), L2-normalised, into
-         * {@code out}'s rows of those texts (input order).
+         * (mean-pooled over the attention mask, or the first token's vector for [CLS] pooling) or
+         * {@code [batch, hidden]} (already pooled), L2-normalised unless the spec says not to, into {@code out}'s
+         * rows of those texts (input order).
          */
         public void pool(int b, OnnxValue firstOutput, float[][] out) throws OrtException {
             int[] r = rows.get(b);
             Object value = firstOutput.getValue();
             if (value instanceof float[][][] hidden && hidden.length == r.length) {
                 for (int j = 0; j < r.length; j++) {
-                    out[r[j]] = meanPoolNormalize(hidden[j], masks.get(b), j * lengths.get(b));
+                    out[r[j]] = pooling == TextEncoderSpec.Pooling.CLS
+                            ? (normalize ? normalize(hidden[j][0]) : hidden[j][0].clone())
+                            : meanPool(hidden[j], masks.get(b), j * lengths.get(b), normalize);
                 }
             } else if (value instanceof float[][] pooled && pooled.length == r.length) {
                 for (int j = 0; j < r.length; j++) {
-                    out[r[j]] = normalize(pooled[j]);
+                    out[r[j]] = normalize ? normalize(pooled[j]) : pooled[j].clone();
                 }
             } else {
                 throw new IllegalArgumentException("embedding needs the model's first output to be float [batch,"
@@ -254,8 +321,8 @@ public final class TextEmbedder implements AutoCloseable {
         }
     }
 
-    /** Mean of the token vectors where the mask is 1, then divided by its L2 norm. */
-    static float[] meanPoolNormalize(float[][] tokens, long[] mask, int maskOff) {
+    /** Mean of the token vectors where the mask is 1, divided by its L2 norm if {@code normalize}. */
+    static float[] meanPool(float[][] tokens, long[] mask, int maskOff, boolean normalize) {
         int h = tokens[0].length;
         double[] sum = new double[h];
         int count = 0;
@@ -270,6 +337,13 @@ public final class TextEmbedder implements AutoCloseable {
         }
         for (int d = 0; d < h; d++) {
             sum[d] /= Math.max(count, 1);
+        }
+        if (!normalize) {
+            float[] out = new float[h];
+            for (int d = 0; d < h; d++) {
+                out[d] = (float) sum[d];
+            }
+            return out;
         }
         return unit(sum);
     }

@@ -30,6 +30,19 @@ public final class TokenIds {
     }
 
     /**
+     * The ids of every text as {@code model}'s text encoder feeds them ({@link TextEmbedder#forModel}: its tokenizer
+     * and prefix, MiniLM's when it has none), after the same checks.
+     *
+     * @param maxTokens longest sequence in tokens (including [CLS] and [SEP]), ≥ 2
+     * @return one row per text, in input order; row lengths vary
+     */
+    public static long[][] forModel(OnnxModel model, List<String> texts, int maxTokens) throws IOException {
+        try (TextEmbedder e = TextEmbedder.forModel(model, maxTokens)) {
+            return e.tokenIds(texts);
+        }
+    }
+
+    /**
      * The ids of every text with the tokenizer in {@code tokenizerJson} (a Hugging Face {@code tokenizer.json}).
      *
      * @throws IllegalArgumentException if {@code maxTokens < 2}

@@ -68,6 +68,82 @@ class TextEmbedderTest {
     }
 
     @Test
+    void prefixIsTheSameAsPrependingTheText() throws Exception {
+        List<String> prefixed = SENTENCES.stream().map(t -> "query: " + t).toList();
+        try (TextEmbedder withPrefix = TextEmbedder.of(TextEncoderSpec.minilm().withPrefix("query: "), 256);
+             OnnxRunner r = model.open(OrtEnvironment.getEnvironment(), 1)) {
+            float[][] a = withPrefix.embed(r.session(), SENTENCES, 2, null);
+            float[][] b = embedder.embed(r.session(), prefixed, 2, null);
+            float[][] plain = embedder.embed(r.session(), SENTENCES, 2, null);
+            for (int i = 0; i < SENTENCES.size(); i++) {
+                // same ids in the same batches: ONNX Runtime gives the same floats
+                org.junit.jupiter.api.Assertions.assertArrayEquals(b[i], a[i]);
+                assertTrue(cosine(a[i], plain[i]) < 0.9999, "the prefix changes the embedding");
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(withPrefix.tokenIds(SENTENCES),
+                    embedder.tokenIds(prefixed));
+        }
+    }
+
+    @Test
+    void clsPoolingTakesTheFirstTokenVectorAndNormalizeIsOptional() throws Exception {
+        TextEncoderSpec cls = TextEncoderSpec.minilm().withPooling(TextEncoderSpec.Pooling.CLS).withNormalize(false);
+        try (TextEmbedder raw = TextEmbedder.of(cls, 256);
+             TextEmbedder unit = TextEmbedder.of(cls.withNormalize(true), 256);
+             TextEmbedder meanRaw = TextEmbedder.of(TextEncoderSpec.minilm().withNormalize(false), 256);
+             OnnxRunner r = model.open(OrtEnvironment.getEnvironment(), 1)) {
+            long[][] ids = raw.tokenIds(SENTENCES);
+            float[][] first = raw.embed(r.session(), SENTENCES, 1, null);
+            float[][] normalized = unit.embed(r.session(), SENTENCES, 1, null);
+            float[][] mean = meanRaw.embed(r.session(), SENTENCES, 1, null);
+            float[][] meanUnit = embedder.embed(r.session(), SENTENCES, 1, null);
+            for (int i = 0; i < SENTENCES.size(); i++) {
+                long[] shape = {1, ids[i].length};
+                java.util.Map<String, ai.onnxruntime.OnnxTensor> feeds = new java.util.HashMap<>();
+                OrtEnvironment env = OrtEnvironment.getEnvironment();
+                long[] mask = new long[ids[i].length];
+                java.util.Arrays.fill(mask, 1);
+                feeds.put("input_ids", ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(ids[i]),
+                        shape));
+                feeds.put("attention_mask", ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(mask),
+                        shape));
+                feeds.put("token_type_ids", ai.onnxruntime.OnnxTensor.createTensor(env,
+                        java.nio.LongBuffer.wrap(new long[ids[i].length]), shape));
+                float[] token0;
+                try (ai.onnxruntime.OrtSession.Result res = r.session().run(feeds)) {
+                    token0 = ((float[][][]) res.get(0).getValue())[0][0];
+                } finally {
+                    feeds.values().forEach(ai.onnxruntime.OnnxTensor::close);
+                }
+                // one text per batch, no padding: the same ONNX Runtime call, so the same floats
+                org.junit.jupiter.api.Assertions.assertArrayEquals(token0, first[i]);
+                double norm = Math.sqrt(dot(first[i], first[i]));
+                assertTrue(Math.abs(norm - 1) > 0.01, "not normalised: norm " + norm);
+                for (int d = 0; d < token0.length; d++) {
+                    // float32 division vs the double sum of squares: a few ulps
+                    assertEquals(token0[d] / norm, normalized[i][d], 1e-6);
+                }
+                double meanNorm = Math.sqrt(dot(mean[i], mean[i]));
+                for (int d = 0; d < token0.length; d++) {
+                    assertEquals(mean[i][d] / meanNorm, meanUnit[i][d], 1e-6);
+                }
+            }
+        }
+    }
+
+    static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int d = 0; d < a.length; d++) {
+            s += (double) a[d] * b[d];
+        }
+        return s;
+    }
+
+    static double cosine(float[] a, float[] b) {
+        return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
+    }
+
+    @Test
     void batchingAndOrderDoNotChangeEmbeddings() throws Exception {
         try (OnnxRunner r = model.open(OrtEnvironment.getEnvironment(), 1)) {
             float[][] batched = embedder.embed(r.session(), SENTENCES, 5, null);
