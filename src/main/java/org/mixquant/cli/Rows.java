@@ -48,6 +48,8 @@ final class Rows {
      * @param meanCosine      text encoders: mean cosine of each text's embedding to its FP32 embedding
      * @param minCosine       text encoders: the smallest of those cosines
      * @param top10Overlap    text encoders: mean overlap of each text's 10 nearest neighbours with FP32's, 0..1
+     * @param outputCosine    models scored on {@code --inputs}: cosine of all outputs to FP32's
+     * @param sqnrDb          models scored on {@code --inputs}: SQNR of all outputs against FP32's, dB
      * @param images          classifiers: test images scored
      * @param searchSeconds   the bit-width search that made the plan (0 for uniform plans and FP32)
      * @param quantizeSeconds quantizing the model (0 for FP32)
@@ -62,6 +64,8 @@ final class Rows {
             @JsonInclude(JsonInclude.Include.NON_NULL) Double meanCosine,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double minCosine,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double top10Overlap,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double outputCosine,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double sqnrDb,
             @JsonInclude(JsonInclude.Include.NON_NULL) Integer images,
             double searchSeconds, double quantizeSeconds, double evalSeconds, String bitsHistogram) {
         /** The row of {@code e}; a metric {@code e} did not measure is null, so it is left out of the JSON. */
@@ -72,6 +76,7 @@ final class Rows {
                     measured(e, MetricId.TOP1), measured(e, MetricId.TOP5),
                     measured(e, MetricId.TOP1_DROP), measured(e, MetricId.MEAN_COSINE),
                     measured(e, MetricId.MIN_COSINE), measured(e, MetricId.TOP10_OVERLAP),
+                    measured(e, MetricId.OUTPUT_COSINE), measured(e, MetricId.OUTPUT_SQNR),
                     classifier ? e.samples() : null, e.seconds().search(), e.seconds().quantize(),
                     e.seconds().evaluate(), e.bitsHistogram());
         }

@@ -265,7 +265,5 @@ class BadOptionsTest {
                 "32");
         assertUsageError("--group-size", "got 0", "qe", m, "--granularity", "per-group", "--group-size", "0");
         assertUsageError("--group-size", "got -8", "qe", m, "--granularity", "per-group", "--group-size", "-8");
-        assertUsageError("--granularity", "block_size", "export", m, "-o", "x.onnx", "--bits", "4",
-                "--granularity", "per-group");
     }
 }
