@@ -284,6 +284,33 @@ public final class Gptq implements Quantizer {
                 List.copyOf(warnings), settings);
     }
 
+    /**
+     * GPTQ on one layer alone, against round-to-nearest on the same grid: the layer-level view of what
+     * {@link #run} does per layer, for a weight and calibration inputs the caller already has (e.g. one captured
+     * MatMul input). {@code w} and {@code x} are not modified.
+     *
+     * @param w    the weight: an ONNX MatMul {@code [in, out]} (channel axis 1) or {@code [out, ...]} (axis 0)
+     * @param x    calibration inputs, {@code rows × in} row-major ({@code in} = the weight's input dimension)
+     * @param spec bits, scheme and granularity; a per-group granularity runs GPTQ with groups of its size
+     *             ({@link #optionsFor})
+     * @return the report: rows, columns, {@code ‖XŴ − XW‖²} with nearest rounding and with GPTQ, dampening used
+     * @throws IllegalArgumentException if {@code x} is not {@code rows ×} the weight's input dimension
+     */
+    public static LayerReport layer(String name, WeightTensor w, float[] x, int rows, QuantSpec spec,
+            GptqOptions gptq) {
+        long t0 = System.nanoTime();
+        int in = w.size() / w.channels();
+        if (rows < 1 || (long) rows * in != x.length) {
+            throw new IllegalArgumentException(name + ": " + x.length + " input values are not " + rows
+                    + " rows × " + in + " input columns");
+        }
+        GptqOptions o = optionsFor(gptq, spec.granularity());
+        QuantSpec s = spec.granularity().isPerGroup() ? spec.withGranularity(Granularity.PER_CHANNEL) : spec;
+        LayerResult r = quantizeWeight(name, w, List.of(GptqLayer.hessian(x, rows, in)), rows, s, o,
+                new ArrayList<>());
+        return report(name, spec.bits(), r, (System.nanoTime() - t0) / 1e9);
+    }
+
     private static LayerReport report(String layer, int bits, LayerResult r, double seconds) {
         return new LayerReport(layer, bits, r.rows(), r.columns(), r.nearestLoss(), r.gptqLoss(),
                 r.dampFraction(), r.deadColumns(), seconds);
