@@ -58,15 +58,22 @@ public final class Gptq implements Quantizer {
     private final GptqOptions gptq;
     private final Consumer<String> log;
     private final Consumer<String> warn;
+    private final boolean wholeModelCapture;
 
     private Gptq(CalibrationCapture calibration, FashionMnist images, ReconstructionOptions options, GptqOptions gptq,
             Consumer<String> log, Consumer<String> warn) {
+        this(calibration, images, options, gptq, log, warn, false);
+    }
+
+    private Gptq(CalibrationCapture calibration, FashionMnist images, ReconstructionOptions options, GptqOptions gptq,
+            Consumer<String> log, Consumer<String> warn, boolean wholeModelCapture) {
         this.calibration = calibration;
         this.images = images;
         this.options = options;
         this.gptq = Objects.requireNonNull(gptq, "gptq");
         this.log = Objects.requireNonNull(log, "log");
         this.warn = Objects.requireNonNull(warn, "warn");
+        this.wholeModelCapture = wholeModelCapture;
     }
 
     /** GPTQ for the ONNX model {@code calibration} captures inputs from; silent until {@link #withLog}. */
@@ -87,7 +94,7 @@ public final class Gptq implements Quantizer {
 
     /** The same quantizer, writing the settings and one line per layer to {@code sink}. */
     public Gptq withLog(Consumer<String> sink) {
-        return new Gptq(calibration, images, options, gptq, sink, warn);
+        return new Gptq(calibration, images, options, gptq, sink, warn, wholeModelCapture);
     }
 
     /**
@@ -95,7 +102,17 @@ public final class Gptq implements Quantizer {
      * each, to {@code sink}.
      */
     public Gptq withWarnings(Consumer<String> sink) {
-        return new Gptq(calibration, images, options, gptq, log, sink);
+        return new Gptq(calibration, images, options, gptq, log, sink, wholeModelCapture);
+    }
+
+    /**
+     * The same quantizer capturing each block's inputs with a run of the whole model ({@code true}, as before
+     * {@link CalibrationCapture#forwardOrder}) or, by default ({@code false}), with the calibration's forward-order
+     * capture, which runs only from the previous block's captured output; both give the same inputs. For
+     * benchmarks and the equality test.
+     */
+    public Gptq withWholeModelCapture(boolean v) {
+        return new Gptq(calibration, images, options, gptq, log, warn, v);
     }
 
     /** The GPTQ settings. */
@@ -202,6 +219,7 @@ public final class Gptq implements Quantizer {
         QuantizableModel current = model;
         Map<String, double[]> hessians = new java.util.HashMap<>();
         int rows = calibration.rows();
+        CalibrationCapture pass = wholeModelCapture ? calibration : calibration.forwardOrder();
         double captureSecs = 0;
         for (int i = 0; i < n; i++) {
             long l0 = System.nanoTime();
@@ -217,7 +235,7 @@ public final class Gptq implements Quantizer {
                     }
                 }
                 hessians.clear();
-                Map<String, float[]> xs = capture(current, inputs);
+                Map<String, float[]> xs = pass.inputsOrThrow(current, inputs);
                 long c1 = System.nanoTime();
                 captureSecs += (c1 - l0) / 1e9;
                 l0 = c1;
@@ -350,10 +368,6 @@ public final class Gptq implements Quantizer {
 
     private static final java.util.regex.Pattern BLOCK = java.util.regex.Pattern.compile(
             "(?:^|[/._])(?:layers?|h|blocks?)[._]?\\d+(?=$|[/._])");
-
-    private Map<String, float[]> capture(QuantizableModel state, List<String> inputs) {
-        return calibration.inputsOrThrow(state, inputs);
-    }
 
     /**
      * One layer's outcome.
