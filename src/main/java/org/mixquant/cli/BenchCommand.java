@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         + " SIMD kernels) against PyTorch and a plain read of the weights, at 1 thread and at all cores unless"
         + " --threads is given; prints medians and ratios. 'bench adaround' times learned rounding instead,"
         + " 'bench sensitivity' the measured cost table.",
-        subcommands = {BenchAdaRoundCommand.class, BenchStreamCommand.class, BenchSensitivityCommand.class})
+        subcommands = {BenchAdaRoundCommand.class, BenchStreamCommand.class, BenchSensitivityCommand.class,
+            BenchGptqCommand.class})
 final class BenchCommand extends BaseCommand {
     @Option(names = "--model", defaultValue = "minilm", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;

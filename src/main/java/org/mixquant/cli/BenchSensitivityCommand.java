@@ -104,7 +104,7 @@ final class BenchSensitivityCommand extends BaseCommand {
     }
 
     /** The 1-minute load average, or -1 where the system does not tell. */
-    private static double load() {
+    static double load() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 }

@@ -74,4 +74,14 @@ public interface CalibrationCapture {
             throw new IllegalStateException("capturing layer inputs failed: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * A capture for one pass over the model's layers in forward order, where each call may reuse what earlier calls
+     * of the same pass computed (e.g. run only from the previous block's captured output, see
+     * {@link OnnxTextCalibration#forwardOrder}); same results as this capture. This one by default. Use the returned
+     * capture for one pass only, from one thread.
+     */
+    default CalibrationCapture forwardOrder() {
+        return this;
+    }
 }

@@ -58,15 +58,22 @@ public final class Gptq implements Quantizer {
     private final GptqOptions gptq;
     private final Consumer<String> log;
     private final Consumer<String> warn;
+    private final boolean wholeModelCapture;
 
     private Gptq(CalibrationCapture calibration, FashionMnist images, ReconstructionOptions options, GptqOptions gptq,
             Consumer<String> log, Consumer<String> warn) {
+        this(calibration, images, options, gptq, log, warn, false);
+    }
+
+    private Gptq(CalibrationCapture calibration, FashionMnist images, ReconstructionOptions options, GptqOptions gptq,
+            Consumer<String> log, Consumer<String> warn, boolean wholeModelCapture) {
         this.calibration = calibration;
         this.images = images;
         this.options = options;
         this.gptq = Objects.requireNonNull(gptq, "gptq");
         this.log = Objects.requireNonNull(log, "log");
         this.warn = Objects.requireNonNull(warn, "warn");
+        this.wholeModelCapture = wholeModelCapture;
     }
 
     /** GPTQ for the ONNX model {@code calibration} captures inputs from; silent until {@link #withLog}. */
@@ -87,7 +94,7 @@ public final class Gptq implements Quantizer {
 
     /** The same quantizer, writing the settings and one line per layer to {@code sink}. */
     public Gptq withLog(Consumer<String> sink) {
-        return new Gptq(calibration, images, options, gptq, sink, warn);
+        return new Gptq(calibration, images, options, gptq, sink, warn, wholeModelCapture);
     }
 
     /**
@@ -95,7 +102,17 @@ public final class Gptq implements Quantizer {
      * each, to {@code sink}.
      */
     public Gptq withWarnings(Consumer<String> sink) {
-        return new Gptq(calibration, images, options, gptq, log, sink);
+        return new Gptq(calibration, images, options, gptq, log, sink, wholeModelCapture);
+    }
+
+    /**
+     * The same quantizer capturing each block's inputs with a run of the whole model ({@code true}, as before
+     * {@link CalibrationCapture#forwardOrder}) or, by default ({@code false}), with the calibration's forward-order
+     * capture, which runs only from the previous block's captured output; both give the same inputs. For
+     * benchmarks and the equality test.
+     */
+    public Gptq withWholeModelCapture(boolean v) {
+        return new Gptq(calibration, images, options, gptq, log, warn, v);
     }
 
     /** The GPTQ settings. */
@@ -202,6 +219,7 @@ public final class Gptq implements Quantizer {
         QuantizableModel current = model;
         Map<String, double[]> hessians = new java.util.HashMap<>();
         int rows = calibration.rows();
+        CalibrationCapture pass = wholeModelCapture ? calibration : calibration.forwardOrder();
         double captureSecs = 0;
         for (int i = 0; i < n; i++) {
             long l0 = System.nanoTime();
@@ -217,7 +235,7 @@ public final class Gptq implements Quantizer {
                     }
                 }
                 hessians.clear();
-                Map<String, float[]> xs = capture(current, inputs);
+                Map<String, float[]> xs = pass.inputsOrThrow(current, inputs);
                 long c1 = System.nanoTime();
                 captureSecs += (c1 - l0) / 1e9;
                 l0 = c1;
@@ -284,6 +302,33 @@ public final class Gptq implements Quantizer {
                 List.copyOf(warnings), settings);
     }
 
+    /**
+     * GPTQ on one layer alone, against round-to-nearest on the same grid: the layer-level view of what
+     * {@link #run} does per layer, for a weight and calibration inputs the caller already has (e.g. one captured
+     * MatMul input). {@code w} and {@code x} are not modified.
+     *
+     * @param w    the weight: an ONNX MatMul {@code [in, out]} (channel axis 1) or {@code [out, ...]} (axis 0)
+     * @param x    calibration inputs, {@code rows × in} row-major ({@code in} = the weight's input dimension)
+     * @param spec bits, scheme and granularity; a per-group granularity runs GPTQ with groups of its size
+     *             ({@link #optionsFor})
+     * @return the report: rows, columns, {@code ‖XŴ − XW‖²} with nearest rounding and with GPTQ, dampening used
+     * @throws IllegalArgumentException if {@code x} is not {@code rows ×} the weight's input dimension
+     */
+    public static LayerReport layer(String name, WeightTensor w, float[] x, int rows, QuantSpec spec,
+            GptqOptions gptq) {
+        long t0 = System.nanoTime();
+        int in = w.size() / w.channels();
+        if (rows < 1 || (long) rows * in != x.length) {
+            throw new IllegalArgumentException(name + ": " + x.length + " input values are not " + rows
+                    + " rows × " + in + " input columns");
+        }
+        GptqOptions o = optionsFor(gptq, spec.granularity());
+        QuantSpec s = spec.granularity().isPerGroup() ? spec.withGranularity(Granularity.PER_CHANNEL) : spec;
+        LayerResult r = quantizeWeight(name, w, List.of(GptqLayer.hessian(x, rows, in)), rows, s, o,
+                new ArrayList<>());
+        return report(name, spec.bits(), r, (System.nanoTime() - t0) / 1e9);
+    }
+
     private static LayerReport report(String layer, int bits, LayerResult r, double seconds) {
         return new LayerReport(layer, bits, r.rows(), r.columns(), r.nearestLoss(), r.gptqLoss(),
                 r.dampFraction(), r.deadColumns(), seconds);
@@ -323,10 +368,6 @@ public final class Gptq implements Quantizer {
 
     private static final java.util.regex.Pattern BLOCK = java.util.regex.Pattern.compile(
             "(?:^|[/._])(?:layers?|h|blocks?)[._]?\\d+(?=$|[/._])");
-
-    private Map<String, float[]> capture(QuantizableModel state, List<String> inputs) {
-        return calibration.inputsOrThrow(state, inputs);
-    }
 
     /**
      * One layer's outcome.

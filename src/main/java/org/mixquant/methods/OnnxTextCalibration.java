@@ -141,11 +141,53 @@ public final class OnnxTextCalibration implements CalibrationCapture {
 
     @Override
     public Map<String, float[]> inputs(QuantizableModel state, Collection<String> inputs) throws Exception {
+        return capture.captureTokens(onnx(state), ids, keep, inputs, threads, BATCH);
+    }
+
+    /** {@code state} as an ONNX model, or a one-line error naming it. */
+    private OnnxModel onnx(QuantizableModel state) {
         if (!(state instanceof OnnxModel onnx)) {
             throw new IllegalArgumentException("model '" + state.source() + "' is not an ONNX model; this"
                     + " calibration captures " + fp32.source());
         }
-        return capture.captureTokens(onnx, ids, keep, inputs, threads, BATCH);
+        return onnx;
+    }
+
+    /**
+     * The same capture for one forward pass ({@link OnnxCapture.Staged}): each call runs only the part of the model
+     * from the tensors the previous call captured that no weight replaced since then reaches, e.g. blocks k − 1 and k
+     * for block k of a transformer quantized block by block, instead of the whole model. Same rows, same values.
+     */
+    @Override
+    public CalibrationCapture forwardOrder() {
+        OnnxCapture.Staged staged = capture.staged(ids, keep, threads, BATCH);
+        OnnxTextCalibration outer = this;
+        return new CalibrationCapture() {
+            @Override
+            public int samples() {
+                return outer.samples();
+            }
+
+            @Override
+            public int rows() {
+                return outer.rows();
+            }
+
+            @Override
+            public LayerSite site(String layer) {
+                return outer.site(layer);
+            }
+
+            @Override
+            public Map<String, float[]> inputs(QuantizableModel state, Collection<String> inputs) throws Exception {
+                return staged.capture(outer.onnx(state), inputs);
+            }
+
+            @Override
+            public String toString() {
+                return outer.toString();
+            }
+        };
     }
 
     @Override

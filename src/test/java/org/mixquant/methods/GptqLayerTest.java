@@ -213,4 +213,41 @@ class GptqLayerTest {
                 () -> Gptq.optionsFor(o.withGroupSize(32), Granularity.perGroup(64)));
         assertTrue(e.getMessage().contains("32") && e.getMessage().contains("64"), e.getMessage());
     }
+
+    @Test
+    void oneLayerAloneReportsNearestAndGptqLossesOnItsOwnInputs() {
+        Random r = new Random(5);
+        int in = 24;
+        int out = 8;
+        int rows = 200;
+        float[] w = gaussian(r, in * out); // ONNX MatMul [in, out]
+        float[] x = gaussian(r, rows * in);
+        float[] wBefore = w.clone();
+        float[] xBefore = x.clone();
+        WeightTensor mm = WeightTensor.of(w, new int[] {in, out}, 1);
+        QuantSpec spec = QuantSpec.asymmetric(3);
+        Gptq.LayerReport rep = Gptq.layer("mm", mm, x, rows, spec, GptqOptions.defaults());
+        double[] h = GptqLayer.hessian(x, rows, in);
+        Gptq.LayerResult direct = Gptq.quantizeWeight("mm", mm, List.of(h), rows, spec, GptqOptions.defaults(),
+                new ArrayList<>());
+        // same computation, same order: equal to the last bit
+        assertEquals(direct.gptqLoss(), rep.gptqLoss(), 0.0);
+        // nearest: each output channel on its own min-max grid, loss Σ δᵀ(H/2)δ computed independently here
+        float[] wt = Gptq.transpose(w, in, out);
+        float[] nearest = org.mixquant.quant.FakeQuant.apply(WeightTensor.of(wt, new int[] {out, in}, 0), spec)
+                .toArray();
+        assertEquals(GptqLayer.layerLoss(wt, nearest, out, in, h), rep.nearestLoss(), 0.0);
+        assertTrue(rep.gptqLoss() < rep.nearestLoss(), rep.gptqLoss() + " vs " + rep.nearestLoss());
+        assertEquals(rows, rep.rows());
+        assertEquals(in, rep.columns());
+        assertEquals(3, rep.bits());
+        Gptq.LayerReport grouped = Gptq.layer("mm", mm, x, rows,
+                spec.withGranularity(Granularity.perGroup(8)), GptqOptions.defaults());
+        assertTrue(grouped.nearestLoss() < rep.nearestLoss(), "groups of 8 lower nearest's loss");
+        assertArrayEquals(wBefore, w, 0f);
+        assertArrayEquals(xBefore, x, 0f);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gptq.layer("mm", mm, x, rows + 1, spec, GptqOptions.defaults()));
+        assertTrue(e.getMessage().contains("mm") && e.getMessage().contains("24"), e.getMessage());
+    }
 }

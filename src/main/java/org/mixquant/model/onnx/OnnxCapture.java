@@ -209,16 +209,101 @@ public final class OnnxCapture {
      */
     public Map<String, float[]> captureTokens(OnnxModel state, long[][] ids, int[] keepRows,
             Collection<String> tensors, int threads, int batchSize) throws OrtException {
+        requireVersion(state);
+        List<String> names = capturedNames(tensors);
+        Batches plan = Batches.of(ids, keepRows, batchSize);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OnnxRunner runner = state.open(env, threads, extended)) {
+            return run(env, runner.session(), plan, names, Map.of(), null);
+        }
+    }
+
+    /**
+     * A capture that runs, for each call, only the part of the graph between what an earlier call kept and the
+     * requested tensors ({@link Staged}); same arguments as {@link #captureTokens}, fixed for all its calls.
+     *
+     * @throws IllegalArgumentException as {@link #captureTokens} for the texts, rows and batch size
+     */
+    public Staged staged(long[][] ids, int[] keepRows, int threads, int batchSize) {
+        return new Staged(Batches.of(ids, keepRows, batchSize), threads);
+    }
+
+    /**
+     * Captures in forward order without re-running the whole model each time: every call keeps the full values of
+     * the tensors it captured (all tokens of every batch, padding included), and the next call feeds those of them
+     * that no weight changed since can reach (found from the graph, {@link OnnxSegment#downstreamOf}) and runs only
+     * the {@link OnnxSegment} from them to the requested tensors. For a transformer quantized block by block, the
+     * capture of block k then runs blocks k − 1 and k instead of the embeddings and blocks 0..k. The first call, and
+     * any call whose kept tensors all changed, runs from the graph inputs. Results equal {@link #captureTokens}'s:
+     * the same nodes run on the same values (tested bit for bit on MiniLM). Holds the last call's tensors in memory
+     * (4 bytes × padded tokens × width each). Not thread-safe.
+     */
+    public final class Staged {
+        private final Batches plan;
+        private final int threads;
+        private OnnxModel previous;
+        /** tensor → per batch, its full {@code [b, len, width]} values from the previous call. */
+        private Map<String, float[][]> kept = Map.of();
+        private int lastNodes;
+
+        private Staged(Batches plan, int threads) {
+            this.plan = plan;
+            this.threads = threads;
+        }
+
+        /**
+         * The named tensors of {@code state} as {@link #captureTokens} returns them.
+         *
+         * @throws IllegalArgumentException as {@link #captureTokens}
+         */
+        public Map<String, float[]> capture(OnnxModel state, Collection<String> tensors) throws OrtException {
+            requireVersion(state);
+            List<String> names = capturedNames(tensors);
+            Map<String, float[][]> feed = new LinkedHashMap<>();
+            if (previous != null) {
+                Set<String> changed = new HashSet<>();
+                Set<String> names0 = new HashSet<>(state.overrides().keySet());
+                names0.addAll(previous.overrides().keySet());
+                for (String init : names0) {
+                    if (state.overrides().get(init) != previous.overrides().get(init)) {
+                        changed.add(init);
+                    }
+                }
+                Set<String> reached = OnnxSegment.downstreamOf(source.graph(), changed);
+                for (Map.Entry<String, float[][]> e : kept.entrySet()) {
+                    if (!reached.contains(e.getKey()) && !names.contains(e.getKey())) {
+                        feed.put(e.getKey(), e.getValue());
+                    }
+                }
+            }
+            OnnxSegment segment = OnnxSegment.of(source.graph(), names, feed.keySet());
+            feed.keySet().retainAll(segment.inputs());
+            lastNodes = segment.nodes();
+            Map<String, float[][]> full = new LinkedHashMap<>();
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            Map<String, float[]> out;
+            try (OnnxRunner runner = state.open(env, threads, segment.model(), segment.initializers())) {
+                out = run(env, runner.session(), plan, names, feed, full);
+            }
+            previous = state;
+            kept = full;
+            return out;
+        }
+
+        /** Nodes the last call ran (for reports and tests). */
+        public int lastNodes() {
+            return lastNodes;
+        }
+    }
+
+    private void requireVersion(OnnxModel state) {
         if (state.graph() != source.graph()) {
             throw new IllegalArgumentException("model '" + state.source() + "' is not a version of the captured model '"
                     + source.source() + "' (capture runs the same graph with replaced weights)");
         }
-        if (ids.length == 0) {
-            throw new IllegalArgumentException("no texts to capture");
-        }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
-        }
+    }
+
+    private List<String> capturedNames(Collection<String> tensors) {
         Set<String> captured = new HashSet<>();
         for (LayerSite s : sites.values()) {
             captured.add(s.input());
@@ -229,106 +314,153 @@ public final class OnnxCapture {
                 throw new IllegalArgumentException("tensor '" + t + "' is not captured (captured: " + captured + ")");
             }
         }
-        int n = ids.length;
-        int[] offset = new int[n + 1];
-        for (int i = 0; i < n; i++) {
-            if (ids[i].length == 0) {
-                throw new IllegalArgumentException("text " + i + " has no tokens");
+        return names;
+    }
+
+    /**
+     * Texts in batches sorted by length: {@code order} of the texts, each text's first row {@code offset}, each row's
+     * output slot ({@code -1}: not kept) and the number of kept rows.
+     */
+    private record Batches(long[][] ids, int[] offset, int[] slot, int kept, Integer[] order, int batchSize) {
+        static Batches of(long[][] ids, int[] keepRows, int batchSize) {
+            if (ids.length == 0) {
+                throw new IllegalArgumentException("no texts to capture");
             }
-            offset[i + 1] = Math.addExact(offset[i], ids[i].length);
-        }
-        int total = offset[n];
-        int[] slot = new int[total];
-        int kept;
-        if (keepRows == null) {
-            for (int r = 0; r < total; r++) {
-                slot[r] = r;
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
             }
-            kept = total;
-        } else {
-            java.util.Arrays.fill(slot, -1);
-            for (int k = 0; k < keepRows.length; k++) {
-                int r = keepRows[k];
-                if (r < 0 || r >= total || (k > 0 && r <= keepRows[k - 1])) {
-                    throw new IllegalArgumentException("keepRows must be strictly increasing in 0.." + (total - 1)
-                            + ", got " + r + " at position " + k);
+            int n = ids.length;
+            int[] offset = new int[n + 1];
+            for (int i = 0; i < n; i++) {
+                if (ids[i].length == 0) {
+                    throw new IllegalArgumentException("text " + i + " has no tokens");
                 }
-                slot[r] = k;
+                offset[i + 1] = Math.addExact(offset[i], ids[i].length);
             }
-            kept = keepRows.length;
+            int total = offset[n];
+            int[] slot = new int[total];
+            int kept;
+            if (keepRows == null) {
+                for (int r = 0; r < total; r++) {
+                    slot[r] = r;
+                }
+                kept = total;
+            } else {
+                java.util.Arrays.fill(slot, -1);
+                for (int k = 0; k < keepRows.length; k++) {
+                    int r = keepRows[k];
+                    if (r < 0 || r >= total || (k > 0 && r <= keepRows[k - 1])) {
+                        throw new IllegalArgumentException("keepRows must be strictly increasing in 0.." + (total - 1)
+                                + ", got " + r + " at position " + k);
+                    }
+                    slot[r] = k;
+                }
+                kept = keepRows.length;
+            }
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (a, b) -> ids[a].length != ids[b].length
+                    ? Integer.compare(ids[a].length, ids[b].length) : Integer.compare(a, b));
+            return new Batches(ids, offset, slot, kept, order, batchSize);
         }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
+
+        int count() {
+            return (ids.length + batchSize - 1) / batchSize;
         }
-        java.util.Arrays.sort(order, (a, b) -> ids[a].length != ids[b].length
-                ? Integer.compare(ids[a].length, ids[b].length) : Integer.compare(a, b));
+    }
+
+    /**
+     * Runs every batch: feeds the token inputs the session has and, per batch, the {@code fed} tensors; copies the kept
+     * rows of {@code names} out, and, when {@code full} is not null, each name's whole batch values into it.
+     */
+    private Map<String, float[]> run(OrtEnvironment env, OrtSession session, Batches plan, List<String> names,
+            Map<String, float[][]> fed, Map<String, float[][]> full) throws OrtException {
+        Set<String> graphInputs = source.graph().inputs();
+        if (!graphInputs.contains("input_ids") || !graphInputs.contains("attention_mask")) {
+            throw new IllegalArgumentException("token capture needs a BERT-style model with inputs input_ids and"
+                    + " attention_mask; this model has inputs " + graphInputs);
+        }
+        Set<String> inputNames = session.getInputNames();
+        long[][] ids = plan.ids();
+        Integer[] order = plan.order();
+        int n = ids.length;
+        int batchSize = plan.batchSize();
         Map<String, float[]> out = new LinkedHashMap<>();
         Map<String, Integer> widths = new HashMap<>();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OnnxRunner runner = state.open(env, threads, extended)) {
-            OrtSession session = runner.session();
-            Set<String> inputNames = session.getInputNames();
-            if (!inputNames.contains("input_ids") || !inputNames.contains("attention_mask")) {
-                throw new IllegalArgumentException("token capture needs a BERT-style model with inputs input_ids and"
-                        + " attention_mask; this model has inputs " + inputNames);
+        Set<String> requested = new LinkedHashSet<>(names);
+        for (int start = 0, bi = 0; start < n; start += batchSize, bi++) {
+            int end = Math.min(n, start + batchSize);
+            int b = end - start;
+            int len = 0;
+            for (int j = start; j < end; j++) {
+                len = Math.max(len, ids[order[j]].length);
             }
-            boolean typeIds = inputNames.contains("token_type_ids");
-            Set<String> requested = new LinkedHashSet<>(names);
-            for (int start = 0; start < n; start += batchSize) {
-                int end = Math.min(n, start + batchSize);
-                int b = end - start;
-                int len = 0;
-                for (int j = start; j < end; j++) {
-                    len = Math.max(len, ids[order[j]].length);
-                }
-                long[] idBuf = new long[b * len];
-                long[] mask = new long[b * len];
-                for (int j = 0; j < b; j++) {
-                    long[] row = ids[order[start + j]];
-                    System.arraycopy(row, 0, idBuf, j * len, row.length);
-                    java.util.Arrays.fill(mask, j * len, j * len + row.length, 1L);
-                }
-                long[] shape = {b, len};
-                Map<String, OnnxTensor> feeds = new HashMap<>();
-                try {
+            long[] idBuf = new long[b * len];
+            long[] mask = new long[b * len];
+            for (int j = 0; j < b; j++) {
+                long[] row = ids[order[start + j]];
+                System.arraycopy(row, 0, idBuf, j * len, row.length);
+                java.util.Arrays.fill(mask, j * len, j * len + row.length, 1L);
+            }
+            long[] shape = {b, len};
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            try {
+                if (inputNames.contains("input_ids")) {
                     feeds.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), shape));
+                }
+                if (inputNames.contains("attention_mask")) {
                     feeds.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
-                    if (typeIds) {
-                        feeds.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]),
-                                shape));
-                    }
-                    try (OrtSession.Result r = NativeSessions.GLOBAL.call(() -> session.run(feeds, requested))) {
-                        for (String t : names) {
-                            OnnxValue v = r.get(t).orElseThrow();
-                            long[] s = ((OnnxTensor) v).getInfo().getShape();
-                            if (s.length != 3 || s[0] != b || s[1] != len) {
-                                throw new IllegalArgumentException("captured tensor '" + t + "' has shape "
-                                        + java.util.Arrays.toString(s) + ", expected [" + b + ", " + len
-                                        + ", width]");
-                            }
-                            int width = Math.toIntExact(s[2]);
-                            Integer w0 = widths.putIfAbsent(t, width);
-                            if (w0 != null && w0 != width) {
-                                throw new IllegalStateException("width of '" + t + "' changed between batches");
-                            }
-                            float[] dst = out.computeIfAbsent(t, k -> new float[Math.multiplyExact(kept, width)]);
-                            FloatBuffer src = ((OnnxTensor) v).getFloatBuffer();
-                            for (int j = 0; j < b; j++) {
-                                int text = order[start + j];
-                                for (int tok = 0; tok < ids[text].length; tok++) {
-                                    int k = slot[offset[text] + tok];
-                                    if (k >= 0) {
-                                        src.position((j * len + tok) * width);
-                                        src.get(dst, k * width, width);
-                                    }
+                }
+                if (inputNames.contains("token_type_ids")) {
+                    feeds.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]),
+                            shape));
+                }
+                for (Map.Entry<String, float[][]> e : fed.entrySet()) {
+                    float[] v = e.getValue()[bi];
+                    long width = v.length / ((long) b * len);
+                    feeds.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(v), new long[] {b, len,
+                        width}));
+                }
+                final int bb = b;
+                final int ll = len;
+                final int batchIndex = bi;
+                try (OrtSession.Result r = NativeSessions.GLOBAL.call(() -> session.run(feeds, requested))) {
+                    for (String t : names) {
+                        OnnxValue v = r.get(t).orElseThrow();
+                        long[] s = ((OnnxTensor) v).getInfo().getShape();
+                        if (s.length != 3 || s[0] != bb || s[1] != ll) {
+                            throw new IllegalArgumentException("captured tensor '" + t + "' has shape "
+                                    + java.util.Arrays.toString(s) + ", expected [" + bb + ", " + ll + ", width]");
+                        }
+                        int width = Math.toIntExact(s[2]);
+                        Integer w0 = widths.putIfAbsent(t, width);
+                        if (w0 != null && w0 != width) {
+                            throw new IllegalStateException("width of '" + t + "' changed between batches");
+                        }
+                        float[] dst = out.computeIfAbsent(t, k -> new float[Math.multiplyExact(plan.kept(), width)]);
+                        FloatBuffer src = ((OnnxTensor) v).getFloatBuffer();
+                        for (int j = 0; j < bb; j++) {
+                            int text = order[start + j];
+                            for (int tok = 0; tok < ids[text].length; tok++) {
+                                int k = plan.slot()[plan.offset()[text] + tok];
+                                if (k >= 0) {
+                                    src.position((j * ll + tok) * width);
+                                    src.get(dst, k * width, width);
                                 }
                             }
                         }
+                        if (full != null) {
+                            float[] all = new float[Math.multiplyExact(bb * ll, width)];
+                            src.position(0);
+                            src.get(all);
+                            full.computeIfAbsent(t, k -> new float[plan.count()][])[batchIndex] = all;
+                        }
                     }
-                } finally {
-                    feeds.values().forEach(OnnxTensor::close);
                 }
+            } finally {
+                feeds.values().forEach(OnnxTensor::close);
             }
         }
         return out;

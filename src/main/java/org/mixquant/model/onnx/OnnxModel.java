@@ -470,6 +470,14 @@ public final class OnnxModel implements QuantizableModel {
      * {@link OnnxCapture}), so this model's replaced weights apply to it by initializer name.
      */
     OnnxRunner open(OrtEnvironment env, int threads, byte[] graph) throws OrtException {
+        return open(env, threads, graph, null);
+    }
+
+    /**
+     * Like {@link #open(OrtEnvironment, int, byte[])} for a graph that holds only some of the initializers (an
+     * {@link OnnxSegment}): only the replaced weights among {@code initializers} are passed ({@code null}: all).
+     */
+    OnnxRunner open(OrtEnvironment env, int threads, byte[] graph, Set<String> initializers) throws OrtException {
         requireEmbeddedData("running it in ONNX Runtime");
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
         List<OnnxTensor> tensors = new ArrayList<>();
@@ -482,6 +490,9 @@ public final class OnnxModel implements QuantizableModel {
                 opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
             }
             for (Map.Entry<String, WeightTensor> e : overrides.entrySet()) {
+                if (initializers != null && !initializers.contains(e.getKey())) {
+                    continue;
+                }
                 OnnxTensor t = tensor(env, e.getValue());
                 tensors.add(t);
                 opts.addInitializer(e.getKey(), t);

@@ -190,6 +190,43 @@ class OnnxCaptureTest {
         assertTrue(worst < MINILM_TOL, "max |gelu(x·W + b) − captured| = " + worst);
     }
 
+    /**
+     * Block by block as GPTQ captures (blocks before k replaced by 4-bit nearest weights), the staged capture runs only
+     * blocks k − 1 and k from block k − 1's kept input, and gives every captured value bit for bit equal to a run of
+     * the whole model: ONNX Runtime runs the same nodes on the same values.
+     */
+    @Test
+    void stagedCaptureOfMiniLmBlocksEqualsTheWholeModelBitForBit() throws Exception {
+        OnnxModel m = Models.minilm();
+        OnnxCapture c = OnnxCapture.of(m);
+        long[][] ids = TokenIds.minilm(List.of("The quick brown fox jumps over the lazy dog.", "Hello world",
+                "Quantization rounds each weight to a grid.", "A longer sentence with quite a few more tokens in it,"
+                        + " so that the batches are padded."), 32);
+        int[] keep = {0, 2, 5, 11, 12, 20, TokenIds.totalTokens(ids) - 1};
+        OnnxCapture.Staged staged = c.staged(ids, keep, 1, 3);
+        OnnxModel state = m;
+        int fullNodes = m.graph().nodes().size();
+        for (int k = 0; k < 6; k++) {
+            String block = "/encoder/layer." + k + "/";
+            List<String> layers = m.layerNames().stream().filter(l -> l.startsWith(block)).toList();
+            List<String> tensors = layers.stream().map(l -> c.site(l).input()).distinct().toList();
+            Map<String, float[]> whole = c.captureTokens(state, ids, keep, tensors, 1, 3);
+            Map<String, float[]> part = staged.capture(state, tensors);
+            assertEquals(whole.keySet(), part.keySet());
+            for (String t : tensors) {
+                assertArrayEquals(whole.get(t), part.get(t), 0f, "block " + k + " tensor " + t);
+            }
+            assertTrue(staged.lastNodes() < fullNodes / 2, "block " + k + " ran " + staged.lastNodes() + " of "
+                    + fullNodes + " nodes");
+            java.util.Map<String, WeightTensor> q = new java.util.HashMap<>();
+            for (String l : layers) {
+                q.put(l, org.mixquant.quant.FakeQuant.apply(m.layer(l).weight(),
+                        org.mixquant.quant.QuantSpec.asymmetric(4)));
+            }
+            state = state.withWeights(q);
+        }
+    }
+
     /** Exact-GELU reference {@code 0.5·x·(1 + erf(x/√2))}. */
     static double gelu(double x) {
         return 0.5 * x * (1 + erf(x / Math.sqrt(2)));
