@@ -8,12 +8,14 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.mixquant.data.FortuneCorpus;
+import org.mixquant.data.LabelledImages;
 
 /**
  * Runs an {@link OnnxExport} and the fake-quantized {@link OnnxModel} it came from in ONNX Runtime on the same inputs
@@ -105,6 +107,61 @@ public record ExportCheck(String inputs, long values, double maxAbsDiff) {
             }
         }
         return Optional.of(new ExportCheck(SAMPLES + " random samples (uniform [-1, 1), seed 42)", n, max));
+    }
+
+    /**
+     * Reads back an exported file ({@link OnnxExport#write}) and compares its sentence embeddings of {@code texts}
+     * with {@code fakeQuant}'s, both embedded with {@code fakeQuant}'s own text encoder settings
+     * ({@link TextEmbedder#forModel}): the file on disk must compute what the toolkit evaluated.
+     *
+     * @param threads intra-op threads of each session (≥ 1)
+     * @throws IOException              if the file or the tokenizer cannot be read
+     * @throws IllegalArgumentException if {@code fakeQuant} is not a text encoder or {@code texts} is empty
+     */
+    public static ExportCheck ofFileOnTexts(OnnxModel fakeQuant, Path file, List<String> texts, int threads)
+            throws IOException, OrtException {
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("no texts to compare the exported file on");
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (TextEmbedder embedder = TextEmbedder.forModel(fakeQuant, TextEmbedder.DEFAULT_MAX_TOKENS);
+                OnnxRunner a = fakeQuant.open(env, threads); OnnxRunner b = OnnxExport.openFile(file, env, threads)) {
+            float[][] ea = embedder.embed(a.session(), texts, TextEmbedder.DEFAULT_BATCH, null);
+            float[][] eb = embedder.embed(b.session(), texts, TextEmbedder.DEFAULT_BATCH, null);
+            return compared(texts.size() + " texts (sentence embeddings)", ea, eb);
+        }
+    }
+
+    /**
+     * Reads back an exported image classifier ({@link OnnxExport#write}) and compares its first output (logits) on
+     * {@code images} with {@code fakeQuant}'s ({@link ImageClassifier#logits}).
+     *
+     * @param threads intra-op threads of each session (≥ 1)
+     * @throws IOException              if the file cannot be read
+     * @throws IllegalArgumentException if {@code fakeQuant} is not an image classifier or the images do not fit it
+     */
+    public static ExportCheck ofFileOnImages(OnnxModel fakeQuant, Path file, LabelledImages images, int threads)
+            throws IOException, OrtException {
+        ImageClassifier.Signature sig = ImageClassifier.signature(fakeQuant);
+        sig.requireFits(images);
+        int batch = 250;
+        float[][] la = ImageClassifier.logits(fakeQuant, images, batch, threads, null);
+        float[][] lb;
+        try (OnnxRunner b = OnnxExport.openFile(file, OrtEnvironment.getEnvironment(), threads)) {
+            lb = ImageClassifier.logits(b, sig, file.toString(), images, batch, null);
+        }
+        return compared(images.size() + " images (first output)", la, lb);
+    }
+
+    /** The check of two equally long lists of output rows. */
+    private static ExportCheck compared(String inputs, float[][] a, float[][] b) {
+        double max = 0;
+        long n = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, maxAbsDiff(a[i], b[i]));
+            n += a[i].length;
+        }
+        return new ExportCheck(inputs, n, max);
     }
 
     /** The shape of a FLOAT input with only fixed dimensions, else null. */

@@ -150,33 +150,43 @@ public final class ImageClassifier {
         }
         Signature sig = signature(model);
         sig.requireFits(images);
+        try (OnnxRunner r = model.open(OrtEnvironment.getEnvironment(), threads)) {
+            return logits(r, sig, model.source(), images, batch, afterBatch);
+        }
+    }
+
+    /**
+     * Like {@link #logits(OnnxModel, LabelledImages, int, int, IntConsumer)} on an open session whose input and
+     * output are those of {@code sig} (checked to fit {@code images} by the caller); {@code source} names the model in
+     * messages.
+     */
+    static float[][] logits(OnnxRunner r, Signature sig, String source, LabelledImages images, int batch,
+            IntConsumer afterBatch) throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         int n = images.size();
         int per = images.valuesPerImage();
         float[][] out = new float[n][];
-        try (OnnxRunner r = model.open(env, threads)) {
-            float[] buf = new float[Math.min(batch, n) * per];
-            for (int from = 0; from < n; from += batch) {
-                int to = Math.min(n, from + batch);
-                images.normalizedInto(from, to, buf, 0);
-                long[] shape = {to - from, images.channels(), images.height(), images.width()};
-                try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(buf, 0, (to - from) * per), shape);
-                     OrtSession.Result res = NativeSessions.GLOBAL.call(() -> r.session().run(Map.of(sig.input(), x)))) {
-                    Object v = res.get(0).getValue();
-                    if (!(v instanceof float[][] logits) || logits.length != to - from) {
-                        throw new IllegalArgumentException("'" + model.source() + "': output '" + sig.output()
-                                + "' is not [batch, classes] float logits");
-                    }
-                    if (sig.classes() < 0 && images.maxLabel() >= logits[0].length) {
-                        throw new IllegalArgumentException("'" + model.source() + "' outputs " + logits[0].length
-                                + " classes but the images have class index " + images.maxLabel()
-                                + "; the labels do not fit the model");
-                    }
-                    System.arraycopy(logits, 0, out, from, to - from);
+        float[] buf = new float[Math.min(batch, n) * per];
+        for (int from = 0; from < n; from += batch) {
+            int to = Math.min(n, from + batch);
+            images.normalizedInto(from, to, buf, 0);
+            long[] shape = {to - from, images.channels(), images.height(), images.width()};
+            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(buf, 0, (to - from) * per), shape);
+                 OrtSession.Result res = NativeSessions.GLOBAL.call(() -> r.session().run(Map.of(sig.input(), x)))) {
+                Object v = res.get(0).getValue();
+                if (!(v instanceof float[][] logits) || logits.length != to - from) {
+                    throw new IllegalArgumentException("'" + source + "': output '" + sig.output()
+                            + "' is not [batch, classes] float logits");
                 }
-                if (afterBatch != null) {
-                    afterBatch.accept(to);
+                if (sig.classes() < 0 && images.maxLabel() >= logits[0].length) {
+                    throw new IllegalArgumentException("'" + source + "' outputs " + logits[0].length
+                            + " classes but the images have class index " + images.maxLabel()
+                            + "; the labels do not fit the model");
                 }
+                System.arraycopy(logits, 0, out, from, to - from);
+            }
+            if (afterBatch != null) {
+                afterBatch.accept(to);
             }
         }
         return out;

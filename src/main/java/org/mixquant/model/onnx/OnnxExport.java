@@ -389,6 +389,21 @@ public final class OnnxExport {
      * @param threads intra-op threads (≥ 1)
      */
     public OnnxRunner open(OrtEnvironment env, int threads) throws OrtException {
+        return open(env, threads, bytes());
+    }
+
+    /**
+     * Opens an ONNX Runtime session of an exported model read back from {@code file} (as {@link #write} wrote it),
+     * with the same session settings as {@link #open(OrtEnvironment, int)}. Close the returned runner when done.
+     *
+     * @param threads intra-op threads (≥ 1)
+     * @throws IOException if the file cannot be read
+     */
+    public static OnnxRunner openFile(Path file, OrtEnvironment env, int threads) throws IOException, OrtException {
+        return open(env, threads, java.nio.file.Files.readAllBytes(file));
+    }
+
+    private static OnnxRunner open(OrtEnvironment env, int threads, byte[] b) throws OrtException {
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
         try {
             opts.setIntraOpNumThreads(threads);
@@ -396,7 +411,6 @@ public final class OnnxExport {
             // ONNX Runtime fuses a blocked 4-bit DequantizeLinear + MatMul into MatMulNBits, which by default
             // (accuracy level 4) quantizes the activations to int8; level 0 keeps them float32, the file's meaning
             opts.addConfigEntry(MATMUL_NBITS_ACCURACY, "0");
-            byte[] b = bytes();
             return NativeSessions.GLOBAL.call(() -> new OnnxRunner(env.createSession(b, opts), opts, List.of()));
         } catch (OrtException | RuntimeException ex) {
             opts.close();
