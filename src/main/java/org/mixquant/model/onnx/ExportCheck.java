@@ -57,13 +57,7 @@ public record ExportCheck(String inputs, long values, double maxAbsDiff) {
                     OnnxRunner a = fakeQuant.open(env, threads); OnnxRunner b = export.open(env, threads)) {
                 float[][] ea = embedder.embed(a.session(), texts, TextEmbedder.DEFAULT_BATCH, null);
                 float[][] eb = embedder.embed(b.session(), texts, TextEmbedder.DEFAULT_BATCH, null);
-                double max = 0;
-                long n = 0;
-                for (int i = 0; i < ea.length; i++) {
-                    max = Math.max(max, maxAbsDiff(ea[i], eb[i]));
-                    n += ea[i].length;
-                }
-                return Optional.of(new ExportCheck(texts.size() + " fortunes (sentence embeddings)", n, max));
+                return Optional.of(compared(texts.size() + " fortunes (sentence embeddings)", ea, eb));
             }
         }
         for (OnnxMl.ValueInfoProto v : inputs) {
