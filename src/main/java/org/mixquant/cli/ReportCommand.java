@@ -77,7 +77,7 @@ final class ReportCommand extends BaseCommand {
     /**
      * Calibration images of the CNNs' measured and fisher costs in the main job, unless {@code --calibration} says
      * otherwise: fewer than the library's 512, to keep the cost tables' share of the main job small (the whole job
-     * took 51 min on 2 cores under load, mostly MiniLM's measured table and the GPTQ rows; see the README).
+     * took 39 min on 2 cores beside a test run; see the README).
      */
     static final int MAIN_JOB_IMAGES = 64;
     /**
