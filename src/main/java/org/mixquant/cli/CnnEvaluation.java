@@ -3,6 +3,7 @@ package org.mixquant.cli;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.eval.AccuracyEvaluator;
 import org.mixquant.eval.EvalRow;
@@ -10,6 +11,7 @@ import org.mixquant.eval.MetricId;
 import org.mixquant.eval.SizeReport;
 import org.mixquant.eval.Study;
 import org.mixquant.methods.Quantizer;
+import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.quant.BitPlan;
 
@@ -36,21 +38,38 @@ final class CnnEvaluation {
             FashionMnist test) throws IOException {
         AccuracyEvaluator ev = AccuracyEvaluator.create(test, AccuracyEvaluator.DEFAULT_BATCH, cmd.threads(),
                 cmd.progress());
-        List<EvalRow> rows = Study.of(List.of(Study.Subject.classifier(model, ev)),
-                List.of(Study.Method.of(quantizer)), List.of(Study.PlanRecipe.fixed(plan))).run(cmd.progress());
-        EvalRow fp32 = rows.get(0);
-        EvalRow row = rows.get(1);
-        SizeReport size = SizeReport.of(model, plan);
+        return evaluateAndPrint(cmd, model, plan, quantizer, format, Study.Subject.classifier(model, ev),
+                CnnEvaluation::table, BaseCommand.f("accuracy: top-1 on %s Fashion-MNIST test images (%s), BN folded;"
+                        + " biases stay FP32", ImagesMixin.describe(test), FashionMnist.DEFAULT_DIR),
+                (fp32, row, size) -> Output.of(model, plan, fp32, row, size));
+    }
+
+    /** Builds a command's JSON document from the FP32 row, the quantized row and the plan's size. */
+    @FunctionalInterface
+    interface JsonDocument {
+        Object of(EvalRow fp32, EvalRow row, SizeReport size);
+    }
+
+    /**
+     * The one-plan evaluation of a classifier, shared by the Fashion-MNIST CNNs and ONNX image classifiers: the FP32
+     * and quantized rows of {@code plan} on {@code subject}, printed as {@code json}'s document, or as
+     * {@code table}'s rows (text or CSV) with {@code footer} and what the size counts below a text table.
+     *
+     * @return the exit code
+     */
+    static int evaluateAndPrint(BaseCommand cmd, QuantizableModel model, BitPlan plan, Quantizer quantizer,
+            OutputFormat format, Study.Subject subject, Function<List<EvalRow>, TextTable> table, String footer,
+            JsonDocument json) throws IOException {
+        List<EvalRow> rows = Study.of(List.of(subject), List.of(Study.Method.of(quantizer)),
+                List.of(Study.PlanRecipe.fixed(plan))).run(cmd.progress());
         if (format == OutputFormat.json) {
-            cmd.printJson(Output.of(model, plan, fp32, row, size));
+            cmd.printJson(json.of(rows.get(0), rows.get(1), SizeReport.of(model, plan)));
             return ExitCodes.OK;
         }
-        TextTable t = table(rows);
+        TextTable t = table.apply(rows);
         cmd.out().print(format == OutputFormat.csv ? t.csv() : t.render());
         if (format == OutputFormat.table) {
-            cmd.out().println(BaseCommand.f("accuracy: top-1 on %s Fashion-MNIST test images (%s), BN folded;"
-                    + " biases stay FP32", ImagesMixin.describe(test),
-                    FashionMnist.DEFAULT_DIR));
+            cmd.out().println(footer);
             cmd.out().println(SizeReport.whatIsCounted());
         }
         cmd.out().flush();

@@ -5,7 +5,6 @@ import java.util.Locale;
 import org.mixquant.eval.EvalRow;
 import org.mixquant.eval.MetricId;
 import org.mixquant.eval.OnnxClassifierEvaluator;
-import org.mixquant.eval.SizeReport;
 import org.mixquant.eval.Study;
 import org.mixquant.methods.Quantizer;
 import org.mixquant.model.onnx.OnnxModel;
@@ -26,21 +25,21 @@ final class OnnxImageEvaluation {
     /** Evaluates {@code model} under {@code plan} with {@code quantizer} on {@code ev}'s images and prints it. */
     static int run(BaseCommand cmd, OnnxModel model, BitPlan plan, Quantizer quantizer, OutputFormat format,
             OnnxClassifierEvaluator ev) throws java.io.IOException {
-        List<EvalRow> rows = Study.of(List.of(Study.Subject.classifier(model, null, ev)),
-                List.of(Study.Method.of(quantizer)), List.of(Study.PlanRecipe.fixed(plan))).run(cmd.progress());
-        EvalRow fp32 = rows.get(0);
-        EvalRow row = rows.get(1);
-        SizeReport size = SizeReport.of(model, plan);
-        if (format == OutputFormat.json) {
-            cmd.printJson(new Output(model.source(), plan.name(), plan.rule(), row.method(), plan.scheme().cliName(),
-                    plan.granularity().label(), size.averageBits(), size.storageBits(), EvaluateCommand.Size.of(size),
-                    new Accuracy(row.metric(MetricId.TOP1), fp32.metric(MetricId.TOP1), row.metric(MetricId.TOP5),
-                            fp32.metric(MetricId.TOP5), row.metric(MetricId.TOP1_DROP), row.samples(),
-                            ev.images().name(), ev.images().preprocessing().toString()),
-                    new CnnEvaluation.Seconds(row.seconds().quantize(), row.seconds().evaluate(),
-                            fp32.seconds().evaluate())));
-            return ExitCodes.OK;
-        }
+        return CnnEvaluation.evaluateAndPrint(cmd, model, plan, quantizer, format,
+                Study.Subject.classifier(model, null, ev), OnnxImageEvaluation::table,
+                describe(ev) + "; biases stay FP32",
+                (fp32, row, size) -> new Output(model.source(), plan.name(), plan.rule(), row.method(),
+                        plan.scheme().cliName(), plan.granularity().label(), size.averageBits(), size.storageBits(),
+                        EvaluateCommand.Size.of(size),
+                        new Accuracy(row.metric(MetricId.TOP1), fp32.metric(MetricId.TOP1), row.metric(MetricId.TOP5),
+                                fp32.metric(MetricId.TOP5), row.metric(MetricId.TOP1_DROP), row.samples(),
+                                ev.images().name(), ev.images().preprocessing().toString()),
+                        new CnnEvaluation.Seconds(row.seconds().quantize(), row.seconds().evaluate(),
+                                fp32.seconds().evaluate())));
+    }
+
+    /** Rows as a text table: the CNNs' columns with top-5 after top-1. */
+    static TextTable table(List<EvalRow> rows) {
         TextTable t = new TextTable(HEADER);
         for (EvalRow e : rows) {
             t.add(List.of(e.plan(), e.rule(), e.method(), fmt("%.3f", e.averageBits()), fmt("%.3f", e.storageBits()),
@@ -49,13 +48,7 @@ final class OnnxImageEvaluation {
                     fmt("%.2f", e.metric(MetricId.TOP1_DROP)), e.samples(), fmt("%.3f", e.seconds().quantize()),
                     fmt("%.2f", e.seconds().evaluate()), e.bitsHistogram()));
         }
-        cmd.out().print(format == OutputFormat.csv ? t.csv() : t.render());
-        if (format == OutputFormat.table) {
-            cmd.out().println(describe(ev) + "; biases stay FP32");
-            cmd.out().println(SizeReport.whatIsCounted());
-        }
-        cmd.out().flush();
-        return ExitCodes.OK;
+        return t;
     }
 
     /** "top-1/top-5 on N images of SOURCE (preprocessing)", for result footers. */
