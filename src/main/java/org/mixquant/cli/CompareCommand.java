@@ -104,8 +104,7 @@ final class CompareCommand extends BaseCommand {
         long start = System.nanoTime();
         QuantizableModel m = corpus.withEncoder(this, loadRunnableModel(model, "compare"));
         boolean isCnn = m instanceof CnnModel;
-        // --inputs (the user's arrays) wins over the image-classifier path an NCHW model would otherwise take
-        OnnxClassifierEvaluator imageEval = !arrays.given() && m instanceof OnnxModel o && imageData.appliesTo(o)
+        OnnxClassifierEvaluator imageEval = m instanceof OnnxModel o && imageData.appliesTo(o, arrays)
                 ? imageData.evaluator(this, o, images.images) : null; // any ONNX image classifier
         if (!isCnn && !(m instanceof OnnxModel)) {
             throw new IllegalArgumentException("compare supports the Fashion-MNIST CNNs and ONNX text models");

@@ -134,7 +134,7 @@ final class EvaluateCommand extends BaseCommand {
         if (!(m instanceof OnnxModel onnx)) {
             throw new IllegalArgumentException("evaluate supports ONNX embedding models and the Fashion-MNIST CNNs");
         }
-        if (!arrays.given() && imageData.appliesTo(onnx)) { // any ONNX image classifier: top-1/top-5 on images
+        if (imageData.appliesTo(onnx, arrays)) { // any ONNX image classifier: top-1/top-5 on labelled images
             return OnnxImageEvaluation.run(this, onnx, plan, new NearestRounding(), format.format,
                     imageData.evaluator(this, onnx, images.images));
         }

@@ -77,11 +77,12 @@ public final class ImageDataMixin {
     }
 
     /**
-     * Whether {@code model} is scored as an image classifier: an option of this mixin was given, or the model's one
-     * input is a 4-D float tensor.
+     * Whether {@code model} is scored as an image classifier: not when the user gave arrays ({@code --inputs} wins,
+     * an NCHW model is then scored on them), else when an option of this mixin was given or the model's one input is
+     * a 4-D float tensor.
      */
-    boolean appliesTo(OnnxModel model) throws ai.onnxruntime.OrtException {
-        return given() || ImageClassifier.looksLikeOne(model);
+    boolean appliesTo(OnnxModel model, ArrayInputsMixin arrays) throws ai.onnxruntime.OrtException {
+        return !arrays.given() && (given() || ImageClassifier.looksLikeOne(model));
     }
 
     /**
