@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.mixquant.data.NamedArrays;
 import org.mixquant.eval.AccuracyEvaluator;
 import org.mixquant.eval.EmbeddingEvaluator;
 import org.mixquant.eval.EqualBits;
@@ -40,7 +41,7 @@ final class CompareCommand extends BaseCommand {
 
     @Option(names = "--methods", split = ",", paramLabel = "M",
             description = "Methods: nearest (alias asym), adaround, brecq, gptq (default: all four on the CNNs,"
-                    + " nearest and adaround on text models; brecq is CNN-only).")
+                    + " nearest and adaround on ONNX models; brecq is CNN-only).")
     List<String> methods;
 
     @Option(names = "--bits", split = ",", defaultValue = "4,3,2", paramLabel = "B",
@@ -110,22 +111,30 @@ final class CompareCommand extends BaseCommand {
             throw new IllegalArgumentException("compare supports the Fashion-MNIST CNNs and ONNX text models");
         }
         List<String> names = methods == null || methods.isEmpty()
-                ? (isCnn ? Methods.NAMES : imageEval != null ? List.of("nearest") : List.of("nearest", "adaround")) : methods;
+                ? (isCnn ? Methods.NAMES : List.of("nearest", "adaround")) : methods;
         List<String> ids = names.stream().map(n -> Methods.id(n).orElseThrow()).toList(); // validate() checked
         arrays.validate(ids);
         if (imageEval != null) {
-            ImageDataMixin.requireNearestOnly(ids);
+            try {
+                ImageDataMixin.requireSupported(ids);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage()); // a usage error, as for brecq
+            }
         } else if (!isCnn && !arrays.given() && (ids.contains("adaround") || ids.contains("gptq"))) {
             reconstruction.requireDisjointCorpus(corpus);
         } else if (arrays.given()) {
             arrays.load(this, ids.contains("adaround"));
         }
-        ReconstructionOptions options = reconstruction.options(this, isCnn);
+        boolean onImages = isCnn || imageEval != null; // calibrates on images (default 1,024, as the papers)
+        ReconstructionOptions options = reconstruction.options(this, onImages);
         Methods.Extras extras = reconstruction.extras(this);
+        NamedArrays calibration = imageEval != null && ids.contains("adaround")
+                ? imageData.calibration(this, (OnnxModel) m, options.calibrationSamples(), options.seed())
+                : arrays.calibration();
         List<Study.Method> studied = new ArrayList<>();
         for (String id : ids) {
             // Under its id, whatever the spelling given: asym → nearest.
-            studied.add(new Study.Method(id, Methods.create(id, m, options, extras, arrays.calibration())));
+            studied.add(new Study.Method(id, Methods.create(id, m, options, extras, calibration)));
         }
 
         ErrorTable table = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
@@ -144,7 +153,7 @@ final class CompareCommand extends BaseCommand {
         for (double t : relErrors) {
             recipes.add(Study.PlanRecipe.search(tb -> relErrorPlan(tb, t)));
         }
-        String settings = reconstruction.describe(options, isCnn, ids);
+        String settings = reconstruction.describe(options, onImages, ids);
         info(f("%d methods × %d plans; reconstruction: %s", studied.size(), recipes.size(), settings));
 
         List<EvalRow> rows;

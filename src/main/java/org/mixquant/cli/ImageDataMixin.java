@@ -7,6 +7,7 @@ import java.util.List;
 import org.mixquant.data.FashionMnist;
 import org.mixquant.data.ImagePreprocessing;
 import org.mixquant.data.LabelledImages;
+import org.mixquant.data.NamedArrays;
 import org.mixquant.eval.OnnxClassifierEvaluator;
 import org.mixquant.model.onnx.ImageClassifier;
 import org.mixquant.model.onnx.OnnxModel;
@@ -108,12 +109,7 @@ public final class ImageDataMixin {
         if ((idxImages == null) != (idxLabels == null)) {
             throw new IllegalArgumentException("--idx-images and --idx-labels go together");
         }
-        int channels = color != null ? (color == Color.rgb ? 3 : 1) : sig.channels() == 3 ? 3 : 1;
-        float[] m = mean != null ? mean : channels == 1 ? new float[] {FashionMnist.MEAN}
-                : new float[] {0.485f, 0.456f, 0.406f};
-        float[] s = std != null ? std : channels == 1 ? new float[] {FashionMnist.STD}
-                : new float[] {0.229f, 0.224f, 0.225f};
-        ImagePreprocessing p = new ImagePreprocessing(resize, crop, channels, m, s);
+        ImagePreprocessing p = preprocessing(sig);
         if (imageDir != null) {
             List<String> names = null;
             if (labels != null) {
@@ -135,17 +131,45 @@ public final class ImageDataMixin {
         return LabelledImages.fromFashionMnist(data, p);
     }
 
+    private ImagePreprocessing preprocessing(ImageClassifier.Signature sig) {
+        int channels = color != null ? (color == Color.rgb ? 3 : 1) : sig.channels() == 3 ? 3 : 1;
+        float[] m = mean != null ? mean : channels == 1 ? new float[] {FashionMnist.MEAN}
+                : new float[] {0.485f, 0.456f, 0.406f};
+        float[] s = std != null ? std : channels == 1 ? new float[] {FashionMnist.STD}
+                : new float[] {0.229f, 0.224f, 0.225f};
+        return new ImagePreprocessing(resize, crop, channels, m, s);
+    }
+
     /**
-     * ONNX image classifiers are quantized by round-to-nearest only so far (learned rounding on ONNX Conv/Gemm is a
-     * separate item of issue 11).
+     * Learned rounding's calibration images for {@code model}, as its input array: {@code n} Fashion-MNIST
+     * <em>training</em> images drawn with {@code seed} (disjoint from the default test images it is scored on) unless
+     * the user named images, then a seeded sample of those — which also score the model, so {@code cmd} warns.
+     */
+    NamedArrays calibration(BaseCommand cmd, OnnxModel model, int n, long seed) throws Exception {
+        ImageClassifier.Signature sig = ImageClassifier.signature(model);
+        LabelledImages cal;
+        if (imageDir == null && idxImages == null) {
+            cal = LabelledImages.fromFashionMnist(FashionMnist.calibration(n, seed), preprocessing(sig));
+        } else {
+            cal = images(sig).sample(n, seed);
+            cmd.warn("learned rounding calibrates on " + cal.size() + " of the images the model is scored on ("
+                    + cal.name() + "): its scores are optimistic; score on held-out images to compare fairly");
+        }
+        sig.requireFits(cal);
+        return cal.asArrays(sig.input());
+    }
+
+    /**
+     * ONNX image classifiers are quantized by round-to-nearest or AdaRound (layer-wise, ONNX Conv/Gemm/MatMul);
+     * BRECQ's blocks and GPTQ's Hessians are built for the DJL CNNs and text models.
      *
      * @throws IllegalArgumentException naming the first other method
      */
-    static void requireNearestOnly(List<String> methodIds) {
+    static void requireSupported(List<String> methodIds) {
         for (String id : methodIds) {
-            if (!id.equals("nearest")) {
-                throw new IllegalArgumentException("--methods " + id + ": ONNX image classifiers support only"
-                        + " nearest so far (AdaRound, BRECQ and GPTQ run on the bundled CNNs and ONNX text models)");
+            if (!id.equals("nearest") && !id.equals("adaround")) {
+                throw new IllegalArgumentException("--methods " + id + ": ONNX image classifiers support nearest"
+                        + " and adaround (BRECQ and GPTQ run on the bundled DJL CNNs; GPTQ also on ONNX text models)");
             }
         }
     }

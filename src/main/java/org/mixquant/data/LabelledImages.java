@@ -227,6 +227,38 @@ public final class LabelledImages {
     }
 
     /**
+     * {@code n} images drawn without replacement in the order of {@link FashionMnist#permutation}{@code (size(), seed)}
+     * (the seeded sampling of {@link FashionMnist#sample}); all of them, in that order, when {@code n ≥ size()}.
+     */
+    public LabelledImages sample(int n, long seed) {
+        if (n < 1) {
+            throw new IllegalArgumentException("sample size must be ≥ 1, got " + n);
+        }
+        int k = Math.min(n, size());
+        int[] idx = FashionMnist.permutation(size(), seed);
+        int per = valuesPerImage();
+        byte[] px = new byte[k * per];
+        int[] lb = new int[k];
+        for (int i = 0; i < k; i++) {
+            System.arraycopy(pixels, idx[i] * per, px, i * per, per);
+            lb[i] = labels[idx[i]];
+        }
+        return new LabelledImages(name + " sample n=" + k + " seed=" + seed, preprocessing, height, width, px, lb,
+                classes);
+    }
+
+    /**
+     * All images, normalised, as one NCHW float array named {@code input} (a model's image input), e.g. the
+     * calibration arrays of learned rounding on an ONNX classifier.
+     */
+    public NamedArrays asArrays(String input) {
+        float[] values = new float[size() * valuesPerImage()];
+        normalizedInto(0, size(), values, 0);
+        return new NamedArrays(name, java.util.Map.of(input,
+                NpyArray.ofFloats(input, values, size(), channels(), height, width)));
+    }
+
+    /**
      * Writes the normalised images {@code from..to-1} into {@code out} (modified) from {@code offset}, NCHW,
      * {@link #valuesPerImage()} floats each.
      */

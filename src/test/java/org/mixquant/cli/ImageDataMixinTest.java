@@ -47,7 +47,7 @@ class ImageDataMixinTest {
     @Test
     void compareRunsNearestOnAnOnnxClassifier() throws Exception {
         CliHarness.Run r = CliHarness.run("compare", cnn(1, 10).toString(), "--bits", "8,4", "--no-avg-bits",
-                "--resize", "8", "--images", "30", "--format", "csv", "-q");
+                "--methods", "nearest", "--resize", "8", "--images", "30", "--format", "csv", "-q");
         assertEquals(0, r.code(), r.err());
         assertEquals(4, r.out().strip().lines().count(), r.out()); // header, fp32, uniform-8, uniform-4
         assertTrue(r.out().contains("top1_%"), r.out());
@@ -83,8 +83,46 @@ class ImageDataMixinTest {
     }
 
     @Test
-    void learnedRoundingIsNotOfferedForOnnxClassifiersYet() throws Exception {
-        failsOneLine(new String[] {"compare", cnn(1, 10).toString(), "--bits", "4", "--methods", "nearest,adaround",
-            "--resize", "8", "--images", "5"}, "--methods adaround", "support only nearest");
+    void compareRunsAdaRoundOnAnOnnxClassifierCalibratedOnTrainingImages() throws Exception {
+        CliHarness.Run r = CliHarness.run("compare", cnn(1, 10).toString(), "--bits", "4", "--no-avg-bits",
+                "--methods", "nearest,adaround", "--iterations", "20", "--calibration", "16", "--resize", "8",
+                "--images", "30", "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(r.out()).get("rows");
+        assertEquals(3, rows.size(), r.out()); // fp32, nearest uniform-4, adaround uniform-4
+        assertEquals("adaround", rows.get(2).get("methodFamily").asText(), r.out());
+        assertTrue(new ObjectMapper().readTree(r.out()).get("reconstruction").asText().contains("16 calibration"),
+                r.out());
+        assertTrue(r.err().isEmpty(), "no warning when calibrating on Fashion-MNIST training images: " + r.err());
+    }
+
+    @Test
+    void adaRoundOnTheUsersImagesWarnsThatCalibrationOverlapsEvaluation() throws Exception {
+        Path folder = dir.resolve("images");
+        for (String cls : new String[] {"a", "b"}) {
+            for (int i = 0; i < 3; i++) {
+                java.awt.image.BufferedImage im = new java.awt.image.BufferedImage(8, 8,
+                        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+                im.getRaster().setSample(i, cls.equals("a") ? 1 : 6, 0, 40 * i + 50);
+                Files.createDirectories(folder.resolve(cls));
+                javax.imageio.ImageIO.write(im, "png", folder.resolve(cls + "/" + i + ".png").toFile());
+            }
+        }
+        CliHarness.Run r = CliHarness.run("compare", cnn(1, 10).toString(), "--bits", "4", "--no-avg-bits",
+                "--methods", "adaround", "--iterations", "5", "--calibration", "4", "--image-dir", folder.toString(),
+                "--format", "csv", "-q");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("learned rounding calibrates on 4 of the images the model is scored on"),
+                r.err());
+    }
+
+    @Test
+    void gptqIsNotOfferedForOnnxClassifiers() throws Exception {
+        Path model = cnn(1, 10);
+        var before = CliHarness.snapshot(dir);
+        CliHarness.Run r = CliHarness.run("compare", model.toString(), "--bits", "4", "--methods",
+                "nearest,gptq", "--resize", "8", "--images", "5");
+        r.assertOneLineError(ExitCodes.USAGE, "--methods gptq", "support nearest and adaround");
+        assertEquals(before, CliHarness.snapshot(dir), "inputs unchanged, nothing written");
     }
 }

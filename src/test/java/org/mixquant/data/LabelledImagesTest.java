@@ -46,6 +46,32 @@ class LabelledImagesTest {
     }
 
     @Test
+    void aSeededSampleFollowsFashionMnistsPermutationAndBecomesOneNchwArray() throws Exception {
+        byte[] px = new byte[5 * FashionMnist.PIXELS];
+        for (int i = 0; i < 5; i++) {
+            java.util.Arrays.fill(px, i * FashionMnist.PIXELS, (i + 1) * FashionMnist.PIXELS, (byte) (10 * i));
+        }
+        FashionMnist f = FashionMnist.of("t", px, new byte[] {0, 1, 2, 3, 4});
+        LabelledImages all = LabelledImages.fromFashionMnist(f, ImagePreprocessing.FASHION_MNIST);
+        LabelledImages s = all.sample(3, 7);
+        int[] perm = FashionMnist.permutation(5, 7);
+        assertEquals(3, s.size());
+        assertEquals(List.of(perm[0], perm[1], perm[2]), List.of(s.label(0), s.label(1), s.label(2)));
+        assertEquals(5, all.sample(99, 7).size(), "all images when n ≥ size");
+        assertEquals(List.of(s.label(0), s.label(1)), List.of(all.sample(3, 7).label(0), all.sample(3, 7).label(1)),
+                "deterministic");
+
+        NamedArrays arrays = s.asArrays("pixels");
+        NpyArray a = arrays.get("pixels");
+        assertEquals(List.of(3L, 1L, 28L, 28L), java.util.Arrays.stream(a.shape()).boxed().toList());
+        float[] expected = new float[3 * FashionMnist.PIXELS];
+        s.normalizedInto(0, 3, expected, 0);
+        assertTrue(java.util.Arrays.equals(expected, a.floats()), "the normalised images, NCHW");
+        assertEquals(3, arrays.samples());
+        assertMessage(() -> all.sample(0, 7), "sample size must be ≥ 1");
+    }
+
+    @Test
     void aFolderGivesOneClassPerSortedSubFolder() throws Exception {
         png(dir.resolve("cat/a.png"), 6, 4, 0x102030);
         png(dir.resolve("cat/b.PNG"), 6, 4, 0x102030);
