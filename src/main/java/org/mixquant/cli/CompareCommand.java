@@ -129,7 +129,7 @@ final class CompareCommand extends BaseCommand {
         ReconstructionOptions options = reconstruction.options(this, onImages);
         Methods.Extras extras = reconstruction.extras(this);
         NamedArrays calibration = imageEval != null && ids.contains("adaround")
-                ? imageData.calibration(this, (OnnxModel) m, options.calibrationSamples(), options.seed())
+                ? imageData.calibration(this, (OnnxModel) m, options.calibrationSamples(), options.seed(), true)
                 : arrays.calibration();
         List<Study.Method> studied = new ArrayList<>();
         for (String id : ids) {

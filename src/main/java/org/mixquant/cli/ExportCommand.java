@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.mixquant.eval.CnnNpzExport;
 import org.mixquant.eval.QuantizedExport;
 import org.mixquant.eval.SizeReport;
+import org.mixquant.data.NamedArrays;
 import org.mixquant.methods.Methods;
 import org.mixquant.methods.QuantizedModel;
 import org.mixquant.methods.Quantizer;
@@ -16,7 +17,9 @@ import org.mixquant.model.Layer;
 import org.mixquant.model.QuantizableModel;
 import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.model.cnn.CnnModels;
+import org.mixquant.methods.rounding.ReconstructionOptions;
 import org.mixquant.model.onnx.ExportCheck;
+import org.mixquant.model.onnx.ImageClassifier;
 import org.mixquant.model.onnx.OnnxExport;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.quant.BitPlan;
@@ -47,9 +50,10 @@ final class ExportCommand extends BaseCommand {
     PlanChoice which;
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "nearest",
-            description = "Quantization method: nearest (default), or on ONNX text models adaround or gptq (their"
+            description = "Quantization method: nearest (default), adaround, or on ONNX text models gptq (their"
                     + " weights' integer codes are recovered on the grid they rounded onto; gptq per-group needs"
-                    + " --act-order).")
+                    + " --act-order). AdaRound on an ONNX image classifier calibrates on --calibration Fashion-MNIST"
+                    + " training images, or a seeded sample of --image-dir / --idx-images.")
     String method;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true,
@@ -71,6 +75,9 @@ final class ExportCommand extends BaseCommand {
 
     @Mixin
     ReconstructionMixin reconstruction;
+
+    @Mixin
+    ImageDataMixin imageData;
 
     /**
      * The {@code export --format json} document.
@@ -182,7 +189,15 @@ final class ExportCommand extends BaseCommand {
         if (id.equals("nearest")) {
             ex = QuantizedExport.nearest(onnx, plan, int4);
         } else {
-            Quantizer qz = Methods.create(id, m, reconstruction.options(this, false), reconstruction.extras(this));
+            boolean image = imageData.given() || ImageClassifier.looksLikeOne(onnx);
+            if (image && !id.equals("adaround")) {
+                throw new ParameterException(spec.commandLine(), "--method " + id + ": ONNX image classifiers are"
+                        + " exported with nearest or adaround (GPTQ runs on the DJL CNNs and ONNX text models)");
+            }
+            ReconstructionOptions options = reconstruction.options(this, image);
+            NamedArrays calibration = image
+                    ? imageData.calibration(this, onnx, options.calibrationSamples(), options.seed(), false) : null;
+            Quantizer qz = Methods.create(id, m, options, reconstruction.extras(this), calibration);
             QuantizedModel qm = qz.quantize(m, plan);
             info(f("%s quantized the model in %.1f s", id, qm.seconds()));
             ex = QuantizedExport.recovered(onnx, qm.model(), plan, id, reconstruction.gptq(), int4);

@@ -143,15 +143,18 @@ public final class ImageDataMixin {
     /**
      * Learned rounding's calibration images for {@code model}, as its input array: {@code n} Fashion-MNIST
      * <em>training</em> images drawn with {@code seed} (disjoint from the default test images it is scored on) unless
-     * the user named images, then a seeded sample of those — which also score the model, so {@code cmd} warns.
+     * the user named images, then a seeded sample of those — which, when {@code scored} (the command also scores the
+     * model on these options' images), overlap the evaluation, so {@code cmd} warns.
      */
-    NamedArrays calibration(BaseCommand cmd, OnnxModel model, int n, long seed) throws Exception {
+    NamedArrays calibration(BaseCommand cmd, OnnxModel model, int n, long seed, boolean scored) throws Exception {
         ImageClassifier.Signature sig = ImageClassifier.signature(model);
         LabelledImages cal;
         if (imageDir == null && idxImages == null) {
             cal = LabelledImages.fromFashionMnist(FashionMnist.calibration(n, seed), preprocessing(sig));
         } else {
             cal = images(sig).sample(n, seed);
+        }
+        if (scored && (imageDir != null || idxImages != null)) {
             cmd.warn("learned rounding calibrates on " + cal.size() + " of the images the model is scored on ("
                     + cal.name() + "): its scores are optimistic; score on held-out images to compare fairly");
         }

@@ -87,6 +87,31 @@ class ExportCommandTest {
         assertFalse(Files.exists(dir.resolve("other.onnx")));
     }
 
+    /**
+     * AdaRound on an ONNX image classifier (dynamic batch axis): calibrated on Fashion-MNIST training images, its codes
+     * recovered, and the exported file checked on random samples fed one at a time; GPTQ there is a usage error.
+     */
+    @Test
+    void exportsAnOnnxClassifierWithAdaRoundAndChecksIt() throws Exception {
+        Path model = TinyOnnx.cnn(1, 10).write(dir, "cnn.onnx");
+        Path out = dir.resolve("cnn-q.onnx");
+        CliHarness.Run r = CliHarness.run("export", model.toString(), "--bits", "4", "--method", "adaround",
+                "--iterations", "10", "--calibration", "16", "--resize", "8", "-o", out.toString(), "--format", "json",
+                "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals("adaround", root.path("method").asText(), r.out());
+        assertTrue(root.path("check").path("inputs").asText().contains("random samples"), r.out());
+        assertTrue(root.path("check").path("maxAbsDiff").asDouble(1) <= ExportCommand.MAX_ABS_DIFF, r.out());
+        assertTrue(Files.size(out) > 0);
+
+        var before = CliHarness.snapshot(dir);
+        CliHarness.Run gptq = CliHarness.run("export", model.toString(), "--bits", "4", "--method", "gptq",
+                "--resize", "8", "-o", dir.resolve("cnn-gptq.onnx").toString());
+        gptq.assertOneLineError(ExitCodes.USAGE, "--method gptq", "nearest or adaround");
+        assertEquals(before, CliHarness.snapshot(dir), "nothing written");
+    }
+
     /** A per-group plan becomes blocked DequantizeLinear (opset 21) and the check still holds. */
     @Test
     void exportsPerGroupScalesAsBlocks() throws Exception {

@@ -23,7 +23,7 @@ import org.mixquant.data.LabelledImages;
  * evaluated. Inputs are chosen from the model's graph inputs: a sentence encoder (inputs {@code input_ids} and
  * {@code attention_mask}) embeds the first {@link #TEXTS} fortunes with the MiniLM tokenizer and the differences are
  * those of the unit-length sentence embeddings ({@link TextEmbedder}); a model whose graph inputs are all FLOAT with
- * fixed shapes gets {@link #SAMPLES} seeded uniform [-1, 1) samples and every FLOAT output is compared. Other models
+ * fixed shapes (a dynamic first axis, the batch, is fed 1) gets {@link #SAMPLES} seeded uniform [-1, 1) samples and every FLOAT output is compared. Other models
  * are not checked ({@link #run} returns empty).
  *
  * @param inputs     what was fed, e.g. {@code 16 fortunes} or {@code 4 random samples}
@@ -171,6 +171,10 @@ public record ExportCheck(String inputs, long values, double maxAbsDiff) {
         for (int d = 0; d < shape.length; d++) {
             OnnxMl.TensorShapeProto.Dimension dim = t.getShape().getDim(d);
             if (!dim.hasDimValue() || dim.getDimValue() < 1) {
+                if (d == 0 && shape.length > 1) {
+                    shape[d] = 1; // a dynamic batch axis (an exported classifier's): one sample per run
+                    continue;
+                }
                 return null;
             }
             shape[d] = dim.getDimValue();
