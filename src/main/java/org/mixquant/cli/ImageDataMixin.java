@@ -10,6 +10,7 @@ import org.mixquant.data.LabelledImages;
 import org.mixquant.eval.OnnxClassifierEvaluator;
 import org.mixquant.model.onnx.ImageClassifier;
 import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.sensitivity.Sensitivity;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -101,6 +102,26 @@ public final class ImageDataMixin {
                 cmd.progress());
     }
 
+    /**
+     * Calibration images for the measured cost of {@code model} ({@link Sensitivity#calibrationImages}): a seeded
+     * sample of {@code samples} (0: the default) from the Fashion-MNIST training split when no image option names the
+     * data (evaluation then uses the test split), else from the images these options name.
+     */
+    LabelledImages calibrationImages(OnnxModel model, int samples) throws Exception {
+        ImageClassifier.Signature sig = ImageClassifier.signature(model);
+        boolean fashionMnist = imageDir == null && idxImages == null;
+        return Sensitivity.calibrationImages(fashionMnist ? null : images(sig), preprocessing(sig), samples);
+    }
+
+    private ImagePreprocessing preprocessing(ImageClassifier.Signature sig) {
+        int channels = color != null ? (color == Color.rgb ? 3 : 1) : sig.channels() == 3 ? 3 : 1;
+        float[] m = mean != null ? mean : channels == 1 ? new float[] {FashionMnist.MEAN}
+                : new float[] {0.485f, 0.456f, 0.406f};
+        float[] s = std != null ? std : channels == 1 ? new float[] {FashionMnist.STD}
+                : new float[] {0.229f, 0.224f, 0.225f};
+        return new ImagePreprocessing(resize, crop, channels, m, s);
+    }
+
     private LabelledImages images(ImageClassifier.Signature sig) throws IOException {
         if (imageDir != null && (idxImages != null || idxLabels != null)) {
             throw new IllegalArgumentException("give --image-dir or --idx-images/--idx-labels, not both");
@@ -108,12 +129,7 @@ public final class ImageDataMixin {
         if ((idxImages == null) != (idxLabels == null)) {
             throw new IllegalArgumentException("--idx-images and --idx-labels go together");
         }
-        int channels = color != null ? (color == Color.rgb ? 3 : 1) : sig.channels() == 3 ? 3 : 1;
-        float[] m = mean != null ? mean : channels == 1 ? new float[] {FashionMnist.MEAN}
-                : new float[] {0.485f, 0.456f, 0.406f};
-        float[] s = std != null ? std : channels == 1 ? new float[] {FashionMnist.STD}
-                : new float[] {0.229f, 0.224f, 0.225f};
-        ImagePreprocessing p = new ImagePreprocessing(resize, crop, channels, m, s);
+        ImagePreprocessing p = preprocessing(sig);
         if (imageDir != null) {
             List<String> names = null;
             if (labels != null) {

@@ -227,6 +227,44 @@ public final class LabelledImages {
     }
 
     /**
+     * A seeded random subset of {@code n} distinct images ({@link FashionMnist#permutation}: a Fisher–Yates shuffle
+     * with {@code java.util.Random(seed)}), e.g. calibration images drawn from a user's image folder; named
+     * {@code NAME sample n=N seed=S}. All images (in shuffled order) when {@code n ≥ size()}.
+     */
+    public LabelledImages sample(int n, long seed) {
+        if (n < 1) {
+            throw new IllegalArgumentException("sample size must be ≥ 1, got " + n);
+        }
+        int k = Math.min(n, size());
+        int per = valuesPerImage();
+        int[] idx = FashionMnist.permutation(size(), seed);
+        byte[] px = new byte[k * per];
+        int[] lb = new int[k];
+        for (int i = 0; i < k; i++) {
+            System.arraycopy(pixels, idx[i] * per, px, i * per, per);
+            lb[i] = labels[idx[i]];
+        }
+        return new LabelledImages(name + " sample n=" + k + " seed=" + seed, preprocessing, height, width, px, lb,
+                classes);
+    }
+
+    /**
+     * SHA-256 (64 hex digits) of what a model is fed: the preprocessing ({@link ImagePreprocessing#toString()}), the
+     * image size and every pixel byte in order (labels are not included); part of cache keys.
+     */
+    public String sha256() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update((preprocessing + " " + channels() + "x" + height + "x" + width + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update(pixels);
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    /**
      * Writes the normalised images {@code from..to-1} into {@code out} (modified) from {@code offset}, NCHW,
      * {@link #valuesPerImage()} floats each.
      */
