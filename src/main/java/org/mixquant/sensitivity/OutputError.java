@@ -1,19 +1,24 @@
 package org.mixquant.sensitivity;
 
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
+import java.util.List;
 import java.util.Map;
 import org.mixquant.data.NamedArrays;
 import org.mixquant.model.QuantizableModel;
+import org.mixquant.model.onnx.LayerProbe;
 import org.mixquant.model.onnx.OnnxFeeds;
 import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.tensor.WeightTensor;
 
 /**
  * The distortion of any ONNX model on user-given input arrays ({@link NamedArrays}): the normalised squared error of
  * its float graph outputs, Σ(y − ŷ)² / Σy² over every output concatenated (all elements, all samples, summed in
  * double), y the FP32 outputs. It is the noise-to-signal power ratio behind the overall SQNR that {@code evaluate
  * --inputs} reports ({@code eval.OutputFidelity}): distortion = 10^(−SQNR/10), so a plan's measured distortion and its
- * SQNR are the same number on two scales. Each measurement runs the whole model (ONNX Runtime, all samples in one
- * run).
+ * SQNR are the same number on two scales. All samples go in one ONNX Runtime run. {@link #measureLayer} on a graph
+ * with one output runs only the layer's graph suffix ({@link LayerProbe}, its reference the same suffix with the FP32
+ * weight); with several outputs it runs the whole model. Not thread-safe; {@link #close()} releases the probe.
  */
 public final class OutputError implements Distortion {
     private final OnnxModel fp32;
@@ -22,6 +27,10 @@ public final class OutputError implements Distortion {
     private final String calibration;
     private final Map<String, OnnxFeeds.Tensor> reference;
     private final double signal;
+    private Map<String, OnnxTensor> feeds;
+    private LayerProbe probe;
+    private String probeLayer;
+    private float[] probeReference;
 
     private OutputError(OnnxModel fp32, NamedArrays inputs, int threads, Map<String, OnnxFeeds.Tensor> reference,
             double signal) {
@@ -101,13 +110,66 @@ public final class OutputError implements Distortion {
         }
         double noise = 0;
         for (Map.Entry<String, OnnxFeeds.Tensor> e : reference.entrySet()) {
-            float[] y = e.getValue().values();
-            float[] yq = q.get(e.getKey()).values();
-            for (int i = 0; i < y.length; i++) {
-                double d = (double) y[i] - yq[i];
-                noise += d * d;
-            }
+            noise += squaredError(e.getValue().values(), q.get(e.getKey()).values());
         }
         return noise / signal;
+    }
+
+    /**
+     * The output error with only {@code layer}'s weight replaced: from the layer's graph suffix when the graph has one
+     * output (normalised by the FP32 signal, as {@link #measure}), else {@link #measure} of the whole model.
+     */
+    @Override
+    public double measureLayer(QuantizableModel model, String layer, WeightTensor weight) {
+        if (model != fp32 || fp32.graph().outputs().size() != 1 || reference.size() != 1) {
+            return Distortion.super.measureLayer(model, layer, weight);
+        }
+        try {
+            if (probe == null) {
+                feeds = OnnxFeeds.feeds(fp32, inputs);
+                probe = LayerProbe.open(fp32, List.of(feeds), threads);
+            }
+            if (!layer.equals(probeLayer)) {
+                probeReference = probeOutput(layer, fp32.layer(layer).weight());
+                probeLayer = layer;
+            }
+            return squaredError(probeReference, probeOutput(layer, weight)) / signal;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on " + model.source() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private float[] probeOutput(String layer, WeightTensor weight) throws OrtException {
+        float[][] out = new float[1][];
+        probe.run(layer, weight, (b, first) -> {
+            java.nio.FloatBuffer buf = ((OnnxTensor) first).getFloatBuffer();
+            out[0] = new float[buf.remaining()];
+            buf.get(out[0]);
+        });
+        return out[0];
+    }
+
+    /** Σ(y − ŷ)² in double. */
+    private static double squaredError(float[] y, float[] yq) {
+        double noise = 0;
+        for (int i = 0; i < y.length; i++) {
+            double d = (double) y[i] - yq[i];
+            noise += d * d;
+        }
+        return noise;
+    }
+
+    @Override
+    public void close() {
+        if (probe != null) {
+            probe.close();
+            probe = null;
+        }
+        if (feeds != null) {
+            feeds.values().forEach(OnnxTensor::close);
+            feeds = null;
+        }
+        probeLayer = null;
+        probeReference = null;
     }
 }

@@ -23,7 +23,9 @@ import org.mixquant.progress.Progress;
  * {@value ClassifierKl#DEFAULT_IMAGES} training images drawn with seed {@value #SEED} (the accuracy is measured on the
  * test split); MiniLM uses {@value EmbeddingCosine#DEFAULT_TEXTS} fortunes from entry
  * {@value OnnxTextCalibration#FORTUNE_OFFSET} on ({@link OnnxTextCalibration#fortuneTexts}), disjoint from the
- * evaluation corpus (the first 512 fortunes).
+ * evaluation corpus (the first 512 fortunes). ONNX image classifiers ({@link #imageClassifier}, images from
+ * {@link #calibrationImages}) and any ONNX model on input arrays ({@link #outputs}) take calibration data the caller
+ * names.
  */
 public final class Sensitivity {
     /** Seed of the calibration image sample. */
