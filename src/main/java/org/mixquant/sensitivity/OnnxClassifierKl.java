@@ -23,28 +23,20 @@ import org.mixquant.tensor.WeightTensor;
  * FP32 tensors at its boundary; its reference is the same suffix with the FP32 weight, so both sides of the KL come
  * from one ONNX Runtime graph. Not thread-safe; {@link #close()} releases the probe's native memory.
  */
-public final class OnnxClassifierKl implements Distortion {
+public final class OnnxClassifierKl extends OnnxDistortion<double[][]> {
     /** Images per ONNX Runtime call. */
     static final int BATCH = 256;
 
-    private final OnnxModel fp32;
     private final LabelledImages images;
     private final ImageClassifier.Signature signature;
-    private final int threads;
-    private final String calibration;
     private final double[][] reference;
     private List<OnnxTensor> inputs;
-    private LayerProbe probe;
-    private String probeLayer;
-    private double[][] probeReference;
 
     private OnnxClassifierKl(OnnxModel fp32, LabelledImages images, ImageClassifier.Signature signature, int threads,
             String calibration) throws OrtException {
-        this.fp32 = fp32;
+        super(fp32, threads, calibration);
         this.images = images;
         this.signature = signature;
-        this.threads = threads;
-        this.calibration = calibration;
         this.reference = SoftmaxKl.logSoftmax(ImageClassifier.logits(fp32, images, BATCH, threads, null));
     }
 
@@ -57,12 +49,7 @@ public final class OnnxClassifierKl implements Distortion {
      *                                  do not fit it
      */
     public static OnnxClassifierKl create(OnnxModel fp32, LabelledImages images, int threads) throws OrtException {
-        if (!fp32.overrides().isEmpty()) {
-            throw new IllegalArgumentException("the reference must be the unmodified FP32 model");
-        }
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
-        }
+        requireReference(fp32, threads);
         ImageClassifier.Signature sig = ImageClassifier.signature(fp32);
         sig.requireFits(images);
         return new OnnxClassifierKl(fp32, images, sig, threads, images.name() + " (" + images.preprocessing()
@@ -75,26 +62,13 @@ public final class OnnxClassifierKl implements Distortion {
     }
 
     @Override
-    public String calibration() {
-        return calibration;
-    }
-
-    @Override
     public int samples() {
         return images.size();
     }
 
     @Override
-    public String modelHash() {
-        return fp32.fingerprint();
-    }
-
-    @Override
     public double measure(QuantizableModel model) {
-        if (!(model instanceof OnnxModel onnx) || onnx.graph() != fp32.graph()) {
-            throw new IllegalArgumentException("KL distortion of " + fp32.source() + " needs a version of that"
-                    + " model, got " + model.source());
-        }
+        OnnxModel onnx = versionOf(model, "KL distortion");
         try {
             return SoftmaxKl.meanKl(reference, SoftmaxKl.logSoftmax(ImageClassifier.logits(onnx, images, BATCH,
                     threads, null)));
@@ -103,32 +77,22 @@ public final class OnnxClassifierKl implements Distortion {
         }
     }
 
-    /**
-     * The KL with only {@code layer}'s weight replaced, from the layer's graph suffix ({@link LayerProbe}); any model
-     * other than this distortion's FP32 one falls back to a whole-model run.
-     */
     @Override
-    public double measureLayer(QuantizableModel model, String layer, WeightTensor weight) {
-        if (model != fp32) {
-            return Distortion.super.measureLayer(model, layer, weight);
-        }
-        try {
-            if (probe == null) {
-                inputs = imageTensors();
-                probe = LayerProbe.open(fp32, inputs.stream().map(t -> Map.of(signature.input(), t)).toList(),
-                        threads);
-            }
-            if (!layer.equals(probeLayer)) {
-                probeReference = probeLogSoftmax(layer, fp32.layer(layer).weight());
-                probeLayer = layer;
-            }
-            return SoftmaxKl.meanKl(probeReference, probeLogSoftmax(layer, weight));
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on " + model.source() + ": " + e.getMessage(), e);
+    void openProbe() throws OrtException {
+        if (probe == null) {
+            inputs = imageTensors();
+            probe = LayerProbe.open(fp32, inputs.stream().map(t -> Map.of(signature.input(), t)).toList(), threads);
         }
     }
 
-    private double[][] probeLogSoftmax(String layer, WeightTensor weight) throws OrtException {
+    @Override
+    double distance(double[][] reference, double[][] quantized) {
+        return SoftmaxKl.meanKl(reference, quantized);
+    }
+
+    /** Log-softmax of the logits of the layer's suffix with {@code weight}, every image. */
+    @Override
+    double[][] probeOutput(String layer, WeightTensor weight) throws OrtException {
         double[][] out = new double[images.size()][];
         probe.run(layer, weight, (b, first) -> {
             float[][] logits = (float[][]) first.getValue();
@@ -161,16 +125,10 @@ public final class OnnxClassifierKl implements Distortion {
     }
 
     @Override
-    public void close() {
-        if (probe != null) {
-            probe.close();
-            probe = null;
-        }
+    void closeFeeds() {
         if (inputs != null) {
             inputs.forEach(OnnxTensor::close);
             inputs = null;
         }
-        probeLayer = null;
-        probeReference = null;
     }
 }

@@ -20,26 +20,19 @@ import org.mixquant.tensor.WeightTensor;
  * with one output runs only the layer's graph suffix ({@link LayerProbe}, its reference the same suffix with the FP32
  * weight); with several outputs it runs the whole model. Not thread-safe; {@link #close()} releases the probe.
  */
-public final class OutputError implements Distortion {
-    private final OnnxModel fp32;
+public final class OutputError extends OnnxDistortion<float[]> {
     private final NamedArrays inputs;
-    private final int threads;
-    private final String calibration;
     private final Map<String, OnnxFeeds.Tensor> reference;
     private final double signal;
     private Map<String, OnnxTensor> feeds;
-    private LayerProbe probe;
-    private String probeLayer;
-    private float[] probeReference;
 
     private OutputError(OnnxModel fp32, NamedArrays inputs, int threads, Map<String, OnnxFeeds.Tensor> reference,
             double signal) {
-        this.fp32 = fp32;
+        super(fp32, threads, inputs.source() + " n=" + samplesOf(inputs) + " sha256=" + inputs.sha256()
+                .substring(0, 16));
         this.inputs = inputs;
-        this.threads = threads;
         this.reference = reference;
         this.signal = signal;
-        this.calibration = inputs.source() + " n=" + samples() + " sha256=" + inputs.sha256().substring(0, 16);
     }
 
     /**
@@ -51,12 +44,7 @@ public final class OutputError implements Distortion {
      *                                  normalise by)
      */
     public static OutputError create(OnnxModel fp32, NamedArrays inputs, int threads) throws OrtException {
-        if (!fp32.overrides().isEmpty()) {
-            throw new IllegalArgumentException("the reference must be the unmodified FP32 model");
-        }
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
-        }
+        requireReference(fp32, threads);
         Map<String, OnnxFeeds.Tensor> ref = OnnxFeeds.outputs(fp32, inputs, threads);
         double signal = 0;
         for (OnnxFeeds.Tensor t : ref.values()) {
@@ -78,12 +66,12 @@ public final class OutputError implements Distortion {
     }
 
     @Override
-    public String calibration() {
-        return calibration;
+    public int samples() {
+        return samplesOf(inputs);
     }
 
-    @Override
-    public int samples() {
+    /** Samples along the arrays' common first axis, or 1 when they have none. */
+    private static int samplesOf(NamedArrays inputs) {
         try {
             return (int) inputs.samples();
         } catch (IllegalArgumentException e) {
@@ -92,16 +80,8 @@ public final class OutputError implements Distortion {
     }
 
     @Override
-    public String modelHash() {
-        return fp32.fingerprint();
-    }
-
-    @Override
     public double measure(QuantizableModel model) {
-        if (!(model instanceof OnnxModel onnx) || onnx.graph() != fp32.graph()) {
-            throw new IllegalArgumentException("output error of " + fp32.source() + " needs a version of that model,"
-                    + " got " + model.source());
-        }
+        OnnxModel onnx = versionOf(model, "output error");
         Map<String, OnnxFeeds.Tensor> q;
         try {
             q = OnnxFeeds.outputs(onnx, inputs, threads);
@@ -115,31 +95,29 @@ public final class OutputError implements Distortion {
         return noise / signal;
     }
 
-    /**
-     * The output error with only {@code layer}'s weight replaced: from the layer's graph suffix when the graph has one
-     * output (normalised by the FP32 signal, as {@link #measure}), else {@link #measure} of the whole model.
-     */
+    /** Single-layer passes run on the layer's graph suffix when the graph has one (float) output. */
     @Override
-    public double measureLayer(QuantizableModel model, String layer, WeightTensor weight) {
-        if (model != fp32 || fp32.graph().outputs().size() != 1 || reference.size() != 1) {
-            return Distortion.super.measureLayer(model, layer, weight);
-        }
-        try {
-            if (probe == null) {
-                feeds = OnnxFeeds.feeds(fp32, inputs);
-                probe = LayerProbe.open(fp32, List.of(feeds), threads);
-            }
-            if (!layer.equals(probeLayer)) {
-                probeReference = probeOutput(layer, fp32.layer(layer).weight());
-                probeLayer = layer;
-            }
-            return squaredError(probeReference, probeOutput(layer, weight)) / signal;
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on " + model.source() + ": " + e.getMessage(), e);
+    boolean probes() {
+        return fp32.graph().outputs().size() == 1 && reference.size() == 1;
+    }
+
+    @Override
+    void openProbe() throws OrtException {
+        if (probe == null) {
+            feeds = OnnxFeeds.feeds(fp32, inputs);
+            probe = LayerProbe.open(fp32, List.of(feeds), threads);
         }
     }
 
-    private float[] probeOutput(String layer, WeightTensor weight) throws OrtException {
+    /** Normalised by the FP32 signal of the whole graph, as {@link #measure}. */
+    @Override
+    double distance(float[] reference, float[] quantized) {
+        return squaredError(reference, quantized) / signal;
+    }
+
+    /** The one output of the layer's suffix with {@code weight}, all samples. */
+    @Override
+    float[] probeOutput(String layer, WeightTensor weight) throws OrtException {
         float[][] out = new float[1][];
         probe.run(layer, weight, (b, first) -> {
             java.nio.FloatBuffer buf = ((OnnxTensor) first).getFloatBuffer();
@@ -160,16 +138,10 @@ public final class OutputError implements Distortion {
     }
 
     @Override
-    public void close() {
-        if (probe != null) {
-            probe.close();
-            probe = null;
-        }
+    void closeFeeds() {
         if (feeds != null) {
             feeds.values().forEach(OnnxTensor::close);
             feeds = null;
         }
-        probeLayer = null;
-        probeReference = null;
     }
 }
