@@ -21,8 +21,8 @@ final class MeasuredDistortion {
      * The distortion of {@code m} on {@code samples} calibration samples (0: the default).
      *
      * @param imageClassifier true when {@code m} is scored as an ONNX image classifier ({@link ImageDataMixin#appliesTo})
-     * @throws ParameterException for an ONNX model with no calibration data (neither text, image classifier nor
-     *                            {@code --inputs})
+     * @throws IllegalArgumentException for an ONNX model with no calibration data (neither text, image classifier
+     *                                  nor {@code --inputs}), saying to give {@code --inputs}
      */
     static Distortion of(BaseCommand cmd, QuantizableModel m, boolean imageClassifier, ImageDataMixin images,
             ArrayInputsMixin arrays, int samples) throws Exception {
@@ -38,8 +38,8 @@ final class MeasuredDistortion {
         try {
             return Sensitivity.distortion(m, cmd.threads(), samples);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(cmd.spec.commandLine(), e.getMessage() + "; for any other ONNX model give"
-                    + " --inputs FILE.npz (arrays to measure its output error on)");
+            throw new IllegalArgumentException(e.getMessage() + "; for any other ONNX model give --inputs FILE.npz"
+                    + " (arrays to measure its output error on)", e);
         }
     }
 

@@ -118,9 +118,9 @@ class MeasuredOnnxCommandTest {
     }
 
     @Test
-    void anOnnxModelWithNoCalibrationDataIsAUsageErrorNamingInputs() throws Exception {
+    void anOnnxModelWithNoCalibrationDataIsAOneLineErrorNamingInputs() throws Exception {
         Path mlp = TinyOnnx.mlpNet(3).write(dir, "mlp.onnx");
         CliHarness.Run r = CliHarness.run("search", mlp.toString(), "--avg-bits", "3", "--cost", "measured");
-        r.assertOneLineError(ExitCodes.USAGE, "data-aware costs need calibration data", "--inputs FILE.npz");
+        r.assertOneLineError(ExitCodes.FAILURE, "data-aware costs need calibration data", "--inputs FILE.npz");
     }
 }

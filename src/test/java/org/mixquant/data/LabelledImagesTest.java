@@ -45,6 +45,37 @@ class LabelledImagesTest {
         assertEquals(FashionMnist.CLASS_NAMES, li.classes());
     }
 
+    /** A seeded sample keeps each image with its label, in the seed's order; the content hash follows the pixels. */
+    @Test
+    void aSeededSampleAndAContentHash() {
+        byte[] px = new byte[5 * FashionMnist.PIXELS];
+        for (int i = 0; i < 5; i++) {
+            java.util.Arrays.fill(px, i * FashionMnist.PIXELS, (i + 1) * FashionMnist.PIXELS, (byte) (10 * i));
+        }
+        LabelledImages all = LabelledImages.fromFashionMnist(FashionMnist.of("t", px, new byte[] {0, 1, 2, 3, 4}),
+                ImagePreprocessing.FASHION_MNIST);
+        LabelledImages s = all.sample(3, 7);
+        assertEquals(3, s.size());
+        assertEquals("fashion-mnist t sample n=3 seed=7", s.name());
+        int[] idx = FashionMnist.permutation(5, 7);
+        float[] one = new float[FashionMnist.PIXELS];
+        float[] want = new float[FashionMnist.PIXELS];
+        for (int k = 0; k < 3; k++) {
+            assertEquals(idx[k], s.label(k), "image " + k + " keeps its label");
+            s.normalizedInto(k, k + 1, one, 0);
+            all.normalizedInto(idx[k], idx[k] + 1, want, 0);
+            assertTrue(java.util.Arrays.equals(want, one), "image " + k);
+        }
+        assertEquals(5, all.sample(99, 7).size(), "all of them when fewer");
+        assertEquals(s.sha256(), all.sample(3, 7).sha256(), "same seed, same images");
+        assertTrue(!s.sha256().equals(all.sample(3, 8).sha256()) || java.util.Arrays.equals(
+                java.util.Arrays.copyOf(idx, 3), java.util.Arrays.copyOf(FashionMnist.permutation(5, 8), 3)),
+                "other images, other hash");
+        assertTrue(!all.sha256().equals(LabelledImages.fromFashionMnist(FashionMnist.of("t", px, new byte[5]),
+                new ImagePreprocessing(0, 0, 1, new float[] {0.5f}, new float[] {0.5f})).sha256()),
+                "the preprocessing is part of the hash");
+    }
+
     @Test
     void aFolderGivesOneClassPerSortedSubFolder() throws Exception {
         png(dir.resolve("cat/a.png"), 6, 4, 0x102030);
