@@ -72,6 +72,19 @@ class MeasuredOnnxCommandTest {
         assertTrue(t.out().contains("top1_%") && t.out().contains("on fashion-mnist train sample n=32"), t.out());
     }
 
+    /** MiniLM's tokenizer is mentioned only when texts are embedded: not for an image classifier or --inputs. */
+    @Test
+    void noTokenizerTalkForModelsThatEmbedNoText() throws Exception {
+        CliHarness.Run c = CliHarness.run("compare", classifier().toString(), "--bits", "4", "--no-avg-bits",
+                "--resize", "8", "--images", "10");
+        assertEquals(ExitCodes.OK, c.code(), c.err());
+        assertFalse(c.err().contains("tokenizer"), c.err());
+        CliHarness.Run e = CliHarness.run("evaluate", conv().toString(), "--bits", "4", "--inputs",
+                inputs(4).toString());
+        assertEquals(ExitCodes.OK, e.code(), e.err());
+        assertFalse(e.err().contains("tokenizer"), e.err());
+    }
+
     @Test
     void searchAndFrontierOnInputsCalibrateOnTheFirstHalfAndScoreTheSecond() throws Exception {
         Path in = inputs(16);
