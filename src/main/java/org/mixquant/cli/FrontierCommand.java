@@ -131,7 +131,8 @@ final class FrontierCommand extends BaseCommand {
                 subject = Study.Subject.embeddings(onnx, null, EmbeddingEvaluator.create(onnx, embedder,
                         corpus.texts(), threads(), progress(), corpus.cacheDir(), this::warn));
             } else {
-                throw new IllegalArgumentException("frontier needs a CNN or an ONNX model (text encoder, image classifier or --inputs), got " + model);
+                throw new IllegalArgumentException("frontier needs a CNN or an ONNX model (text encoder, image"
+                        + " classifier or --inputs), got " + model);
             }
             for (CostKind k : costs) {
                 CostTable t = Sensitivity.costTable(m, k, d, quant.scheme(), quant.granularity(), threads(),
@@ -229,12 +230,12 @@ final class FrontierCommand extends BaseCommand {
      * @param seconds          wall time of the whole study
      */
     record Output(String model, String method, String reconstruction, String distortionMethod,
-            String distortionMetric, String calibration, Map<String, Double> fp32, List<Double> budgets, List<Cost> costs, List<Row> rows,
-            List<Additivity> additivity, EqualSize equalSize, double seconds) {
+            String distortionMetric, String calibration, Map<String, Double> fp32, List<Double> budgets,
+            List<Cost> costs, List<Row> rows, List<Additivity> additivity, EqualSize equalSize, double seconds) {
         static Output of(Frontier.Result r, String reconstruction, String calibration, List<CostTable> tables,
                 List<Double> budgets, EqualSizeVerdict.Result verdict) {
-            return new Output(r.model(), r.method(), reconstruction, Frontier.DISTORTION_METHOD, r.metric(), calibration,
-                    fields(r.fp32()), List.copyOf(budgets),
+            return new Output(r.model(), r.method(), reconstruction, Frontier.DISTORTION_METHOD, r.metric(),
+                    calibration, fields(r.fp32()), List.copyOf(budgets),
                     tables.stream().map(t -> new Cost(t.name(), t.seconds(), t.provenance())).toList(),
                     r.points().stream().map(p -> new Row(p.budget(), p.cost(), p.plan().name(), p.averageBits(),
                             p.sizeMB(), fields(p.quality()), finite(p.predicted()), finite(p.distortion()),

@@ -20,7 +20,8 @@ final class MeasuredDistortion {
     /**
      * The distortion of {@code m} on {@code samples} calibration samples (0: the default).
      *
-     * @param imageClassifier true when {@code m} is scored as an ONNX image classifier ({@link ImageDataMixin#appliesTo})
+     * @param imageClassifier true when {@code m} is scored as an ONNX image classifier
+     *                        ({@link ImageDataMixin#appliesTo})
      * @throws IllegalArgumentException for an ONNX model with no calibration data (neither text, image classifier
      *                                  nor {@code --inputs}), saying to give {@code --inputs}
      */

@@ -121,8 +121,8 @@ final class SearchCommand extends BaseCommand {
      * @param sweepSeconds           the error sweep's wall time
      * @param searchSeconds          sweep + rule (with a data-aware cost: + the cost table)
      */
-    record Summary(String cost, String calibration, double averageBits, double averageBitsWithQParams, double sizeMB, double fp32MB,
-            Map<Integer, Integer> histogram, double sweepSeconds, double searchSeconds) {
+    record Summary(String cost, String calibration, double averageBits, double averageBitsWithQParams, double sizeMB,
+            double fp32MB, Map<Integer, Integer> histogram, double sweepSeconds, double searchSeconds) {
     }
 
     /**

@@ -65,8 +65,8 @@ public final class Sensitivity {
         }
         throw new IllegalArgumentException("data-aware costs need calibration data: they are available for"
                 + " resnet20-fashion, mobilenetv2-fashion and the text encoders with a tokenizer (minilm, e5-small-v2,"
-                + " an .onnx file with tokenizer.json beside it) by default; ONNX image classifiers and models scored on"
-                + " input arrays take theirs from imageClassifier/outputs, not " + fp32.source());
+                + " an .onnx file with tokenizer.json beside it) by default; ONNX image classifiers and models"
+                + " scored on input arrays take theirs from imageClassifier/outputs, not " + fp32.source());
     }
 
     /**
