@@ -31,8 +31,8 @@ public final class ArrayInputsMixin {
     Path inputs;
 
     @Option(names = "--calibration-inputs", paramLabel = "FILE|DIR", description = "With --inputs: learned"
-            + " rounding's calibration arrays (default: the first half of the --inputs samples; the second half is"
-            + " scored).")
+            + " rounding's and the measured cost's calibration arrays (default: the first half of the --inputs"
+            + " samples; the second half is scored).")
     Path calibrationInputs;
 
     private CalibrationSplit split;

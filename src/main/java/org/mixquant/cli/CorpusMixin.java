@@ -46,6 +46,8 @@ public final class CorpusMixin {
 
     /** The ONNX model {@link #withEncoder} set up, or null. */
     private OnnxModel textModel;
+    /** Says MiniLM's tokenizer is used, once, when {@link #embedder()} first embeds with it (text models only). */
+    private Runnable tokenizerNote;
 
     @Option(names = "--cache-dir", paramLabel = "DIR", hidden = true,
             description = "Folder of the FP32 embedding cache (default: $MIXQUANT_CACHE_DIR or ~/.cache/mixquant).")
@@ -74,12 +76,17 @@ public final class CorpusMixin {
     }
 
     TextEmbedder embedder() throws IOException {
+        if (tokenizerNote != null) {
+            tokenizerNote.run();
+            tokenizerNote = null;
+        }
         return textModel != null ? TextEmbedder.forModel(textModel, maxTokens) : TextEmbedder.minilm(maxTokens);
     }
 
     /**
      * {@code m} with the {@code --tokenizer/--pooling/--normalize/--prefix} settings applied when it is an ONNX
-     * model (remembered: {@link #embedder()} then embeds with them); says so when it falls back to MiniLM's tokenizer.
+     * model (remembered: {@link #embedder()} then embeds with them); {@link #embedder()} says so when it falls back to
+     * MiniLM's tokenizer (only then: an image classifier or a model on {@code --inputs} embeds no text).
      */
     QuantizableModel withEncoder(BaseCommand cmd, QuantizableModel m) throws IOException {
         if (!(m instanceof OnnxModel onnx)) {
@@ -88,8 +95,8 @@ public final class CorpusMixin {
         textModel = encoder.applyTo(onnx);
         if (onnx.textEncoder().isEmpty() && encoder.tokenizer == null) {
             // info, not a warning: -q keeps it quiet (the vocabulary check still refuses a tokenizer that does not fit)
-            cmd.info("no tokenizer for " + m.source() + " (no tokenizer.json beside it, no --tokenizer): using"
-                    + " MiniLM's");
+            tokenizerNote = () -> cmd.info("no tokenizer for " + m.source() + " (no tokenizer.json beside it, no"
+                    + " --tokenizer): using MiniLM's");
         }
         return textModel;
     }

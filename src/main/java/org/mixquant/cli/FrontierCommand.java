@@ -33,7 +33,8 @@ import picocli.CommandLine.Parameters;
         + " cost's knapsack plan per budget, quantized with the method and scored on held-out data, with the additivity"
         + " check of each cost (plans rounded to nearest) and the best mixed plan against uniform at equal size.")
 final class FrontierCommand extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm, resnet20-fashion or mobilenetv2-fashion")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "minilm, resnet20-fashion, mobilenetv2-fashion or an"
+            + " .onnx file (text encoder, image classifier, or any model with --inputs)")
     String model;
 
     @Option(names = "--cost", split = ",", defaultValue = "qe,measured", paramLabel = "COST",
@@ -71,6 +72,12 @@ final class FrontierCommand extends BaseCommand {
     @Mixin
     FormatMixin format;
 
+    @Mixin
+    ImageDataMixin imageData;
+
+    @Mixin
+    ArrayInputsMixin arrays;
+
     @Override
     public Integer call() throws Exception {
         String id = Methods.id(method).orElseThrow(() -> new ParameterException(spec.commandLine(), "--method: unknown method '"
@@ -83,28 +90,56 @@ final class FrontierCommand extends BaseCommand {
         if ((id.equals("adaround") || id.equals("gptq")) && !CnnModels.isBuiltIn(model)) {
             reconstruction.requireDisjointCorpus(corpus);
         }
+        MeasuredDistortion.requireFisherSupported(this, model, costs);
+        arrays.validate(List.of(id));
         List<Double> bs = budgets == null ? MixQuant.frontierBudgets() : List.copyOf(budgets);
         checkOutputFile(plot, "--plot");
         checkDistinctOutputs(model, List.of("--plot"), plot);
         java.nio.file.Path plotFile = plot == null ? null : plot.toAbsolutePath();
-        QuantizableModel m = corpus.withEncoder(this, loadRunnableModel(model, "frontier"));
+        QuantizableModel loaded = loadRunnableModel(model, "frontier");
+        org.mixquant.eval.OnnxClassifierEvaluator imageEval = loaded instanceof OnnxModel o
+                && imageData.appliesTo(o, arrays) ? imageData.evaluator(this, o, images.images) : null;
+        if (imageEval != null) {
+            try {
+                ImageDataMixin.requireSupported(List.of(id));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+        if (arrays.given()) {
+            arrays.load(this, true); // calibration (measured cost, adaround) and held-out evaluation arrays
+        }
+        boolean text = loaded instanceof OnnxModel && imageEval == null && !arrays.given();
+        QuantizableModel m = text ? corpus.withEncoder(this, loaded) : loaded;
         boolean cnn = m instanceof CnnModel;
-        ReconstructionOptions options = reconstruction.options(this, cnn);
-        String settings = id.equals("nearest") ? null : reconstruction.describe(options, cnn, List.of(id));
-        Study.Method studied = new Study.Method(id, Methods.create(id, m, options, reconstruction.extras(this)));
+        boolean classifier = cnn || imageEval != null;
+        ReconstructionOptions options = reconstruction.options(this, classifier);
+        String settings = id.equals("nearest") ? null : reconstruction.describe(options, classifier, List.of(id));
+        org.mixquant.data.NamedArrays learnedOn = imageEval != null && id.equals("adaround")
+                ? imageData.calibration(this, (OnnxModel) m, options.calibrationSamples(), options.seed(), true)
+                : arrays.calibration();
+        Study.Method studied = new Study.Method(id, Methods.create(id, m, options, reconstruction.extras(this),
+                learnedOn));
         int calibration = reconstruction.calibration == null ? 0 : reconstruction.calibration;
         Frontier.Result r;
         List<CostTable> tables = new ArrayList<>();
-        try (Distortion d = Sensitivity.distortion(m, threads(), calibration);
-                TextEmbedder embedder = cnn ? null : corpus.embedder()) {
+        String calibrated;
+        try (Distortion d = MeasuredDistortion.of(this, m, imageEval != null, imageData, arrays, calibration);
+                TextEmbedder embedder = text ? corpus.embedder() : null) {
+            calibrated = d.calibration();
             Study.Subject subject;
             if (m instanceof CnnModel c) {
                 subject = Study.Subject.classifier(c, images.evaluator(this));
+            } else if (imageEval != null) {
+                subject = Study.Subject.classifier((OnnxModel) m, null, imageEval);
+            } else if (arrays.given()) {
+                subject = Study.Subject.outputs((OnnxModel) m, null, arrays.evaluator(this, (OnnxModel) m));
             } else if (m instanceof OnnxModel onnx) {
                 subject = Study.Subject.embeddings(onnx, null, EmbeddingEvaluator.create(onnx, embedder,
                         corpus.texts(), threads(), progress(), corpus.cacheDir(), this::warn));
             } else {
-                throw new IllegalArgumentException("frontier needs a CNN or an ONNX text encoder, got " + model);
+                throw new IllegalArgumentException("frontier needs a CNN or an ONNX model (text encoder, image"
+                        + " classifier or --inputs), got " + model);
             }
             for (CostKind k : costs) {
                 CostTable t = Sensitivity.costTable(m, k, d, quant.scheme(), quant.granularity(), threads(),
@@ -118,17 +153,19 @@ final class FrontierCommand extends BaseCommand {
             r = Frontier.run(subject, tables, bs, studied, d, progress(), this::info);
         }
         EqualSizeVerdict.Result verdict = EqualSizeVerdict.of(r);
+        List<MetricId> metrics = classifier ? List.of(MetricId.TOP1) : arrays.given()
+                ? List.of(MetricId.OUTPUT_COSINE, MetricId.OUTPUT_SQNR) : List.of(MetricId.MEAN_COSINE,
+                        MetricId.TOP10_OVERLAP);
         if (plotFile != null) {
             org.mixquant.notebook.Charts.savePng(org.mixquant.notebook.FrontierCharts.sizeVsQuality(r,
-                    cnn ? MetricId.TOP1 : MetricId.MEAN_COSINE), plotFile);
+                    metrics.get(0)), plotFile);
             info("wrote " + plotFile);
         }
         if (format.format == OutputFormat.json) {
-            printJson(Output.of(r, settings, tables, bs, verdict));
+            printJson(Output.of(r, settings, calibrated, tables, bs, verdict));
             return ExitCodes.OK;
         }
         boolean csv = format.format == OutputFormat.csv;
-        List<MetricId> metrics = cnn ? List.of(MetricId.TOP1) : List.of(MetricId.MEAN_COSINE, MetricId.TOP10_OVERLAP);
         List<String> header = new ArrayList<>(csv ? List.of("method") : List.of());
         header.addAll(List.of("budget", "cost", "plan", "avg_bits", "size_MB"));
         metrics.forEach(mid -> header.add(mid.column()));
@@ -139,7 +176,9 @@ final class FrontierCommand extends BaseCommand {
             row.addAll(List.of(f("%.2f", p.budget()), p.cost(), p.plan().name(), f("%.4f", p.averageBits()),
                     f("%.4f", p.sizeMB())));
             for (MetricId mid : metrics) {
-                row.add(f(cnn ? "%.2f" : "%.4f", mid.toColumn(p.quality().get(mid))));
+                Double v = p.quality().get(mid); // absent: SQNR of outputs identical to FP32's
+                row.add(v == null ? "inf" : f(mid == MetricId.TOP1 || mid == MetricId.OUTPUT_SQNR ? "%.2f"
+                        : mid == MetricId.OUTPUT_COSINE ? "%.6f" : "%.4f", mid.toColumn(v)));
             }
             row.add(Double.isNaN(p.predicted()) ? "" : csv ? Double.toString(p.predicted()) : sci(p.predicted()));
             row.add(csv ? Double.toString(p.distortion()) : sci(p.distortion()));
@@ -154,10 +193,10 @@ final class FrontierCommand extends BaseCommand {
         out().println(f("%s frontier, quality columns quantized with %s%s", r.model(), r.method(),
                 settings == null ? "" : " (" + settings + ")"));
         out().print(tt.render());
-        out().println(f("FP32 %s; distortion = %s on the calibration data, of each plan rounded to %s whatever the"
-                + " method (the additivity check); predicted = sum of single-layer costs",
-                cnn ? f("top-1 %.2f%%", MetricId.TOP1.toColumn(r.fp32().get(MetricId.TOP1))) : "mean cos 1",
-                r.metric(), Frontier.DISTORTION_METHOD));
+        out().println(f("FP32 %s; distortion = %s on %s, of each plan rounded to %s whatever the method (the"
+                + " additivity check); predicted = sum of single-layer costs", classifier
+                ? f("top-1 %.2f%%", MetricId.TOP1.toColumn(r.fp32().get(MetricId.TOP1))) : arrays.given()
+                ? "output cos 1" : "mean cos 1", r.metric(), calibrated, Frontier.DISTORTION_METHOD));
         for (Frontier.Additivity a : r.additivity()) {
             out().println(f("additivity of %s over %d distinct plans: Pearson %.3f, Spearman %.3f", a.cost(),
                     a.points(), a.pearson(), a.spearman()));
@@ -184,9 +223,12 @@ final class FrontierCommand extends BaseCommand {
      * @param distortionMethod the rounding of the additivity check's {@code rows[].distortion}: always
      *                         {@code nearest}, as the cost tables are single-layer costs under nearest rounding
      * @param distortionMetric what {@code rows[].distortion} measures on the calibration data (e.g. KL of softmax)
+     * @param calibration      the calibration data of the measured cost and of {@code rows[].distortion} (source,
+     *                         size, seed, content hash)
      * @param fp32             the FP32 model's quality by metric, named by {@link MetricId#field()} and in its unit:
-     *                         {@code top1} (a fraction) for the CNNs; {@code meanCosine} and {@code top10Overlap}
-     *                         for text encoders
+     *                         {@code top1} (a fraction) for the CNNs and ONNX image classifiers; {@code meanCosine}
+     *                         and {@code top10Overlap} for text encoders; {@code outputCosine} (and, for quantized
+     *                         rows, {@code sqnrDb} in dB unless identical) for models scored on {@code --inputs}
      * @param budgets          the average-bits budgets, in order
      * @param costs            the cost tables compared
      * @param rows             uniform rows and one row per cost and budget, by budget then cost
@@ -195,12 +237,12 @@ final class FrontierCommand extends BaseCommand {
      * @param seconds          wall time of the whole study
      */
     record Output(String model, String method, String reconstruction, String distortionMethod,
-            String distortionMetric, Map<String, Double> fp32, List<Double> budgets, List<Cost> costs, List<Row> rows,
-            List<Additivity> additivity, EqualSize equalSize, double seconds) {
-        static Output of(Frontier.Result r, String reconstruction, List<CostTable> tables, List<Double> budgets,
-                EqualSizeVerdict.Result verdict) {
+            String distortionMetric, String calibration, Map<String, Double> fp32, List<Double> budgets,
+            List<Cost> costs, List<Row> rows, List<Additivity> additivity, EqualSize equalSize, double seconds) {
+        static Output of(Frontier.Result r, String reconstruction, String calibration, List<CostTable> tables,
+                List<Double> budgets, EqualSizeVerdict.Result verdict) {
             return new Output(r.model(), r.method(), reconstruction, Frontier.DISTORTION_METHOD, r.metric(),
-                    fields(r.fp32()), List.copyOf(budgets),
+                    calibration, fields(r.fp32()), List.copyOf(budgets),
                     tables.stream().map(t -> new Cost(t.name(), t.seconds(), t.provenance())).toList(),
                     r.points().stream().map(p -> new Row(p.budget(), p.cost(), p.plan().name(), p.averageBits(),
                             p.sizeMB(), fields(p.quality()), finite(p.predicted()), finite(p.distortion()),

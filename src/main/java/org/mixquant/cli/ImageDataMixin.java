@@ -11,6 +11,7 @@ import org.mixquant.data.NamedArrays;
 import org.mixquant.eval.OnnxClassifierEvaluator;
 import org.mixquant.model.onnx.ImageClassifier;
 import org.mixquant.model.onnx.OnnxModel;
+import org.mixquant.sensitivity.Sensitivity;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -102,6 +103,26 @@ public final class ImageDataMixin {
                 cmd.progress());
     }
 
+    /**
+     * Calibration images for the measured cost of {@code model} ({@link Sensitivity#calibrationImages}): a seeded
+     * sample of {@code samples} (0: the default) from the Fashion-MNIST training split when no image option names the
+     * data (evaluation then uses the test split), else from the images these options name.
+     */
+    LabelledImages calibrationImages(OnnxModel model, int samples) throws Exception {
+        ImageClassifier.Signature sig = ImageClassifier.signature(model);
+        boolean fashionMnist = imageDir == null && idxImages == null;
+        return Sensitivity.calibrationImages(fashionMnist ? null : images(sig), preprocessing(sig), samples);
+    }
+
+    private ImagePreprocessing preprocessing(ImageClassifier.Signature sig) {
+        int channels = color != null ? (color == Color.rgb ? 3 : 1) : sig.channels() == 3 ? 3 : 1;
+        float[] m = mean != null ? mean : channels == 1 ? new float[] {FashionMnist.MEAN}
+                : new float[] {0.485f, 0.456f, 0.406f};
+        float[] s = std != null ? std : channels == 1 ? new float[] {FashionMnist.STD}
+                : new float[] {0.229f, 0.224f, 0.225f};
+        return new ImagePreprocessing(resize, crop, channels, m, s);
+    }
+
     private LabelledImages images(ImageClassifier.Signature sig) throws IOException {
         if (imageDir != null && (idxImages != null || idxLabels != null)) {
             throw new IllegalArgumentException("give --image-dir or --idx-images/--idx-labels, not both");
@@ -131,15 +152,6 @@ public final class ImageDataMixin {
         return LabelledImages.fromFashionMnist(data, p);
     }
 
-    private ImagePreprocessing preprocessing(ImageClassifier.Signature sig) {
-        int channels = color != null ? (color == Color.rgb ? 3 : 1) : sig.channels() == 3 ? 3 : 1;
-        float[] m = mean != null ? mean : channels == 1 ? new float[] {FashionMnist.MEAN}
-                : new float[] {0.485f, 0.456f, 0.406f};
-        float[] s = std != null ? std : channels == 1 ? new float[] {FashionMnist.STD}
-                : new float[] {0.229f, 0.224f, 0.225f};
-        return new ImagePreprocessing(resize, crop, channels, m, s);
-    }
-
     /**
      * Learned rounding's calibration images for {@code model}, as its input array: {@code n} Fashion-MNIST
      * <em>training</em> images drawn with {@code seed} (disjoint from the default test images it is scored on) unless
@@ -148,12 +160,8 @@ public final class ImageDataMixin {
      */
     NamedArrays calibration(BaseCommand cmd, OnnxModel model, int n, long seed, boolean scored) throws Exception {
         ImageClassifier.Signature sig = ImageClassifier.signature(model);
-        LabelledImages cal;
-        if (imageDir == null && idxImages == null) {
-            cal = LabelledImages.fromFashionMnist(FashionMnist.calibration(n, seed), preprocessing(sig));
-        } else {
-            cal = images(sig).sample(n, seed);
-        }
+        boolean fashionMnist = imageDir == null && idxImages == null;
+        LabelledImages cal = LabelledImages.calibration(fashionMnist ? null : images(sig), preprocessing(sig), n, seed);
         if (scored && (imageDir != null || idxImages != null)) {
             cmd.warn("learned rounding calibrates on " + cal.size() + " of the images the model is scored on ("
                     + cal.name() + "): its scores are optimistic; score on held-out images to compare fairly");

@@ -32,7 +32,8 @@ public final class ReconstructionMixin {
     @Option(names = "--calibration", paramLabel = "N", converter = OptionValues.Calibration.class,
             description = "Calibration samples, at most 60,000: images for CNNs (learned rounding: default 1024, as"
                     + " the papers), sentences for text models (default 256). frontier also sizes its measured cost"
-                    + " and additivity check with it (default there: 512 images, 256 sentences).")
+                    + " and additivity check with it (default there: 512 images, 256 sentences; --inputs: the first N"
+                    + " calibration samples, default all).")
     Integer calibration;
 
     @Option(names = "--batch", defaultValue = "32", converter = OptionValues.Positive.class,

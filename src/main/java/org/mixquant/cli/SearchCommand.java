@@ -54,8 +54,16 @@ final class SearchCommand extends BaseCommand {
 
     @Option(names = "--calibration", defaultValue = "0", paramLabel = "N",
             description = "Calibration images (CNNs, default 512 training images) or texts (MiniLM, default 256"
-                    + " fortunes from entry 512) for --cost measured; 0 = default.")
+                    + " fortunes from entry 512) for --cost measured; ONNX image classifiers: a seeded sample of N"
+                    + " (default 512) Fashion-MNIST training images or of the --image-dir/--idx-images images;"
+                    + " --inputs: the first N calibration samples (default all); 0 = default.")
     int calibration;
+
+    @Mixin
+    ImageDataMixin imageData;
+
+    @Mixin
+    ArrayInputsMixin arrays;
 
     @Mixin
     QuantMixin quant;
@@ -75,7 +83,8 @@ final class SearchCommand extends BaseCommand {
      * @param layers        each layer's chosen bits and errors, in the model's order
      */
     record Output(JsonNode plan, Summary summary, Map<Integer, Double> modelRatioTo8, List<LayerChoice> layers) {
-        static Output of(BitPlan plan, String cost, SizeReport size, ErrorTable t, double searchSecs)
+        static Output of(BitPlan plan, String cost, String calibration, SizeReport size, ErrorTable t,
+                double searchSecs)
                 throws JsonProcessingException {
             Map<Integer, Double> model = new LinkedHashMap<>();
             for (int b = Bits.MIN; b <= Bits.MAX; b++) {
@@ -91,7 +100,7 @@ final class SearchCommand extends BaseCommand {
                 }
                 layers.add(new LayerChoice(name, t.params(i), b, t.mse(i, b), t.relative(i, b), r));
             }
-            return new Output(JSON.readTree(plan.toJson()), new Summary(cost, size.averageBits(),
+            return new Output(JSON.readTree(plan.toJson()), new Summary(cost, calibration, size.averageBits(),
                     size.averageBitsWithQParams(), size.totalMB(), size.fp32MB(), plan.histogram(), t.seconds(),
                     searchSecs), model, layers);
         }
@@ -102,6 +111,8 @@ final class SearchCommand extends BaseCommand {
      *
      * @param cost                   what {@code --avg-bits} minimised ({@code qe}, {@code measured}, {@code fisher});
      *                               null for the qem and relative-error rules
+     * @param calibration            the data a data-aware cost was measured on (source, size, seed, content hash);
+     *                               null for qe and the other rules
      * @param averageBits            weight bits per quantized weight
      * @param averageBitsWithQParams the same with the scales (float32) and zero-points (8 bits) counted
      * @param sizeMB                 the quantized model's size, MB (10^6 bytes; what is counted: {@link SizeReport})
@@ -110,8 +121,8 @@ final class SearchCommand extends BaseCommand {
      * @param sweepSeconds           the error sweep's wall time
      * @param searchSeconds          sweep + rule (with a data-aware cost: + the cost table)
      */
-    record Summary(String cost, double averageBits, double averageBitsWithQParams, double sizeMB, double fp32MB,
-            Map<Integer, Integer> histogram, double sweepSeconds, double searchSeconds) {
+    record Summary(String cost, String calibration, double averageBits, double averageBitsWithQParams, double sizeMB,
+            double fp32MB, Map<Integer, Integer> histogram, double sweepSeconds, double searchSeconds) {
     }
 
     /**
@@ -137,10 +148,12 @@ final class SearchCommand extends BaseCommand {
                     + " qem and"
                     + " relative-error rules read the weight error)");
         }
+        MeasuredDistortion.requireFisherSupported(this, model, List.of(cost));
         QuantizableModel m = loadModel(model);
         ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         long t0 = System.nanoTime();
         BitPlan plan;
+        String calibrated = null;
         if (rule.qem != null) {
             plan = MixQuant.qem(t, rule.qem);
         } else if (rule.maxRelError != null) {
@@ -148,13 +161,15 @@ final class SearchCommand extends BaseCommand {
         } else if (cost == CostKind.QE) {
             plan = MixQuant.budget(t, rule.avgBits);
         } else {
-            try (Distortion d = cost == CostKind.MEASURED ? Sensitivity.distortion(m, threads(), calibration)
-                    : null) {
+            try (Distortion d = cost == CostKind.MEASURED ? MeasuredDistortion.of(this, m, m instanceof
+                    org.mixquant.model.onnx.OnnxModel o && imageData.appliesTo(o, arrays), imageData, arrays,
+                    calibration) : null) {
                 CostTable ct = Sensitivity.costTable(m, cost, d, quant.scheme(), quant.granularity(), threads(),
                         progress(), this::info);
                 info(f("%s cost table: %s on %s, %.1f s", ct.name(), ct.provenance().get("metric"),
                         ct.provenance().get("calibration"), ct.seconds()));
                 plan = MixQuant.budget(ct, rule.avgBits);
+                calibrated = (String) ct.provenance().get("calibration");
             }
         }
         double ruleSecs = (System.nanoTime() - t0) / 1e9;
@@ -165,7 +180,8 @@ final class SearchCommand extends BaseCommand {
         }
         SizeReport size = SizeReport.of(m, plan);
         if (format.format == OutputFormat.json) {
-            printJson(Output.of(plan, rule.avgBits == null ? null : cost.cliName(), size, t, searchSecs));
+            printJson(Output.of(plan, rule.avgBits == null ? null : cost.cliName(), calibrated, size, t,
+                    searchSecs));
             return ExitCodes.OK;
         }
         List<String> header = new ArrayList<>(List.of("layer", "params", "bits", "mse", "rel.err"));
@@ -199,6 +215,9 @@ final class SearchCommand extends BaseCommand {
         out().println(f("plan %s: average %.3f bits/weight (%.3f with scales and zero-points), %.2f MB vs %.2f MB"
                 + " FP32; layers per bit-width %s", plan.name(), size.averageBits(), size.averageBitsWithQParams(),
                 size.totalMB(), size.fp32MB(), histogramText(plan.histogram())));
+        if (calibrated != null) {
+            out().println(f("%s cost measured on %s", cost.cliName(), calibrated));
+        }
         out().println(f("search time %.3f s (error sweep %.3f s + rule %.4f s)", searchSecs, t.seconds(), ruleSecs));
         out().println("note: with min-max scales QE(b)/QE(8) follows the step²/12 model for most layers, so the qem"
                 + " rule gives nearly uniform bits; --avg-bits and --max-rel-error separate layers.");

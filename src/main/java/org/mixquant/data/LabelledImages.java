@@ -227,16 +227,17 @@ public final class LabelledImages {
     }
 
     /**
-     * {@code n} images drawn without replacement in the order of {@link FashionMnist#permutation}{@code (size(), seed)}
-     * (the seeded sampling of {@link FashionMnist#sample}); all of them, in that order, when {@code n ≥ size()}.
+     * A seeded random subset of {@code n} distinct images ({@link FashionMnist#permutation}: a Fisher–Yates shuffle
+     * with {@code java.util.Random(seed)}), e.g. calibration images drawn from a user's image folder; named
+     * {@code NAME sample n=N seed=S}. All images (in shuffled order) when {@code n ≥ size()}.
      */
     public LabelledImages sample(int n, long seed) {
         if (n < 1) {
             throw new IllegalArgumentException("sample size must be ≥ 1, got " + n);
         }
         int k = Math.min(n, size());
-        int[] idx = FashionMnist.permutation(size(), seed);
         int per = valuesPerImage();
+        int[] idx = FashionMnist.permutation(size(), seed);
         byte[] px = new byte[k * per];
         int[] lb = new int[k];
         for (int i = 0; i < k; i++) {
@@ -248,6 +249,19 @@ public final class LabelledImages {
     }
 
     /**
+     * Calibration images: a seeded {@link #sample} of {@code n} of the user's images, or, when {@code userImages} is
+     * null, {@code n} Fashion-MNIST <em>training</em> images ({@link FashionMnist#calibration}, disjoint from the test
+     * split the toolkit scores on) under {@code p}.
+     *
+     * @throws IOException if the Fashion-MNIST training split is not installed
+     */
+    public static LabelledImages calibration(LabelledImages userImages, ImagePreprocessing p, int n, long seed)
+            throws IOException {
+        return userImages != null ? userImages.sample(n, seed)
+                : fromFashionMnist(FashionMnist.calibration(n, seed), p);
+    }
+
+    /**
      * All images, normalised, as one NCHW float array named {@code input} (a model's image input), e.g. the
      * calibration arrays of learned rounding on an ONNX classifier.
      */
@@ -256,6 +270,22 @@ public final class LabelledImages {
         normalizedInto(0, size(), values, 0);
         return new NamedArrays(name, java.util.Map.of(input,
                 NpyArray.ofFloats(input, values, size(), channels(), height, width)));
+    }
+
+    /**
+     * SHA-256 (64 hex digits) of what a model is fed: the preprocessing ({@link ImagePreprocessing#toString()}), the
+     * image size and every pixel byte in order (labels are not included); part of cache keys.
+     */
+    public String sha256() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update((preprocessing + " " + channels() + "x" + height + "x" + width + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update(pixels);
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     /**

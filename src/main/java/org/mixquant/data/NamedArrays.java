@@ -121,6 +121,35 @@ public record NamedArrays(String source, Map<String, NpyArray> arrays) {
         return fileName.substring(0, fileName.length() - ".npy".length());
     }
 
+    /**
+     * SHA-256 (64 hex digits) of the arrays' contents: each array's name, dtype and shape, then its values as
+     * little-endian bytes, in map order (the source path is not included, so a copy of a file hashes alike); part of
+     * cache keys.
+     */
+    public String sha256() {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+        for (NpyArray a : arrays.values()) {
+            md.update((a.name() + "\0" + a.dtype().numpyName() + java.util.Arrays.toString(a.shape()) + "\0")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(a.size() * a.dtype().bytes())
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            switch (a.dtype()) {
+                case FLOAT32 -> b.asFloatBuffer().put(a.floats());
+                case FLOAT64 -> b.asDoubleBuffer().put(a.doubles());
+                case INT32 -> b.asIntBuffer().put(a.ints());
+                case INT64 -> b.asLongBuffer().put(a.longs());
+                default -> throw new IllegalStateException("unknown dtype " + a.dtype());
+            }
+            md.update(b);
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
+
     /** The array called {@code name}, or {@code null}. */
     public NpyArray get(String name) {
         return arrays.get(name);

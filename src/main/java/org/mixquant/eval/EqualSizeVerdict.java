@@ -10,8 +10,9 @@ import java.util.Locale;
  * quality among those at equal average bits to the uniform row, {@link EqualBits#equal}) against the uniform row.
  * Issue 9's rule for learned rounding is that the mixed plan must not lose at any budget; {@link Result#verdict()}
  * says whether it holds. Quality is compared in the primary metric's column unit: top-1 in percent for classifiers,
- * else mean cosine ({@link EvalRow#primary()}'s rule); "loses" is strictly worse, with no noise allowance (the rule
- * has none; the deltas are printed so a reader can judge them).
+ * mean cosine for text encoders, output cosine for models on given inputs ({@link EvalRow#primary()}'s rule);
+ * "loses" is strictly worse, with no noise allowance (the rule has none; the deltas are printed so a reader can judge
+ * them).
  */
 public final class EqualSizeVerdict {
     /** The claim {@link Result#verdict()} tests. */
@@ -163,7 +164,8 @@ public final class EqualSizeVerdict {
      * ({@link EqualBits#equal}; the first of equals wins a tie) against it.
      */
     public static Result of(Frontier.Result frontier) {
-        MetricId metric = frontier.fp32().containsKey(MetricId.TOP1) ? MetricId.TOP1 : MetricId.MEAN_COSINE;
+        MetricId metric = frontier.fp32().containsKey(MetricId.TOP1) ? MetricId.TOP1
+                : frontier.fp32().containsKey(MetricId.OUTPUT_COSINE) ? MetricId.OUTPUT_COSINE : MetricId.MEAN_COSINE;
         List<Budget> out = new ArrayList<>();
         for (Frontier.Point u : frontier.points()) {
             if (!u.isUniform()) {

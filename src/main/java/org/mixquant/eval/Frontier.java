@@ -42,7 +42,8 @@ public final class Frontier {
     /** The rounding the additivity check's distortion is measured with: nearest, as the cost tables are. */
     public static final String DISTORTION_METHOD = "nearest";
     /** The quality metrics a point reports, those of them its subject measures ({@link #qualityOf}). */
-    static final List<MetricId> QUALITY = List.of(MetricId.TOP1, MetricId.MEAN_COSINE, MetricId.TOP10_OVERLAP);
+    static final List<MetricId> QUALITY = List.of(MetricId.TOP1, MetricId.MEAN_COSINE, MetricId.TOP10_OVERLAP,
+            MetricId.OUTPUT_COSINE, MetricId.OUTPUT_SQNR);
 
     private Frontier() {
     }
@@ -56,8 +57,9 @@ public final class Frontier {
      * @param averageBits average bits per quantized weight
      * @param sizeMB      model size (see {@link SizeReport})
      * @param quality     metric → value on held-out data of the model the method quantized, in the metric's unit
-     *                    ({@link MetricId#TOP1} as a fraction, or {@link MetricId#MEAN_COSINE} and
-     *                    {@link MetricId#TOP10_OVERLAP})
+     *                    ({@link MetricId#TOP1} as a fraction; or {@link MetricId#MEAN_COSINE} and
+     *                    {@link MetricId#TOP10_OVERLAP}; or {@link MetricId#OUTPUT_COSINE} and
+     *                    {@link MetricId#OUTPUT_SQNR}, absent when the outputs equal FP32's)
      * @param predicted   Σ single-layer costs of the plan under its cost table (NaN for uniform rows)
      * @param distortion  measured distortion of the whole model, the plan rounded to nearest, on the calibration data
      */

@@ -126,15 +126,7 @@ public final class ClassifierKl implements Distortion {
             throw new IllegalArgumentException("KL distortion of " + fp32.source() + " needs a version of that CNN,"
                     + " got " + model.source());
         }
-        double[][] q = logSoftmax(cnn);
-        double sum = 0;
-        for (int i = 0; i < q.length; i++) {
-            double[] p = refLogSoftmax[i];
-            for (int c = 0; c < p.length; c++) {
-                sum += Math.exp(p[c]) * (p[c] - q[i][c]);
-            }
-        }
-        return Math.max(0, sum / q.length);
+        return SoftmaxKl.meanKl(refLogSoftmax, logSoftmax(cnn));
     }
 
     @Override
@@ -184,11 +176,7 @@ public final class ClassifierKl implements Distortion {
                 int n = (int) x.getShape().get(0);
                 int k = logits.length / n;
                 for (int i = 0; i < n; i++, row++) {
-                    double[] q = logSoftmaxRow(logits, i * k, k);
-                    double[] ref = refLogSoftmax[row];
-                    for (int c = 0; c < k; c++) {
-                        sum += Math.exp(ref[c]) * (ref[c] - q[c]);
-                    }
+                    sum += SoftmaxKl.kl(refLogSoftmax[row], SoftmaxKl.logSoftmaxRow(logits, i * k, k));
                 }
             }
         }
@@ -291,27 +279,10 @@ public final class ClassifierKl implements Distortion {
                 float[] logits = r.logits(x, to - from);
                 int k = logits.length / (to - from);
                 for (int i = from; i < to; i++) {
-                    out[i] = logSoftmaxRow(logits, (i - from) * k, k);
+                    out[i] = SoftmaxKl.logSoftmaxRow(logits, (i - from) * k, k);
                 }
             }
         }
         return out;
-    }
-
-    static double[] logSoftmaxRow(float[] z, int off, int k) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < k; c++) {
-            max = Math.max(max, z[off + c]);
-        }
-        double s = 0;
-        for (int c = 0; c < k; c++) {
-            s += Math.exp(z[off + c] - max);
-        }
-        double lse = max + Math.log(s);
-        double[] r = new double[k];
-        for (int c = 0; c < k; c++) {
-            r[c] = z[off + c] - lse;
-        }
-        return r;
     }
 }

@@ -15,30 +15,22 @@ import org.mixquant.tensor.WeightTensor;
  * Sentence-encoder distortion: mean over calibration texts of 1 − cos(FP32 embedding, quantized embedding), the
  * embeddings being unit-length ({@link TextEmbedder}); the dot product is summed in double.
  */
-public final class EmbeddingCosine implements Distortion {
+public final class EmbeddingCosine extends OnnxDistortion<float[][]> {
     /** Calibration texts for the measured cost. */
     public static final int DEFAULT_TEXTS = 256;
 
-    private final OnnxModel fp32;
     private final TextEmbedder embedder;
     private final List<String> texts;
-    private final int threads;
-    private final String calibration;
     private final float[][] reference;
     /** Created on the first {@link #measureLayer}; closed by {@link #close}. */
     private TextEmbedder.Batches batches;
-    private LayerProbe probe;
     private Batching batching = Batching.BUCKETED;
-    private String probeLayer;
-    private float[][] probeReference;
 
     private EmbeddingCosine(OnnxModel fp32, TextEmbedder embedder, List<String> texts, int threads,
             String calibration) throws OrtException {
-        this.fp32 = fp32;
+        super(fp32, threads, calibration);
         this.embedder = embedder;
         this.texts = List.copyOf(texts);
-        this.threads = threads;
-        this.calibration = calibration;
         this.reference = embed(fp32);
     }
 
@@ -96,18 +88,8 @@ public final class EmbeddingCosine implements Distortion {
     }
 
     @Override
-    public String calibration() {
-        return calibration;
-    }
-
-    @Override
     public int samples() {
         return texts.size();
-    }
-
-    @Override
-    public String modelHash() {
-        return fp32.fingerprint();
     }
 
     @Override
@@ -125,52 +107,39 @@ public final class EmbeddingCosine implements Distortion {
     }
 
     /**
-     * Runs only what {@code layer}'s weight changes ({@link LayerProbe}): the layer's suffix of the graph, fed with
-     * the FP32 tensors at its boundary. The reference is the same suffix with the FP32 weight, so both sides of the
-     * cosine come from the same ONNX Runtime graph (fusions can differ from the whole graph's in the last bits).
-     * Falls back to a whole-model run for any model other than this distortion's FP32 one.
+     * Single-layer passes ({@link OnnxDistortion#measureLayer}) run only what {@code layer}'s weight changes
+     * ({@link LayerProbe}): the layer's suffix of the graph, fed with the FP32 tensors at its boundary, against the
+     * same suffix with the FP32 weight (fusions can differ from the whole graph's in the last bits).
      */
     @Override
-    public double measureLayer(QuantizableModel model, String layer, WeightTensor weight) {
-        if (model != fp32) {
-            return Distortion.super.measureLayer(model, layer, weight);
-        }
-        try {
-            if (probe == null) {
-                java.util.Set<String> inputs = new java.util.LinkedHashSet<>(fp32.graph().inputs());
-                inputs.removeAll(fp32.graph().initializers().keySet());
-                batches = embedder.batches(inputs, texts, TextEmbedder.DEFAULT_BATCH,
-                        batching == Batching.FIXED ? Double.POSITIVE_INFINITY : TextEmbedder.BUCKET_PADDING);
-                probe = LayerProbe.open(fp32, batches.allFeeds(), threads);
-            }
-            if (!layer.equals(probeLayer)) {
-                probeReference = probeEmbed(layer, fp32.layer(layer).weight());
-                probeLayer = layer;
-            }
-            return meanOneMinusCos(probeReference, probeEmbed(layer, weight));
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on " + model.source() + ": " + e.getMessage(), e);
+    void openProbe() throws OrtException {
+        if (probe == null) {
+            java.util.Set<String> inputs = new java.util.LinkedHashSet<>(fp32.graph().inputs());
+            inputs.removeAll(fp32.graph().initializers().keySet());
+            batches = embedder.batches(inputs, texts, TextEmbedder.DEFAULT_BATCH,
+                    batching == Batching.FIXED ? Double.POSITIVE_INFINITY : TextEmbedder.BUCKET_PADDING);
+            probe = LayerProbe.open(fp32, batches.allFeeds(), threads);
         }
     }
 
-    private float[][] probeEmbed(String layer, WeightTensor weight) throws OrtException {
+    @Override
+    double distance(float[][] reference, float[][] quantized) {
+        return meanOneMinusCos(reference, quantized);
+    }
+
+    @Override
+    float[][] probeOutput(String layer, WeightTensor weight) throws OrtException {
         float[][] out = new float[texts.size()][];
         probe.run(layer, weight, (b, first) -> batches.pool(b, first, out));
         return out;
     }
 
     @Override
-    public void close() {
-        if (probe != null) {
-            probe.close();
-            probe = null;
-        }
+    void closeFeeds() {
         if (batches != null) {
             batches.close();
             batches = null;
         }
-        probeLayer = null;
-        probeReference = null;
     }
 
     private static double meanOneMinusCos(float[][] reference, float[][] q) {

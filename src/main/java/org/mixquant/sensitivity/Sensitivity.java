@@ -3,6 +3,9 @@ package org.mixquant.sensitivity;
 import ai.onnxruntime.OrtException;
 import java.io.IOException;
 import java.util.function.Consumer;
+import org.mixquant.data.FashionMnist;
+import org.mixquant.data.LabelledImages;
+import org.mixquant.data.NamedArrays;
 import org.mixquant.methods.OnnxTextCalibration;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.model.QuantizableModel;
@@ -20,7 +23,9 @@ import org.mixquant.progress.Progress;
  * {@value ClassifierKl#DEFAULT_IMAGES} training images drawn with seed {@value #SEED} (the accuracy is measured on the
  * test split); MiniLM uses {@value EmbeddingCosine#DEFAULT_TEXTS} fortunes from entry
  * {@value OnnxTextCalibration#FORTUNE_OFFSET} on ({@link OnnxTextCalibration#fortuneTexts}), disjoint from the
- * evaluation corpus (the first 512 fortunes).
+ * evaluation corpus (the first 512 fortunes). ONNX image classifiers ({@link #imageClassifier}, images from
+ * {@link #calibrationImages}) and any ONNX model on input arrays ({@link #outputs}) take calibration data the caller
+ * names.
  */
 public final class Sensitivity {
     /** Seed of the calibration image sample. */
@@ -60,7 +65,53 @@ public final class Sensitivity {
         }
         throw new IllegalArgumentException("data-aware costs need calibration data: they are available for"
                 + " resnet20-fashion, mobilenetv2-fashion and the text encoders with a tokenizer (minilm, e5-small-v2,"
-                + " an .onnx file with tokenizer.json beside it), not " + fp32.source());
+                + " an .onnx file with tokenizer.json beside it) by default; ONNX image classifiers and models"
+                + " scored on input arrays take theirs from imageClassifier/outputs, not " + fp32.source());
+    }
+
+    /**
+     * The distortion of an ONNX image classifier: mean KL of softmax ({@link OnnxClassifierKl}) on {@code images}.
+     * For calibration data held out from the evaluation data, see {@link #calibrationImages}.
+     */
+    public static Distortion imageClassifier(OnnxModel fp32, LabelledImages images, int threads)
+            throws OrtException {
+        return OnnxClassifierKl.create(fp32, images, threads);
+    }
+
+    /**
+     * Calibration images for an ONNX image classifier: {@code samples} images (0: {@value ClassifierKl#DEFAULT_IMAGES})
+     * drawn with seed {@value #SEED} from the Fashion-MNIST training split under {@code fashionMnist}'s preprocessing
+     * when {@code userImages} is null (the toolkit's default data: evaluation uses the test split, so they are
+     * disjoint), else from {@code userImages} (all of them when they are fewer; disjointness from the evaluation
+     * images is then the user's to ensure).
+     *
+     * @throws IOException if the Fashion-MNIST training split is not installed
+     */
+    public static LabelledImages calibrationImages(LabelledImages userImages,
+            org.mixquant.data.ImagePreprocessing fashionMnist, int samples) throws IOException {
+        if (samples < 0) {
+            throw new IllegalArgumentException("calibration samples must be ≥ 0 (0: default), got " + samples);
+        }
+        int n = samples == 0 ? ClassifierKl.DEFAULT_IMAGES : samples;
+        return LabelledImages.calibration(userImages, fashionMnist, n, SEED);
+    }
+
+    /**
+     * The distortion of any ONNX model on input arrays: the normalised output error ({@link OutputError}) on the
+     * first {@code samples} samples of {@code inputs} (0 or more than they hold: all).
+     */
+    public static Distortion outputs(OnnxModel fp32, NamedArrays inputs, int threads, int samples)
+            throws OrtException {
+        NamedArrays in = samples > 0 && samples < samplesOf(inputs) ? inputs.slice(0, samples) : inputs;
+        return OutputError.create(fp32, in, threads);
+    }
+
+    private static long samplesOf(NamedArrays a) {
+        try {
+            return a.samples();
+        } catch (IllegalArgumentException e) {
+            return Long.MAX_VALUE; // no common first axis: not sliced
+        }
     }
 
     /** The measured cost table of {@code fp32} with its default distortion, cached ({@link MeasuredCost}). */
@@ -90,11 +141,19 @@ public final class Sensitivity {
             }
             case FISHER -> {
                 if (!(fp32 instanceof CnnModel cnn) || !(distortion instanceof ClassifierKl kl)) {
-                    throw new IllegalArgumentException("the fisher cost is implemented for the Fashion-MNIST CNNs"
-                            + " only, not " + fp32.source());
+                    throw new IllegalArgumentException(fisherOnlyOnCnns(fp32.source()));
                 }
                 yield FisherCost.table(cnn, kl.images(), scheme, granularity, threads, progress);
             }
         };
+    }
+
+    /**
+     * Why {@code fisher} does not run on {@code model}: the empirical Fisher needs per-image gradients through the
+     * network, which the toolkit takes with DJL autograd on its own CNNs; ONNX Runtime has no backward pass.
+     */
+    public static String fisherOnlyOnCnns(String model) {
+        return "the fisher cost needs gradients through the model (DJL autograd), so it runs on the Fashion-MNIST CNNs"
+                + " (resnet20-fashion, mobilenetv2-fashion) only, not " + model + "; use --cost qe or measured";
     }
 }

@@ -117,6 +117,17 @@ class ImageDataMixinTest {
     }
 
     @Test
+    void frontierRunsAdaRoundOnAnOnnxClassifier() throws Exception {
+        CliHarness.Run r = CliHarness.run("frontier", cnn(1, 10).toString(), "--cost", "qe", "--budgets", "4",
+                "--method", "adaround", "--iterations", "5", "--calibration", "16", "--resize", "8", "--images", "20",
+                "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("adaround", j.get("method").asText(), r.out());
+        assertTrue(j.get("reconstruction").asText().contains("16 calibration"), r.out());
+    }
+
+    @Test
     void gptqIsNotOfferedForOnnxClassifiers() throws Exception {
         Path model = cnn(1, 10);
         var before = CliHarness.snapshot(dir);

@@ -45,30 +45,53 @@ class LabelledImagesTest {
         assertEquals(FashionMnist.CLASS_NAMES, li.classes());
     }
 
+    /** A seeded sample keeps each image with its label, in the seed's order; the content hash follows the pixels. */
     @Test
-    void aSeededSampleFollowsFashionMnistsPermutationAndBecomesOneNchwArray() throws Exception {
+    void aSeededSampleAndAContentHash() {
+        byte[] px = new byte[5 * FashionMnist.PIXELS];
+        for (int i = 0; i < 5; i++) {
+            java.util.Arrays.fill(px, i * FashionMnist.PIXELS, (i + 1) * FashionMnist.PIXELS, (byte) (10 * i));
+        }
+        LabelledImages all = LabelledImages.fromFashionMnist(FashionMnist.of("t", px, new byte[] {0, 1, 2, 3, 4}),
+                ImagePreprocessing.FASHION_MNIST);
+        LabelledImages s = all.sample(3, 7);
+        assertEquals(3, s.size());
+        assertEquals("fashion-mnist t sample n=3 seed=7", s.name());
+        int[] idx = FashionMnist.permutation(5, 7);
+        float[] one = new float[FashionMnist.PIXELS];
+        float[] want = new float[FashionMnist.PIXELS];
+        for (int k = 0; k < 3; k++) {
+            assertEquals(idx[k], s.label(k), "image " + k + " keeps its label");
+            s.normalizedInto(k, k + 1, one, 0);
+            all.normalizedInto(idx[k], idx[k] + 1, want, 0);
+            assertTrue(java.util.Arrays.equals(want, one), "image " + k);
+        }
+        assertEquals(5, all.sample(99, 7).size(), "all of them when fewer");
+        assertEquals(s.sha256(), all.sample(3, 7).sha256(), "same seed, same images");
+        assertTrue(!s.sha256().equals(all.sample(3, 8).sha256()) || java.util.Arrays.equals(
+                java.util.Arrays.copyOf(idx, 3), java.util.Arrays.copyOf(FashionMnist.permutation(5, 8), 3)),
+                "other images, other hash");
+        assertTrue(!all.sha256().equals(LabelledImages.fromFashionMnist(FashionMnist.of("t", px, new byte[5]),
+                new ImagePreprocessing(0, 0, 1, new float[] {0.5f}, new float[] {0.5f})).sha256()),
+                "the preprocessing is part of the hash");
+    }
+
+    @Test
+    void imagesBecomeOneNchwArrayForAModelsInput() throws Exception {
         byte[] px = new byte[5 * FashionMnist.PIXELS];
         for (int i = 0; i < 5; i++) {
             java.util.Arrays.fill(px, i * FashionMnist.PIXELS, (i + 1) * FashionMnist.PIXELS, (byte) (10 * i));
         }
         FashionMnist f = FashionMnist.of("t", px, new byte[] {0, 1, 2, 3, 4});
-        LabelledImages all = LabelledImages.fromFashionMnist(f, ImagePreprocessing.FASHION_MNIST);
-        LabelledImages s = all.sample(3, 7);
-        int[] perm = FashionMnist.permutation(5, 7);
-        assertEquals(3, s.size());
-        assertEquals(List.of(perm[0], perm[1], perm[2]), List.of(s.label(0), s.label(1), s.label(2)));
-        assertEquals(5, all.sample(99, 7).size(), "all images when n ≥ size");
-        assertEquals(List.of(s.label(0), s.label(1)), List.of(all.sample(3, 7).label(0), all.sample(3, 7).label(1)),
-                "deterministic");
-
+        LabelledImages s = LabelledImages.fromFashionMnist(f, ImagePreprocessing.FASHION_MNIST).sample(3, 7);
         NamedArrays arrays = s.asArrays("pixels");
         NpyArray a = arrays.get("pixels");
         assertEquals(List.of(3L, 1L, 28L, 28L), java.util.Arrays.stream(a.shape()).boxed().toList());
         float[] expected = new float[3 * FashionMnist.PIXELS];
         s.normalizedInto(0, 3, expected, 0);
-        assertTrue(java.util.Arrays.equals(expected, a.floats()), "the normalised images, NCHW");
+        assertTrue(java.util.Arrays.equals(expected, a.floats()), "the normalised images, NCHW, in sample order");
         assertEquals(3, arrays.samples());
-        assertMessage(() -> all.sample(0, 7), "sample size must be ≥ 1");
+        assertMessage(() -> s.sample(0, 7), "sample size must be ≥ 1");
     }
 
     @Test

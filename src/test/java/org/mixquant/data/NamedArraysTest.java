@@ -66,6 +66,21 @@ class NamedArraysTest {
         assertArrayEquals(new float[] {2.5f}, n.get("scalar").floats());
     }
 
+    /** The content hash follows names, dtypes, shapes and values, not the source path. */
+    @Test
+    void contentHash() {
+        NamedArrays a = new NamedArrays("a.npz", java.util.Map.of("x", NpyArray.ofFloats("x", new float[] {1, 2, 3,
+            4}, 2, 2)));
+        assertEquals(a.sha256(), new NamedArrays("elsewhere/b.npz", a.arrays()).sha256());
+        for (NpyArray other : List.of(NpyArray.ofFloats("x", new float[] {1, 2, 3, 5}, 2, 2),
+                NpyArray.ofFloats("x", new float[] {1, 2, 3, 4}, 4, 1), NpyArray.ofFloats("y", new float[] {1, 2, 3,
+                    4}, 2, 2), NpyArray.ofDoubles("x", new double[] {1, 2, 3, 4}, 2, 2))) {
+            assertTrue(!a.sha256().equals(new NamedArrays("a.npz", java.util.Map.of(other.name(), other)).sha256()),
+                    other.toString());
+        }
+        assertEquals(64, a.sha256().length());
+    }
+
     @Test
     void sliceTakesSamplesAlongTheFirstAxis() throws IOException {
         NamedArrays n = NamedArrays.load(GOLDEN.resolve("three-stored.npz")).slice(1, 2);

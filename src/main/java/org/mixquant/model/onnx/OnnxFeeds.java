@@ -116,6 +116,19 @@ public final class OnnxFeeds {
     }
 
     /**
+     * One tensor per graph input of {@code model} from {@code arrays} (checked as {@link #outputs} checks them), e.g.
+     * to feed a {@link LayerProbe}; the caller closes them.
+     *
+     * @throws IllegalArgumentException naming the first input that is missing or does not match
+     */
+    public static Map<String, OnnxTensor> feeds(OnnxModel model, NamedArrays arrays) throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OnnxRunner r = model.open(env, 1)) {
+            return feeds(env, r.session(), arrays, model.source());
+        }
+    }
+
+    /**
      * Checks {@code arrays} against the session's inputs and makes one tensor per input (the caller closes them).
      *
      * @throws IllegalArgumentException naming the first input that is missing or does not match
