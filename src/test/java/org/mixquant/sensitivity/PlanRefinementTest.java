@@ -1,0 +1,262 @@
+package org.mixquant.sensitivity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.mixquant.methods.NearestRounding;
+import org.mixquant.model.Layer;
+import org.mixquant.model.LayerKind;
+import org.mixquant.model.QuantizableModel;
+import org.mixquant.progress.Progress;
+import org.mixquant.quant.BitPlan;
+import org.mixquant.quant.Granularity;
+import org.mixquant.quant.Scheme;
+import org.mixquant.search.CostTable;
+import org.mixquant.search.MixQuant;
+import org.mixquant.tensor.WeightTensor;
+
+class PlanRefinementTest {
+    /** A budget plan may fall short of its budget, never exceed it (the knapsack's decimal epsilon is 1e-9). */
+    static final double BUDGET_TOL = 1e-9;
+    /** Strong enough that the cross term dominates once A and B both drop to 2 bits. */
+    static final double CROSS = 200;
+
+    /**
+     * Layers A and B interact (the distortion has a term CROSS·e_A·e_B that no single-layer cost sees), C does not. The
+     * single-layer (measured) table under-predicts the whole plan, and the refinement lowers the whole plan's measured
+     * distortion within the same budget; every round's result is no worse than its start, and the distortions it
+     * reports are those of the plan quantized by {@link NearestRounding}, bit for bit.
+     */
+    @Test
+    void interactingLayersLowerTheWholePlansDistortionWithinTheBudget() {
+        QuantizableModel fp32 = model();
+        Interacting d = new Interacting(fp32, CROSS);
+        BitPlan start = knapsack(fp32, d, 3.0, Map.of());
+        CostTable single = MeasuredCost.compute(fp32, d, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, Progress.NONE);
+        double whole = d.measure(new NearestRounding().quantize(fp32, start).model());
+        assertTrue(whole > 1.5 * single.predicted(start), "the start plan's layers interact: predicted "
+                + single.predicted(start) + ", measured " + whole);
+        List<String> log = new ArrayList<>();
+        int callsBefore = d.calls;
+        PlanRefinement.Result r = PlanRefinement.refine(fp32, start, d, 5, Progress.NONE, log::add);
+        int calls = d.calls - callsBefore;
+        assertEquals(whole, r.startDistortion(), 0.0, "D(start) is the whole plan rounded to nearest");
+        assertEquals(d.measure(new NearestRounding().quantize(fp32, r.plan()).model()), r.distortion(), 0.0);
+        assertTrue(r.distortion() < 0.8 * r.startDistortion(), r.summary());
+        assertTrue(r.plan().averageBits(fp32.paramCounts()) <= 3.0 + BUDGET_TOL, r.plan().toString());
+        assertTrue(!r.plan().bits().equals(start.bits()), r.summary());
+        assertEquals(r.rounds().size(), log.size());
+        double prev = r.startDistortion();
+        int passes = 1;
+        for (PlanRefinement.Round round : r.rounds()) {
+            assertEquals(prev, round.before(), 0.0);
+            assertTrue(round.after() <= round.before(), round.line());
+            assertEquals(round.step() == PlanRefinement.Step.STOPPED, round.moves().isEmpty(), round.line());
+            prev = round.after();
+            passes += round.passes();
+        }
+        assertEquals(r.distortion(), prev, 0.0);
+        assertEquals(passes, r.passes());
+        assertEquals(calls, r.passes(), "one distortion call per pass");
+        assertEquals("budget=3-measured+refine", r.plan().name());
+        Map<?, ?> refine = (Map<?, ?>) r.plan().params().get("refine");
+        assertEquals(5L, refine.get("rounds"));
+        assertEquals((long) r.rounds().size(), refine.get("roundsRun"));
+        assertEquals(r.distortion(), (Double) refine.get("distortion"), 0.0);
+        assertTrue(!r.plan().params().containsKey("predictedCost"), "the start's prediction is not the result's");
+        assertEquals(r.plan(), BitPlan.fromJson(r.plan().toJson()), "the refined plan is a valid plan file");
+    }
+
+    /**
+     * A round measures D(P) once per neighbour width of every layer: 1 up and 1 down inside 2..8, so a layer at 2 or 8
+     * bits has one neighbour; plus one pass for the local knapsack's plan unless it is P itself.
+     */
+    @Test
+    void aRoundMeasuresEveryNeighbourWidthOnce() {
+        QuantizableModel fp32 = model();
+        Interacting d = new Interacting(fp32, CROSS);
+        BitPlan start = knapsack(fp32, d, 3.0, Map.of());
+        PlanRefinement.Result r = PlanRefinement.refine(fp32, start, d, 1, Progress.NONE, s -> { });
+        int neighbours = 0;
+        for (int b : start.bits().values()) {
+            neighbours += (b > 2 ? 1 : 0) + (b < 8 ? 1 : 0);
+        }
+        PlanRefinement.Round round = r.rounds().get(0);
+        assertEquals(neighbours + (Double.isNaN(round.candidate()) ? 0 : 1), round.passes(), round.line());
+    }
+
+    /** Same inputs, same rounds and plan: nothing depends on timing or iteration order of hash maps. */
+    @Test
+    void deterministic() {
+        QuantizableModel fp32 = model();
+        Interacting d = new Interacting(fp32, CROSS);
+        BitPlan start = knapsack(fp32, d, 2.75, Map.of());
+        PlanRefinement.Result a = PlanRefinement.refine(fp32, start, d, 4, Progress.NONE, s -> { });
+        PlanRefinement.Result b = PlanRefinement.refine(fp32, start, new Interacting(fp32, CROSS), 4, Progress.NONE,
+                s -> { });
+        assertEquals(a.plan().bits(), b.plan().bits());
+        assertEquals(a.plan().params(), b.plan().params());
+        assertEquals(a.rounds().size(), b.rounds().size());
+        for (int i = 0; i < a.rounds().size(); i++) {
+            PlanRefinement.Round x = a.rounds().get(i);
+            PlanRefinement.Round y = b.rounds().get(i);
+            assertEquals(List.of(x.before(), x.after(), x.step(), x.moves(), x.passes()),
+                    List.of(y.before(), y.after(), y.step(), y.moves(), y.passes()));
+        }
+    }
+
+    /** Zero rounds: the knapsack plan itself, and the model is not run. */
+    @Test
+    void zeroRoundsReturnTheKnapsackPlanUnchanged() {
+        QuantizableModel fp32 = model();
+        Interacting d = new Interacting(fp32, CROSS);
+        BitPlan start = knapsack(fp32, d, 3.0, Map.of());
+        int calls = d.calls;
+        PlanRefinement.Result r = PlanRefinement.refine(fp32, start, d, 0, Progress.NONE, s -> { });
+        assertSame(start, r.plan());
+        assertEquals(calls, d.calls, "no pass");
+        assertTrue(r.rounds().isEmpty() && r.passes() == 0);
+    }
+
+    /**
+     * Without interactions the single-layer knapsack plan is already optimal for the whole-plan distortion, so the
+     * first round finds nothing better and stops with the plan unchanged.
+     */
+    @Test
+    void anAdditiveDistortionLeavesTheOptimalPlanAlone() {
+        QuantizableModel fp32 = model();
+        Interacting d = new Interacting(fp32, 0);
+        BitPlan start = knapsack(fp32, d, 3.0, Map.of());
+        PlanRefinement.Result r = PlanRefinement.refine(fp32, start, d, 3, Progress.NONE, s -> { });
+        assertEquals(1, r.rounds().size(), r.rounds().toString());
+        assertEquals(PlanRefinement.Step.STOPPED, r.rounds().get(0).step());
+        assertEquals(start.bits(), r.plan().bits());
+        assertEquals(r.startDistortion(), r.distortion(), 0.0);
+    }
+
+    /** Layers the start plan fixed (BRECQ's first/last at int8) keep their bits and are not measured around. */
+    @Test
+    void fixedLayersKeepTheirBits() {
+        QuantizableModel fp32 = model();
+        Interacting d = new Interacting(fp32, CROSS);
+        BitPlan start = knapsack(fp32, d, 3.5, Map.of("C", 4));
+        PlanRefinement.Result r = PlanRefinement.refine(fp32, start, d, 3, Progress.NONE, s -> { });
+        assertEquals(4, r.plan().bitsOf("C"));
+        assertTrue(r.plan().averageBits(fp32.paramCounts()) <= 3.5 + BUDGET_TOL);
+        assertTrue(r.distortion() <= r.startDistortion());
+        int free = 0;
+        for (Map.Entry<String, Integer> e : start.bits().entrySet()) {
+            if (!e.getKey().equals("C")) {
+                free += (e.getValue() > 2 ? 1 : 0) + (e.getValue() < 8 ? 1 : 0);
+            }
+        }
+        PlanRefinement.Round first = r.rounds().get(0);
+        assertEquals(free + (Double.isNaN(first.candidate()) ? 0 : 1), first.passes(), first.line());
+    }
+
+    @Test
+    void badInputsAreRefusedByName() {
+        QuantizableModel fp32 = model();
+        Interacting d = new Interacting(fp32, CROSS);
+        BitPlan start = knapsack(fp32, d, 3.0, Map.of());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PlanRefinement.refine(fp32, start, d, -1,
+                Progress.NONE, s -> { })).getMessage().contains("rounds must be ≥ 0, got -1"));
+        BitPlan uniform = BitPlan.uniform("tiny", fp32.layerNames(), 3, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PlanRefinement.refine(fp32, uniform, d, 1,
+                Progress.NONE, s -> { })).getMessage().contains("only a size-budget plan"));
+        Map<String, Object> params = new LinkedHashMap<>(start.params());
+        params.put("avgBits", 2.5);
+        BitPlan over = new BitPlan("over", "tiny", start.scheme(), start.granularity(), "avg-bits", params,
+                start.provenance(), start.bits());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PlanRefinement.refine(fp32, over, d, 1,
+                Progress.NONE, s -> { })).getMessage().contains("above its budget of 2.5"));
+    }
+
+    /** The knapsack plan of the single-layer (measured) table, as {@code search --cost measured} makes it. */
+    private static BitPlan knapsack(QuantizableModel fp32, Distortion d, double avgBits, Map<String, Integer> fixed) {
+        CostTable t = MeasuredCost.compute(fp32, d, Scheme.ASYMMETRIC, Granularity.PER_CHANNEL, Progress.NONE);
+        return MixQuant.budget(t, avgBits, fixed);
+    }
+
+    /** Three layers of fixed pseudo-random weights: A and B [8, 8], C [8, 16]. */
+    static QuantizableModel model() {
+        Random rnd = new Random(7);
+        List<Layer> layers = new ArrayList<>();
+        for (String name : List.of("A", "B", "C")) {
+            int cols = name.equals("C") ? 16 : 8;
+            float[] w = new float[8 * cols];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) rnd.nextGaussian();
+            }
+            layers.add(new Layer(name, name + ".w", LayerKind.MATMUL, WeightTensor.wrap(w, new int[] {8, cols}, 0)));
+        }
+        return new MeasuredCostTest.Tiny(List.copyOf(layers));
+    }
+
+    /**
+     * 0.1·(e_A + e_B) + 2·e_C + cross·e_A·e_B, with e_l = Σ(w − ŵ)²/Σw² of layer l against the FP32 weights: with one layer
+     * quantized the cross term is 0, so single-layer costs miss it, and A and B look cheap: the knapsack gives them 2
+     * bits each.
+     */
+    static final class Interacting implements Distortion {
+        final Map<String, float[]> reference = new LinkedHashMap<>();
+        final double cross;
+        int calls;
+
+        Interacting(QuantizableModel fp32, double cross) {
+            for (Layer l : fp32.layers()) {
+                reference.put(l.name(), l.weight().unsafeData().clone());
+            }
+            this.cross = cross;
+        }
+
+        @Override
+        public String metric() {
+            return "interacting relative errors";
+        }
+
+        @Override
+        public String calibration() {
+            return "none";
+        }
+
+        @Override
+        public int samples() {
+            return 1;
+        }
+
+        @Override
+        public String modelHash() {
+            return "tiny3";
+        }
+
+        @Override
+        public double measure(QuantizableModel model) {
+            calls++;
+            double a = relative(model, "A");
+            double b = relative(model, "B");
+            return 0.1 * (a + b) + 2 * relative(model, "C") + cross * a * b;
+        }
+
+        private double relative(QuantizableModel model, String layer) {
+            float[] w = model.layer(layer).weight().unsafeData();
+            float[] ref = reference.get(layer);
+            double num = 0;
+            double den = 0;
+            for (int i = 0; i < w.length; i++) {
+                double diff = (double) w[i] - ref[i];
+                num += diff * diff;
+                den += (double) ref[i] * ref[i];
+            }
+            return num / den;
+        }
+    }
+}
