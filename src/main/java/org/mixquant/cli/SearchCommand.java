@@ -16,6 +16,7 @@ import org.mixquant.search.CostTable;
 import org.mixquant.search.ErrorTable;
 import org.mixquant.search.MixQuant;
 import org.mixquant.sensitivity.Distortion;
+import org.mixquant.sensitivity.PlanRefinement;
 import org.mixquant.sensitivity.Sensitivity;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -56,6 +57,11 @@ final class SearchCommand extends BaseCommand {
             description = "Calibration images (CNNs, default 512 training images) or texts (MiniLM, default 256"
                     + " fortunes from entry 512) for --cost measured; 0 = default.")
     int calibration;
+
+    @Option(names = "--refine", defaultValue = "0", paramLabel = "R", converter = OptionValues.NonNegative.class,
+            description = "With --avg-bits: refine the plan for up to R rounds on the calibration data, from"
+                    + " whole-plan distortions around it (default: 0, off).")
+    int refine;
 
     @Mixin
     QuantMixin quant;
@@ -137,24 +143,35 @@ final class SearchCommand extends BaseCommand {
                     + " qem and"
                     + " relative-error rules read the weight error)");
         }
+        if (refine > 0 && rule.avgBits == null) {
+            throw new ParameterException(spec.commandLine(), "--refine needs --avg-bits (it refines a size-budget"
+                    + " plan)");
+        }
         QuantizableModel m = loadModel(model);
         ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         long t0 = System.nanoTime();
         BitPlan plan;
+        PlanRefinement.Result refined = null;
         if (rule.qem != null) {
             plan = MixQuant.qem(t, rule.qem);
         } else if (rule.maxRelError != null) {
             plan = relErrorPlan(t, rule.maxRelError);
-        } else if (cost == CostKind.QE) {
+        } else if (cost == CostKind.QE && refine == 0) {
             plan = MixQuant.budget(t, rule.avgBits);
         } else {
-            try (Distortion d = cost == CostKind.MEASURED ? Sensitivity.distortion(m, threads(), calibration)
-                    : null) {
-                CostTable ct = Sensitivity.costTable(m, cost, d, quant.scheme(), quant.granularity(), threads(),
-                        progress(), this::info);
-                info(f("%s cost table: %s on %s, %.1f s", ct.name(), ct.provenance().get("metric"),
-                        ct.provenance().get("calibration"), ct.seconds()));
-                plan = MixQuant.budget(ct, rule.avgBits);
+            try (Distortion d = cost == CostKind.MEASURED || refine > 0 ? Sensitivity.distortion(m, threads(),
+                    calibration) : null) {
+                if (cost == CostKind.QE) {
+                    plan = MixQuant.budget(t, rule.avgBits);
+                } else {
+                    CostTable ct = Sensitivity.costTable(m, cost, d, quant.scheme(), quant.granularity(), threads(),
+                            progress(), this::info);
+                    info(f("%s cost table: %s on %s, %.1f s", ct.name(), ct.provenance().get("metric"),
+                            ct.provenance().get("calibration"), ct.seconds()));
+                    plan = MixQuant.budget(ct, rule.avgBits);
+                }
+                refined = refine == 0 ? null : PlanRefinement.refine(m, plan, d, refine, progress(), this::info);
+                plan = refined == null ? plan : refined.plan();
             }
         }
         double ruleSecs = (System.nanoTime() - t0) / 1e9;
@@ -200,6 +217,12 @@ final class SearchCommand extends BaseCommand {
                 + " FP32; layers per bit-width %s", plan.name(), size.averageBits(), size.averageBitsWithQParams(),
                 size.totalMB(), size.fp32MB(), histogramText(plan.histogram())));
         out().println(f("search time %.3f s (error sweep %.3f s + rule %.4f s)", searchSecs, t.seconds(), ruleSecs));
+        if (refined != null) {
+            refined.rounds().forEach(round -> out().println(round.line()));
+            Map<?, ?> how = (Map<?, ?>) refined.plan().params().get("refine");
+            out().println(f("%s; D = %s, on %s, each plan rounded to nearest", refined.summary(), how.get("metric"),
+                    how.get("calibration")));
+        }
         out().println("note: with min-max scales QE(b)/QE(8) follows the step²/12 model for most layers, so the qem"
                 + " rule gives nearly uniform bits; --avg-bits and --max-rel-error separate layers.");
         out().flush();
