@@ -113,6 +113,28 @@ class PlanRefinementTest {
         }
     }
 
+    /**
+     * When the knapsack plan of a round changes many layers and measures worse (here by construction: a distortion
+     * that jumps once more than 3 layers leave the start plan), a knapsack plan with at most half as many layers
+     * changed is measured and taken; the refinement still ends below the start and within the budget.
+     */
+    @Test
+    void aFailedKnapsackPlanIsFollowedByOneWithFewerMoves() {
+        QuantizableModel fp32 = model(6, 8);
+        double[] misleading = {10, 10, 10, 1, 1, 1};
+        BitPlan start = MixQuant.budget(MeasuredCost.compute(fp32, new Weighted(fp32, misleading, null), Scheme.ASYMMETRIC,
+                Granularity.PER_CHANNEL, Progress.NONE), 3.0, Map.of());
+        Weighted d = new Weighted(fp32, new double[] {1, 1, 1, 10, 10, 10}, start);
+        PlanRefinement.Result r = PlanRefinement.refine(fp32, start, d, 1, Progress.NONE, s -> { });
+        PlanRefinement.Round round = r.rounds().get(0);
+        assertTrue(round.candidate() > round.before(), "the full knapsack plan moves more than 3 layers: "
+                + round.line());
+        assertEquals(PlanRefinement.Step.SMALLER_KNAPSACK, round.step(), round.line());
+        assertTrue(round.moves().size() <= 3 && !round.moves().isEmpty(), round.line());
+        assertTrue(r.distortion() < r.startDistortion(), r.summary());
+        assertTrue(r.plan().averageBits(fp32.paramCounts()) <= 3.0 + BUDGET_TOL);
+    }
+
     /** Zero rounds: the knapsack plan itself, and the model is not run. */
     @Test
     void zeroRoundsReturnTheKnapsackPlanUnchanged() {
@@ -188,17 +210,84 @@ class PlanRefinementTest {
 
     /** Three layers of fixed pseudo-random weights: A and B [8, 8], C [8, 16]. */
     static QuantizableModel model() {
-        Random rnd = new Random(7);
+        return new MeasuredCostTest.Tiny(List.of(layer("A", 8, 8, 7), layer("B", 8, 8, 8), layer("C", 8, 16, 9)));
+    }
+
+    /** {@code n} layers L0.. of [8, cols] pseudo-random weights. */
+    static QuantizableModel model(int n, int cols) {
         List<Layer> layers = new ArrayList<>();
-        for (String name : List.of("A", "B", "C")) {
-            int cols = name.equals("C") ? 16 : 8;
-            float[] w = new float[8 * cols];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) rnd.nextGaussian();
-            }
-            layers.add(new Layer(name, name + ".w", LayerKind.MATMUL, WeightTensor.wrap(w, new int[] {8, cols}, 0)));
+        for (int i = 0; i < n; i++) {
+            layers.add(layer("L" + i, 8, cols, 100 + i));
         }
         return new MeasuredCostTest.Tiny(List.copyOf(layers));
+    }
+
+    private static Layer layer(String name, int rows, int cols, long seed) {
+        Random rnd = new Random(seed);
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian();
+        }
+        return new Layer(name, name + ".w", LayerKind.MATMUL, WeightTensor.wrap(w, new int[] {rows, cols}, 0));
+    }
+
+    /**
+     * Σ a_l·e_l (e_l: relative error of layer l), plus 100 when more than 3 layers differ from {@code start} rounded to
+     * nearest (none when {@code start} is null): additive, except that changing many layers at once costs a lot.
+     */
+    static final class Weighted implements Distortion {
+        final QuantizableModel fp32;
+        final double[] weights;
+        final Map<String, float[]> startWeights = new LinkedHashMap<>();
+
+        Weighted(QuantizableModel fp32, double[] weights, BitPlan start) {
+            this.fp32 = fp32;
+            this.weights = weights;
+            if (start != null) {
+                new NearestRounding().quantize(fp32, start).model().layers()
+                        .forEach(l -> startWeights.put(l.name(), l.weight().unsafeData()));
+            }
+        }
+
+        @Override
+        public String metric() {
+            return "weighted relative errors";
+        }
+
+        @Override
+        public String calibration() {
+            return "none";
+        }
+
+        @Override
+        public int samples() {
+            return 1;
+        }
+
+        @Override
+        public String modelHash() {
+            return "tiny6";
+        }
+
+        @Override
+        public double measure(QuantizableModel model) {
+            double s = 0;
+            int moved = 0;
+            for (int i = 0; i < weights.length; i++) {
+                String name = fp32.layers().get(i).name();
+                float[] w = model.layer(name).weight().unsafeData();
+                float[] ref = fp32.layer(name).weight().unsafeData();
+                double num = 0;
+                double den = 0;
+                for (int k = 0; k < w.length; k++) {
+                    num += ((double) w[k] - ref[k]) * ((double) w[k] - ref[k]);
+                    den += (double) ref[k] * ref[k];
+                }
+                s += weights[i] * num / den;
+                moved += !startWeights.isEmpty() && !java.util.Arrays.equals(w, startWeights.get(name)) ? 1 : 0;
+            }
+            return s + (moved > 3 ? 100 : 0);
+        }
     }
 
     /**
