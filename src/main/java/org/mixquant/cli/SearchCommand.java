@@ -159,7 +159,7 @@ final class SearchCommand extends BaseCommand {
         } else if (cost == CostKind.QE && refine == 0) {
             plan = MixQuant.budget(t, rule.avgBits);
         } else {
-            try (Distortion d = cost == CostKind.MEASURED || refine > 0 ? Sensitivity.distortion(m, threads(),
+            try (Distortion d = cost != CostKind.QE || refine > 0 ? Sensitivity.distortion(m, threads(),
                     calibration) : null) {
                 if (cost == CostKind.QE) {
                     plan = MixQuant.budget(t, rule.avgBits);

@@ -90,6 +90,17 @@ class FrontierCommandTest {
         assertTrue(root.get("summary").get("averageBits").asDouble() <= 3 + BUDGET_TOL);
     }
 
+    /** The fisher cost needs the calibration images too (it used to fail as if the model were not a CNN). */
+    @Test
+    void searchWithTheFisherCost() throws Exception {
+        CliHarness.Run r = CliHarness.run("search", "resnet20-fashion", "--avg-bits", "3", "--cost", "fisher",
+                "--calibration", "16", "--threads", "1", "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        assertEquals("fisher", root.get("plan").get("params").get("cost").asText());
+        assertTrue(root.get("summary").get("averageBits").asDouble() <= 3 + BUDGET_TOL);
+    }
+
     /** BRECQ models CNN blocks only: on MiniLM it is a usage error, found before the model is loaded. */
     @Test
     void brecqOnMiniLmIsAUsageErrorNamingTheSupportedModels() {
