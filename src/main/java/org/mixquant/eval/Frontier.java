@@ -137,8 +137,9 @@ public final class Frontier {
      * budget, the cost's plan also refined on the calibration data for up to {@code refineRounds} rounds
      * ({@link PlanRefinement}, nearest rounding whatever the method; its budget and fixed layers are the plan's), in a
      * row of its own right after the cost's, labelled {@code COST+refine}. Its average bits never exceed the cost plan's
-     * budget, so it is compared at equal size like any cost row; it takes no part in the additivity check. 0 rounds: no
-     * refined rows.
+     * budget, so it is compared at equal size like any cost row — when it is within {@link EqualBits#TOLERANCE} of the
+     * uniform plan: a refinement may leave bits unused where that lowers the distortion; it takes no part in the
+     * additivity check. 0 rounds: no refined rows.
      */
     public static Result run(Study.Subject subject, List<CostTable> costs, List<Double> budgets, Study.Method method,
             Distortion distortion, int refineRounds, Progress progress, Consumer<String> log) throws IOException,
