@@ -54,6 +54,11 @@ final class FrontierCommand extends BaseCommand {
             description = "Average-bits budgets (default: 2 to 8 in steps of 0.25).")
     List<Double> budgets;
 
+    @Option(names = "--refine", defaultValue = "0", paramLabel = "R", converter = OptionValues.NonNegative.class,
+            description = "Also refine each cost's plan for up to R rounds on the calibration data (whole-plan"
+                    + " distortions around the plan, nearest rounding), in a row COST+refine (default: 0, off).")
+    int refine;
+
     @Mixin
     ReconstructionMixin reconstruction;
 
@@ -150,7 +155,7 @@ final class FrontierCommand extends BaseCommand {
             }
             info(f("quality with %s%s; distortion (additivity check) with nearest rounding", id,
                     settings == null ? "" : " (" + settings + ")"));
-            r = Frontier.run(subject, tables, bs, studied, d, progress(), this::info);
+            r = Frontier.run(subject, tables, bs, studied, d, refine, progress(), this::info);
         }
         EqualSizeVerdict.Result verdict = EqualSizeVerdict.of(r);
         List<MetricId> metrics = classifier ? List.of(MetricId.TOP1) : arrays.given()

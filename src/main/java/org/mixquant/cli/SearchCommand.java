@@ -16,6 +16,7 @@ import org.mixquant.search.CostTable;
 import org.mixquant.search.ErrorTable;
 import org.mixquant.search.MixQuant;
 import org.mixquant.sensitivity.Distortion;
+import org.mixquant.sensitivity.PlanRefinement;
 import org.mixquant.sensitivity.Sensitivity;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -58,6 +59,11 @@ final class SearchCommand extends BaseCommand {
                     + " (default 512) Fashion-MNIST training images or of the --image-dir/--idx-images images;"
                     + " --inputs: the first N calibration samples (default all); 0 = default.")
     int calibration;
+
+    @Option(names = "--refine", defaultValue = "0", paramLabel = "R", converter = OptionValues.NonNegative.class,
+            description = "With --avg-bits: refine the plan for up to R rounds on the calibration data, from"
+                    + " whole-plan distortions around it (default: 0, off).")
+    int refine;
 
     @Mixin
     ImageDataMixin imageData;
@@ -149,27 +155,38 @@ final class SearchCommand extends BaseCommand {
                     + " relative-error rules read the weight error)");
         }
         MeasuredDistortion.requireFisherSupported(this, model, List.of(cost));
+        if (refine > 0 && rule.avgBits == null) {
+            throw new ParameterException(spec.commandLine(), "--refine needs --avg-bits (it refines a size-budget"
+                    + " plan)");
+        }
         QuantizableModel m = loadModel(model);
         ErrorTable t = ErrorTable.compute(m, quant.scheme(), quant.granularity(), threads(), progress());
         long t0 = System.nanoTime();
         BitPlan plan;
         String calibrated = null;
+        PlanRefinement.Result refined = null;
         if (rule.qem != null) {
             plan = MixQuant.qem(t, rule.qem);
         } else if (rule.maxRelError != null) {
             plan = relErrorPlan(t, rule.maxRelError);
-        } else if (cost == CostKind.QE) {
+        } else if (cost == CostKind.QE && refine == 0) {
             plan = MixQuant.budget(t, rule.avgBits);
         } else {
-            try (Distortion d = cost == CostKind.MEASURED ? MeasuredDistortion.of(this, m, m instanceof
-                    org.mixquant.model.onnx.OnnxModel o && imageData.appliesTo(o, arrays), imageData, arrays,
-                    calibration) : null) {
-                CostTable ct = Sensitivity.costTable(m, cost, d, quant.scheme(), quant.granularity(), threads(),
-                        progress(), this::info);
-                info(f("%s cost table: %s on %s, %.1f s", ct.name(), ct.provenance().get("metric"),
-                        ct.provenance().get("calibration"), ct.seconds()));
-                plan = MixQuant.budget(ct, rule.avgBits);
-                calibrated = (String) ct.provenance().get("calibration");
+            // a data-aware cost or a refinement: both measure on the calibration data
+            try (Distortion d = MeasuredDistortion.of(this, m, m instanceof org.mixquant.model.onnx.OnnxModel o
+                    && imageData.appliesTo(o, arrays), imageData, arrays, calibration)) {
+                if (cost == CostKind.QE) {
+                    plan = MixQuant.budget(t, rule.avgBits);
+                } else {
+                    CostTable ct = Sensitivity.costTable(m, cost, d, quant.scheme(), quant.granularity(), threads(),
+                            progress(), this::info);
+                    info(f("%s cost table: %s on %s, %.1f s", ct.name(), ct.provenance().get("metric"),
+                            ct.provenance().get("calibration"), ct.seconds()));
+                    plan = MixQuant.budget(ct, rule.avgBits);
+                }
+                calibrated = d.calibration();
+                refined = refine == 0 ? null : PlanRefinement.refine(m, plan, d, refine, progress(), this::info);
+                plan = refined == null ? plan : refined.plan();
             }
         }
         double ruleSecs = (System.nanoTime() - t0) / 1e9;
@@ -219,6 +236,12 @@ final class SearchCommand extends BaseCommand {
             out().println(f("%s cost measured on %s", cost.cliName(), calibrated));
         }
         out().println(f("search time %.3f s (error sweep %.3f s + rule %.4f s)", searchSecs, t.seconds(), ruleSecs));
+        if (refined != null) {
+            refined.rounds().forEach(round -> out().println(round.line()));
+            Map<?, ?> how = (Map<?, ?>) refined.plan().params().get("refine");
+            out().println(f("%s; D = %s, on %s, each plan rounded to nearest", refined.summary(), how.get("metric"),
+                    how.get("calibration")));
+        }
         out().println("note: with min-max scales QE(b)/QE(8) follows the step²/12 model for most layers, so the qem"
                 + " rule gives nearly uniform bits; --avg-bits and --max-rel-error separate layers.");
         out().flush();

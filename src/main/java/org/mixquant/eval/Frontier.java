@@ -21,6 +21,7 @@ import org.mixquant.search.CostTable;
 import org.mixquant.search.MixQuant;
 import org.mixquant.progress.Progress;
 import org.mixquant.sensitivity.Distortion;
+import org.mixquant.sensitivity.PlanRefinement;
 
 /**
  * The size–quality frontier study of one quantization method: for every budget, uniform bits (whole budgets only) and
@@ -130,8 +131,26 @@ public final class Frontier {
      */
     public static Result run(Study.Subject subject, List<CostTable> costs, List<Double> budgets, Study.Method method,
             Distortion distortion, Progress progress, Consumer<String> log) throws IOException, OrtException {
+        return run(subject, costs, budgets, method, distortion, 0, progress, log);
+    }
+
+    /**
+     * {@link #run(Study.Subject, List, List, Study.Method, Distortion, Progress, Consumer)} with, for every cost and
+     * budget, the cost's plan also refined on the calibration data for up to {@code refineRounds} rounds
+     * ({@link PlanRefinement}, nearest rounding whatever the method; its budget and fixed layers are the plan's), in a
+     * row of its own right after the cost's, labelled {@code COST+refine}. Its average bits never exceed the cost plan's
+     * budget, so it is compared at equal size like any cost row — when it is within {@link EqualBits#TOLERANCE} of the
+     * uniform plan: a refinement may leave bits unused where that lowers the distortion; it takes no part in the
+     * additivity check. 0 rounds: no refined rows.
+     */
+    public static Result run(Study.Subject subject, List<CostTable> costs, List<Double> budgets, Study.Method method,
+            Distortion distortion, int refineRounds, Progress progress, Consumer<String> log) throws IOException,
+            OrtException {
         if (costs.isEmpty() || budgets.isEmpty()) {
             throw new IllegalArgumentException("the frontier needs at least one cost table and one budget");
+        }
+        if (refineRounds < 0) {
+            throw new IllegalArgumentException("refinement rounds must be ≥ 0, got " + refineRounds);
         }
         long t0 = System.nanoTime();
         QuantizableModel fp32 = subject.model();
@@ -140,7 +159,7 @@ public final class Frontier {
         Map<Map<String, Integer>, Scored> seen = new LinkedHashMap<>();
         int total = 0;
         for (double b : budgets) {
-            total += costs.size() + (whole(b) ? 1 : 0);
+            total += costs.size() * (refineRounds > 0 ? 2 : 1) + (whole(b) ? 1 : 0);
         }
         int done = 0;
         for (double b : budgets) {
@@ -152,13 +171,23 @@ public final class Frontier {
                 tables.add(null);
             }
             for (CostTable t : costs) {
-                plans.add(Study.budgetPlan(fp32, t, method.quantizer(), b));
+                BitPlan plan = Study.budgetPlan(fp32, t, method.quantizer(), b);
+                plans.add(plan);
                 tables.add(t);
+                if (refineRounds > 0) {
+                    log.accept("refining " + plan.name() + " (" + refineRounds + " rounds at most)");
+                    PlanRefinement.Result refined = PlanRefinement.refine(fp32, plan, distortion, refineRounds,
+                            progress, log);
+                    log.accept(refined.summary());
+                    plans.add(refined.plan());
+                    tables.add(t);
+                }
             }
             for (int k = 0; k < plans.size(); k++) {
                 BitPlan plan = plans.get(k);
                 CostTable t = tables.get(k);
-                String cost = t == null ? EvalRow.UNIFORM : t.name();
+                String cost = t == null ? EvalRow.UNIFORM : t.name() + (plan.name().endsWith(PlanRefinement.SUFFIX)
+                        ? PlanRefinement.SUFFIX : "");
                 String where = String.format(Locale.ROOT, "[%d/%d] %s, plan %s", done + 1, total, method.id(),
                         plan.name());
                 Scored sc = seen.get(plan.bits());

@@ -90,6 +90,17 @@ class FrontierCommandTest {
         assertTrue(root.get("summary").get("averageBits").asDouble() <= 3 + BUDGET_TOL);
     }
 
+    /** The fisher cost needs the calibration images too (it used to fail as if the model were not a CNN). */
+    @Test
+    void searchWithTheFisherCost() throws Exception {
+        CliHarness.Run r = CliHarness.run("search", "resnet20-fashion", "--avg-bits", "3", "--cost", "fisher",
+                "--calibration", "16", "--threads", "1", "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        assertEquals("fisher", root.get("plan").get("params").get("cost").asText());
+        assertTrue(root.get("summary").get("averageBits").asDouble() <= 3 + BUDGET_TOL);
+    }
+
     /** BRECQ models CNN blocks only: on MiniLM it is a usage error, found before the model is loaded. */
     @Test
     void brecqOnMiniLmIsAUsageErrorNamingTheSupportedModels() {
@@ -219,6 +230,75 @@ class FrontierCommandTest {
         assertEquals(3, lines.length, "header, uniform-3, qe");
         assertTrue(lines[1].startsWith("nearest,3.00,uniform,uniform-3,") && lines[2].startsWith("nearest,3.00,qe,"),
                 c.out());
+    }
+
+    /**
+     * {@code search --refine R} refines the measured plan on the calibration data: the plan file records the rounds,
+     * the distortions and never a higher distortion than the knapsack plan's; its average bits stay within the budget;
+     * the table lists one line per round (16 calibration images: the shape, not the numbers).
+     */
+    @Test
+    void searchRefinesTheMeasuredPlanWithinTheBudget() throws Exception {
+        CliHarness.Run r = CliHarness.run("search", "resnet20-fashion", "--avg-bits", "2.5", "--cost", "measured",
+                "--calibration", "16", "--refine", "2", "--threads", "1", "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        CommandJsonTest.assertShape(SearchCommand.Output.class, root);
+        JsonNode plan = root.get("plan");
+        assertEquals("budget=2.5-measured+refine", plan.get("name").asText());
+        assertTrue(root.get("summary").get("averageBits").asDouble() <= 2.5 + BUDGET_TOL, root.toString());
+        JsonNode refine = plan.get("params").get("refine");
+        assertEquals(2, refine.get("rounds").asInt());
+        int run = refine.get("roundsRun").asInt();
+        assertTrue(run >= 1 && run <= 2 && refine.get("history").size() == run, refine.toString());
+        assertTrue(refine.get("distortion").asDouble() <= refine.get("startDistortion").asDouble(), refine.toString());
+        assertTrue(refine.get("calibration").asText().contains("n=16"), refine.toString());
+        for (JsonNode h : refine.get("history")) {
+            assertTrue(h.get("after").asDouble() <= h.get("before").asDouble(), h.toString());
+            assertTrue(List.of("knapsack", "smaller-knapsack", "single-move", "stopped").contains(h.get("step").asText()), h.toString());
+        }
+        assertTrue(!plan.get("params").has("predictedCost"), "the knapsack's prediction was for the start plan");
+        CliHarness.Run t = CliHarness.run("search", "resnet20-fashion", "--avg-bits", "2.5", "--cost", "measured",
+                "--calibration", "16", "--refine", "2", "--threads", "1", "-q");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("refine round 1: D ") && t.out().contains("refined budget=2.5-measured in " + run
+                + " round"), t.out());
+    }
+
+    /**
+     * {@code frontier --refine R}: each cost's plan is followed by its refined plan in a row {@code COST+refine}, at
+     * most at the budget, compared at equal size like any cost row; the additivity check is over the cost's own plans.
+     */
+    @Test
+    void frontierAddsARefinedRowPerCostAndBudget() throws Exception {
+        CliHarness.Run r = CliHarness.run("frontier", "resnet20-fashion", "--cost", "qe,measured", "--budgets", "3",
+                "--refine", "1", "--images", "100", "--calibration", "16", "--threads", "1", "--format", "json", "-q");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        CommandJsonTest.assertShape(FrontierCommand.Output.class, root);
+        JsonNode rows = root.get("rows");
+        List<String> costs = new java.util.ArrayList<>();
+        for (JsonNode row : rows) {
+            costs.add(row.get("cost").asText());
+            assertTrue(row.get("averageBits").asDouble() <= 3 + BUDGET_TOL, row.toString());
+        }
+        assertEquals(List.of("uniform", "qe", "qe+refine", "measured", "measured+refine"), costs);
+        assertEquals("budget=3-measured+refine", rows.get(4).get("plan").asText());
+        assertTrue(rows.get(4).get("distortion").asDouble() <= rows.get(3).get("distortion").asDouble(),
+                "refinement never raises the measured distortion: " + rows);
+        assertEquals(2, root.get("additivity").size());
+        assertEquals(2, root.get("additivity").get(1).get("points").asInt() + 1, "measured's own plan only");
+    }
+
+    /** {@code --refine} takes a count ≥ 0, and {@code search} only with a size budget. */
+    @Test
+    void refineOptionErrors() {
+        CliHarness.run("search", "resnet20-fashion", "--avg-bits", "3", "--cost", "measured", "--refine", "-1", "-q")
+                .assertOneLineError(ExitCodes.USAGE, "--refine", "-1");
+        CliHarness.run("frontier", "resnet20-fashion", "--refine", "-2", "-q")
+                .assertOneLineError(ExitCodes.USAGE, "--refine", "-2");
+        CliHarness.run("search", "resnet20-fashion", "--qem", "2", "--refine", "1", "-q")
+                .assertOneLineError(ExitCodes.USAGE, "--refine needs --avg-bits");
     }
 
     private static String[] concat(List<String> head, String... tail) {
