@@ -115,11 +115,7 @@ final class CompareCommand extends BaseCommand {
         List<String> ids = names.stream().map(n -> Methods.id(n).orElseThrow()).toList(); // validate() checked
         arrays.validate(ids);
         if (imageEval != null) {
-            try {
-                ImageDataMixin.requireSupported(ids);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage()); // a usage error, as for brecq
-            }
+            imageData.requireSupported("--methods", ids);
         } else if (!isCnn && !arrays.given() && (ids.contains("adaround") || ids.contains("gptq"))) {
             reconstruction.requireDisjointCorpus(corpus);
         } else if (arrays.given()) {

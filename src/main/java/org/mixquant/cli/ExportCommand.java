@@ -19,7 +19,6 @@ import org.mixquant.model.cnn.CnnModel;
 import org.mixquant.model.cnn.CnnModels;
 import org.mixquant.methods.rounding.ReconstructionOptions;
 import org.mixquant.model.onnx.ExportCheck;
-import org.mixquant.model.onnx.ImageClassifier;
 import org.mixquant.model.onnx.OnnxExport;
 import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.quant.BitPlan;
@@ -189,10 +188,9 @@ final class ExportCommand extends BaseCommand {
         if (id.equals("nearest")) {
             ex = QuantizedExport.nearest(onnx, plan, int4);
         } else {
-            boolean image = imageData.given() || ImageClassifier.looksLikeOne(onnx);
-            if (image && !id.equals("adaround")) {
-                throw new ParameterException(spec.commandLine(), "--method " + id + ": ONNX image classifiers are"
-                        + " exported with nearest or adaround (GPTQ runs on the DJL CNNs and ONNX text models)");
+            boolean image = imageData.appliesTo(onnx);
+            if (image) {
+                imageData.requireSupported("--method", List.of(id));
             }
             ReconstructionOptions options = reconstruction.options(this, image);
             NamedArrays calibration = image

@@ -105,11 +105,7 @@ final class FrontierCommand extends BaseCommand {
         org.mixquant.eval.OnnxClassifierEvaluator imageEval = loaded instanceof OnnxModel o
                 && imageData.appliesTo(o, arrays) ? imageData.evaluator(this, o, images.images) : null;
         if (imageEval != null) {
-            try {
-                ImageDataMixin.requireSupported(List.of(id));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
+            imageData.requireSupported("--method", List.of(id));
         }
         if (arrays.given()) {
             arrays.load(this, true); // calibration (measured cost, adaround) and held-out evaluation arrays

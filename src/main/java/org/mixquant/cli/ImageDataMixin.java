@@ -14,6 +14,7 @@ import org.mixquant.model.onnx.OnnxModel;
 import org.mixquant.sensitivity.Sensitivity;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -84,7 +85,12 @@ public final class ImageDataMixin {
      * a 4-D float tensor.
      */
     boolean appliesTo(OnnxModel model, ArrayInputsMixin arrays) throws ai.onnxruntime.OrtException {
-        return !arrays.given() && (given() || ImageClassifier.looksLikeOne(model));
+        return !arrays.given() && appliesTo(model);
+    }
+
+    /** Whether {@code model} is an image classifier for a command without {@code --inputs}: see above. */
+    boolean appliesTo(OnnxModel model) throws ai.onnxruntime.OrtException {
+        return given() || ImageClassifier.looksLikeOne(model);
     }
 
     /**
@@ -174,13 +180,15 @@ public final class ImageDataMixin {
      * ONNX image classifiers are quantized by round-to-nearest or AdaRound (layer-wise, ONNX Conv/Gemm/MatMul);
      * BRECQ's blocks and GPTQ's Hessians are built for the DJL CNNs and text models.
      *
-     * @throws IllegalArgumentException naming the first other method
+     * @param option the command's method option ({@code --methods} or {@code --method}), for the message
+     * @throws ParameterException (a usage error, exit 2) naming the first other method
      */
-    static void requireSupported(List<String> methodIds) {
+    void requireSupported(String option, List<String> methodIds) {
         for (String id : methodIds) {
             if (!id.equals("nearest") && !id.equals("adaround")) {
-                throw new IllegalArgumentException("--methods " + id + ": ONNX image classifiers support nearest"
-                        + " and adaround (BRECQ and GPTQ run on the bundled DJL CNNs; GPTQ also on ONNX text models)");
+                throw new ParameterException(mixee.commandLine(), option + " " + id + ": ONNX image classifiers"
+                        + " support nearest and adaround (BRECQ and GPTQ run on the bundled DJL CNNs; GPTQ also on ONNX"
+                        + " text models)");
             }
         }
     }
