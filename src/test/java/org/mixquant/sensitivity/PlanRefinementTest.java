@@ -59,7 +59,8 @@ class PlanRefinementTest {
         for (PlanRefinement.Round round : r.rounds()) {
             assertEquals(prev, round.before(), 0.0);
             assertTrue(round.after() <= round.before(), round.line());
-            assertEquals(round.step() == PlanRefinement.Step.STOPPED, round.moves().isEmpty(), round.line());
+            assertEquals(round.step() == PlanRefinement.Step.STOPPED
+                    || round.step() == PlanRefinement.Step.FILL_NOTHING, round.moves().isEmpty(), round.line());
             prev = round.after();
             passes += round.passes();
         }
@@ -69,7 +70,7 @@ class PlanRefinementTest {
         assertEquals("budget=3-measured+refine", r.plan().name());
         Map<?, ?> refine = (Map<?, ?>) r.plan().params().get("refine");
         assertEquals(5L, refine.get("rounds"));
-        assertEquals((long) r.rounds().size(), refine.get("roundsRun"));
+        assertEquals(r.rounds().stream().filter(x -> !x.isFill()).count(), refine.get("roundsRun"));
         assertEquals(r.distortion(), (Double) refine.get("distortion"), 0.0);
         assertTrue(!r.plan().params().containsKey("predictedCost"), "the start's prediction is not the result's");
         assertEquals(r.plan(), BitPlan.fromJson(r.plan().toJson()), "the refined plan is a valid plan file");
@@ -143,6 +144,45 @@ class PlanRefinementTest {
         assertTrue(round.moves().size() <= 3 && !round.moves().isEmpty(), round.line());
         assertTrue(r.distortion() < r.startDistortion(), r.summary());
         assertTrue(r.plan().averageBits(fp32.paramCounts()) <= 3.0 + BUDGET_TOL);
+    }
+
+    /**
+     * Bits the rounds leave under the budget are spent: here one round can move each layer one bit (3 → 4 on average)
+     * while the budget is 5, so the fill after it moves layers up again, each move kept only because the whole plan
+     * measured lower. Afterwards no layer one bit up both fits the budget and lowers D, and the plan is at the budget.
+     */
+    @Test
+    void bitsLeftUnderTheBudgetAreSpentOnUpMovesThatLowerD() {
+        QuantizableModel fp32 = model();
+        Errors d = Errors.interacting(fp32, 0);
+        BitPlan at3 = knapsack(fp32, d, 3.0, Map.of());
+        Map<String, Object> params = new LinkedHashMap<>(at3.params());
+        params.put("avgBits", 5.0);
+        BitPlan start = new BitPlan("budget=5-measured", "tiny", at3.scheme(), at3.granularity(), "avg-bits", params,
+                at3.provenance(), at3.bits());
+        List<String> log = new ArrayList<>();
+        PlanRefinement.Result r = PlanRefinement.refine(fp32, start, d, 1, Progress.NONE, log::add);
+        assertEquals(1, r.rounds().stream().filter(x -> !x.isFill()).count(), r.rounds().toString());
+        PlanRefinement.Round fill = r.rounds().get(1);
+        assertEquals(PlanRefinement.Step.FILL, fill.step(), fill.line());
+        assertTrue(log.get(1).startsWith("refine fill 1: "), log.get(1));
+        assertTrue(fill.moves().stream().allMatch(m -> m.to() == m.from() + 1), fill.line());
+        assertTrue(fill.after() < fill.before(), fill.line());
+        assertEquals(d.measure(new NearestRounding().quantize(fp32, r.plan()).model()), r.distortion(), 0.0);
+        double avg = r.plan().averageBits(fp32.paramCounts());
+        assertTrue(avg > 4.0 && avg <= 5.0 + BUDGET_TOL, "one round reaches at most 4 bits, the fill the rest: " + avg);
+        for (String layer : fp32.layerNames()) {
+            Map<String, Integer> up = new LinkedHashMap<>(r.plan().bits());
+            up.put(layer, up.get(layer) + 1);
+            BitPlan p = new BitPlan("up", "tiny", start.scheme(), start.granularity(), "manual", Map.of(), Map.of(), up);
+            if (up.get(layer) <= 8 && p.averageBits(fp32.paramCounts()) <= 5.0 + BUDGET_TOL) {
+                assertTrue(d.measure(new NearestRounding().quantize(fp32, p).model()) >= r.distortion(),
+                        layer + " one bit up fits and lowers D: the fill missed it");
+            }
+        }
+        Map<?, ?> refine = (Map<?, ?>) r.plan().params().get("refine");
+        assertEquals(1L, refine.get("roundsRun"));
+        assertTrue(r.summary().contains("1 round + "), r.summary());
     }
 
     /** Zero rounds: the knapsack plan itself, and the model is not run. */
