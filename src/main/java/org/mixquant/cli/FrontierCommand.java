@@ -56,7 +56,8 @@ final class FrontierCommand extends BaseCommand {
 
     @Option(names = "--refine", defaultValue = "0", paramLabel = "R", converter = OptionValues.NonNegative.class,
             description = "Also refine each cost's plan for up to R rounds on the calibration data (whole-plan"
-                    + " distortions around the plan, nearest rounding), in a row COST+refine (default: 0, off).")
+                    + " distortions around the plan, nearest rounding; then bits left under the budget go to"
+                    + " one-bit-up moves that lower the distortion), in a row COST+refine (default: 0, off).")
     int refine;
 
     @Mixin

@@ -62,7 +62,8 @@ final class SearchCommand extends BaseCommand {
 
     @Option(names = "--refine", defaultValue = "0", paramLabel = "R", converter = OptionValues.NonNegative.class,
             description = "With --avg-bits: refine the plan for up to R rounds on the calibration data, from"
-                    + " whole-plan distortions around it (default: 0, off).")
+                    + " whole-plan distortions around it, then spend bits left under the budget on one-bit-up moves"
+                    + " that lower the distortion (default: 0, off).")
     int refine;
 
     @Mixin
