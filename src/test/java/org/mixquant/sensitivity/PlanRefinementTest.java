@@ -149,7 +149,8 @@ class PlanRefinementTest {
     /**
      * Bits the rounds leave under the budget are spent: here one round can move each layer one bit (3 → 4 on average)
      * while the budget is 5, so the fill after it moves layers up again, each move kept only because the whole plan
-     * measured lower. Afterwards no layer one bit up both fits the budget and lowers D, and the plan is at the budget.
+     * measured lower. Afterwards the plan is above what the round alone can reach, and no layer one bit up both fits
+     * the budget and lowers D.
      */
     @Test
     void bitsLeftUnderTheBudgetAreSpentOnUpMovesThatLowerD() {
