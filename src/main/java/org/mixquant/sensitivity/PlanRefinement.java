@@ -346,7 +346,7 @@ public final class PlanRefinement {
     /**
      * One fill sweep after the rounds: the rounds may leave bits under the budget (a single move or a smaller knapsack
      * plan rarely spends them all), and a plan that is smaller than the budget is not compared at equal size. Measures
-     * D with each free layer one bit up, for every such move that fits in the bits left (one pass each); then, in
+     * D with each free layer one bit up, for every such move that fits in the bits left (one pass each, none for a plan already measured); then, in
      * order of measured gain per added bit (D(P) − D(P with the move)) / parameters, largest first, adds each move
      * that still fits and keeps it only when the whole plan then measures lower than before it (one more pass per move
      * after the first, whose D is already measured). A move is kept only when it lowers D, so the plan's D never rises.
@@ -361,9 +361,12 @@ public final class PlanRefinement {
         List<Layer> ups = new ArrayList<>();
         for (Layer l : fp32.layers()) {
             int b = cur.get(l.name());
+            if (fixed.containsKey(l.name()) || b == Bits.MAX) {
+                continue;
+            }
             Map<String, Integer> next = new LinkedHashMap<>(cur);
             next.put(l.name(), b + 1);
-            if (!fixed.containsKey(l.name()) && b < Bits.MAX && fits(fp32, next, avgBits)) {
+            if (fits(fp32, next, avgBits)) {
                 ups.add(l);
             }
         }
@@ -536,6 +539,11 @@ public final class PlanRefinement {
         private final BitPlan start;
         private final Distortion d;
         private final Map<String, WeightTensor[]> quantized = new LinkedHashMap<>();
+        /**
+         * D of every plan measured, by its bits: a plan is run once however often it comes up (the fill after a round
+         * that stopped asks for the same one-bit-up plans the round measured; a knapsack plan can be a single move).
+         */
+        private final Map<Map<String, Integer>, Double> measured = new java.util.HashMap<>();
         int passes;
 
         Plans(QuantizableModel fp32, BitPlan start, Distortion d) {
@@ -545,6 +553,10 @@ public final class PlanRefinement {
         }
 
         double measure(Map<String, Integer> bits) {
+            Double seen = measured.get(bits);
+            if (seen != null) {
+                return seen;
+            }
             Map<String, WeightTensor> w = new LinkedHashMap<>();
             for (Layer l : fp32.layers()) {
                 int b = bits.get(l.name());
@@ -556,7 +568,9 @@ public final class PlanRefinement {
                 w.put(l.name(), byBits[b - Bits.MIN]);
             }
             passes++;
-            return d.measure(fp32.withWeights(w));
+            double dq = d.measure(fp32.withWeights(w));
+            measured.put(Map.copyOf(bits), dq);
+            return dq;
         }
     }
 }
